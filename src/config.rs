@@ -1,0 +1,396 @@
+//! Settings: built-in defaults < `config.toml` < environment (`ROLEFAQ__SECTION__KEY`) < flags.
+//!
+//! Raw serde structs with `deny_unknown_fields` so a typo in `config.toml` or in an
+//! environment variable is reported at start-up rather than silently ignored.
+//! The Discord token is a secret: it is read only from the environment and is
+//! refused (with a clear message) when written into the config file.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Environment prefix and nesting separator: `ROLEFAQ__SEARCH__TOP=5`.
+pub const ENV_PREFIX: &str = "ROLEFAQ";
+pub const ENV_SEPARATOR: &str = "__";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+    #[error(
+        "config file {0} contains discord.token: secrets are never read from files; \
+         remove it and set DISCORD_TOKEN (or ROLEFAQ__DISCORD__TOKEN) in the environment"
+    )]
+    TokenInFile(String),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CorpusSettings {
+    /// Directory holding the source documents.
+    pub dir: PathBuf,
+    /// Drop teaser lines that end in an ellipsis ("…" or "...").
+    pub drop_ellipsis_teasers: bool,
+    /// Drop lines that occur verbatim in at least this many documents (0 = off).
+    pub repeated_line_min_docs: usize,
+    /// Lines of at most this many words that contain one of these phrases
+    /// (case-insensitive) are call-to-action or promo lines.
+    pub cta_phrases: Vec<String>,
+    pub cta_max_words: usize,
+    /// Words that, in a short line, mark an author byline or bio
+    /// (e.g. "seasoned", "dedicated to", "specialized in").
+    pub bio_markers: Vec<String>,
+    /// Lines shorter than this many words without final punctuation and not a
+    /// heading candidate are treated as navigation debris.
+    pub min_words: usize,
+    /// Largest corpus file loaded, in bytes; larger files are skipped with a warning.
+    pub max_file_bytes: u64,
+}
+
+impl Default for CorpusSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("corpus"),
+            drop_ellipsis_teasers: true,
+            repeated_line_min_docs: 2,
+            cta_phrases: [
+                "talk to a",
+                "contact us",
+                "book a demo",
+                "request a demo",
+                "sign up",
+                "subscribe",
+                "learn more",
+                "get started",
+                "download the",
+                "click here",
+                "free trial",
+            ]
+            .map(String::from)
+            .to_vec(),
+            cta_max_words: 8,
+            bio_markers: [
+                "seasoned",
+                "dedicated to",
+                "specialized in",
+                "specializes in",
+                "years of experience",
+                "is a writer",
+                "passionate about",
+            ]
+            .map(String::from)
+            .to_vec(),
+            min_words: 3,
+            max_file_bytes: 20 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndexSettings {
+    pub dir: PathBuf,
+    /// Passages are split at sentence boundaries to stay under this many characters.
+    pub max_passage_chars: usize,
+    /// Writer memory budget in bytes.
+    pub writer_memory_bytes: usize,
+}
+
+impl Default for IndexSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("index"),
+            max_passage_chars: 900,
+            writer_memory_bytes: 50_000_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchSettings {
+    /// Results shown by default.
+    pub top: usize,
+    /// Largest number of results a caller may ask for.
+    pub max_top: usize,
+    /// Questions longer than this (in characters) are truncated, with a note.
+    pub max_query_chars: usize,
+    /// Fuzzy matching for words the index does not know (edit distance 1–2).
+    pub fuzzy: bool,
+    /// Minimum fraction of the question's content terms a result must match
+    /// before it counts as an answer.
+    pub min_coverage: f32,
+    /// Synonyms and acronyms: a word or phrase → phrases it also means.
+    pub synonyms: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        let syn = |k: &str, v: &[&str]| (k.to_string(), v.iter().map(|s| s.to_string()).collect());
+        Self {
+            top: 3,
+            max_top: 25,
+            max_query_chars: 1000,
+            fuzzy: true,
+            min_coverage: 0.5,
+            synonyms: BTreeMap::from([
+                syn("infosec", &["information security", "cybersecurity", "security"]),
+                syn("cybersecurity", &["security", "information security"]),
+                syn("cyber", &["cybersecurity", "security"]),
+                syn("helpdesk", &["help desk", "it services", "service desk"]),
+                syn("help desk", &["helpdesk", "it services"]),
+                syn("boss", &["reports to", "reporting line"]),
+                syn("senior", &["higher", "reports to", "authority"]),
+                syn("in charge of", &["responsible for", "oversees", "owns", "leads"]),
+                syn("owns", &["responsible for", "oversees", "leads"]),
+                syn("kpi", &["metrics", "success measured by"]),
+                syn("kpis", &["metrics", "success measured by"]),
+                syn("roadmap", &["technical roadmap", "technology roadmap"]),
+                syn("engineers", &["engineering teams"]),
+                syn("data privacy", &["data protection", "privacy"]),
+                syn("gdpr", &["compliance", "data protection", "regulatory"]),
+            ]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelSettings {
+    /// Use dense embeddings when a model is present in `dir`.
+    pub enabled: bool,
+    /// Local directory with `model.safetensors`, `tokenizer.json`, `config.json`.
+    pub dir: PathBuf,
+    /// Weight of the dense ranking in reciprocal-rank fusion (0 = lexical only).
+    pub dense_weight: f32,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            dir: PathBuf::from("models/all-MiniLM-L6-v2"),
+            dense_weight: 1.0,
+        }
+    }
+}
+
+/// The bot token, kept out of `Debug` and `Display` so it cannot reach a log line.
+#[derive(Clone, Default, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordSettings {
+    /// REST base URL (`https://discord.com`, a REST proxy, or a local fake in tests).
+    pub api_base: String,
+    /// Register commands in these guilds (instant); empty = global registration.
+    pub guild_ids: Vec<u64>,
+    /// Users allowed to run /reindex.
+    pub admin_user_ids: Vec<u64>,
+    /// Roles whose members may run /reindex.
+    pub admin_role_ids: Vec<u64>,
+    /// Seconds a user waits between questions.
+    pub cooldown_secs: u64,
+    /// Seconds after which "More results" buttons stop working.
+    pub button_timeout_secs: u64,
+    /// Results per page in Discord replies.
+    pub page_size: usize,
+    /// Shard handling: total shards and the range this process runs (None = automatic).
+    pub shard_count: Option<u32>,
+    pub shard_start: Option<u32>,
+    pub shard_end: Option<u32>,
+    /// Only from the environment (`DISCORD_TOKEN` or `ROLEFAQ__DISCORD__TOKEN`).
+    pub token: Secret,
+}
+
+impl Default for DiscordSettings {
+    fn default() -> Self {
+        Self {
+            api_base: "https://discord.com".into(),
+            guild_ids: Vec::new(),
+            admin_user_ids: Vec::new(),
+            admin_role_ids: Vec::new(),
+            cooldown_secs: 3,
+            button_timeout_secs: 600,
+            page_size: 3,
+            shard_count: None,
+            shard_start: None,
+            shard_end: None,
+            token: Secret::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub corpus: CorpusSettings,
+    pub index: IndexSettings,
+    pub search: SearchSettings,
+    pub model: ModelSettings,
+    pub discord: DiscordSettings,
+}
+
+/// Command-line overrides, the last word over file and environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub corpus_dir: Option<PathBuf>,
+    pub index_dir: Option<PathBuf>,
+    pub model_dir: Option<PathBuf>,
+    pub no_model: bool,
+}
+
+impl Settings {
+    /// Load from `path` (if it exists, or must exist when `required`), then the
+    /// process environment, then `overrides`.
+    pub fn load(
+        path: Option<&Path>,
+        required: bool,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::load_with_env(path, required, &env, overrides)
+    }
+
+    /// As [`Settings::load`] with an explicit environment (tests use this).
+    pub fn load_with_env(
+        path: Option<&Path>,
+        required: bool,
+        env: &HashMap<String, String>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder();
+        if let Some(p) = path {
+            if p.exists() {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                if file_has_token(&text) {
+                    return Err(ConfigError::TokenInFile(p.display().to_string()));
+                }
+                builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
+            } else if required {
+                return Err(ConfigError::Read {
+                    path: p.display().to_string(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+                });
+            }
+        }
+        // Only our own prefix: ROLEFAQ__SECTION__KEY.
+        let ours: HashMap<String, String> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}{ENV_SEPARATOR}")))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix(ENV_PREFIX)
+                .prefix_separator(ENV_SEPARATOR)
+                .separator(ENV_SEPARATOR)
+                .list_separator(",")
+                .with_list_parse_key("discord.guild_ids")
+                .with_list_parse_key("discord.admin_user_ids")
+                .with_list_parse_key("discord.admin_role_ids")
+                .with_list_parse_key("corpus.cta_phrases")
+                .with_list_parse_key("corpus.bio_markers")
+                .try_parsing(true)
+                .source(Some(ours)),
+        );
+        let raw = builder
+            .build()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let mut settings: Settings = raw
+            .try_deserialize()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if settings.discord.token.is_empty() {
+            if let Some(t) = env.get("DISCORD_TOKEN") {
+                settings.discord.token = Secret::new(t.clone());
+            }
+        }
+        if let Some(d) = &overrides.corpus_dir {
+            settings.corpus.dir = d.clone();
+        }
+        if let Some(d) = &overrides.index_dir {
+            settings.index.dir = d.clone();
+        }
+        if let Some(d) = &overrides.model_dir {
+            settings.model.dir = d.clone();
+        }
+        if overrides.no_model {
+            settings.model.enabled = false;
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        if self.search.top == 0 || self.search.top > self.search.max_top {
+            return bad("search.top must be between 1 and search.max_top");
+        }
+        if self.search.max_top == 0 || self.search.max_top > 100 {
+            return bad("search.max_top must be between 1 and 100");
+        }
+        if self.search.max_query_chars < 10 {
+            return bad("search.max_query_chars must be at least 10");
+        }
+        if !(0.0..=1.0).contains(&self.search.min_coverage) {
+            return bad("search.min_coverage must be between 0 and 1");
+        }
+        if self.index.max_passage_chars < 100 {
+            return bad("index.max_passage_chars must be at least 100");
+        }
+        if self.index.writer_memory_bytes < 15_000_000 {
+            return bad("index.writer_memory_bytes must be at least 15000000");
+        }
+        if !(0.0..=10.0).contains(&self.model.dense_weight) {
+            return bad("model.dense_weight must be between 0 and 10");
+        }
+        if self.discord.page_size == 0 || self.discord.page_size > 10 {
+            return bad("discord.page_size must be between 1 and 10");
+        }
+        let base = self.discord.api_base.trim();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return bad("discord.api_base must be an http:// or https:// URL");
+        }
+        Ok(())
+    }
+}
+
+/// True when the TOML text sets `token` in the `[discord]` table (in any spelling).
+fn file_has_token(text: &str) -> bool {
+    let Ok(value) = text.parse::<toml::Table>() else {
+        return false; // the real parser reports the syntax error later
+    };
+    value
+        .get("discord")
+        .and_then(|d| d.as_table())
+        .is_some_and(|d| d.contains_key("token"))
+}
+

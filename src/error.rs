@@ -1,0 +1,52 @@
+//! Errors of the core. Shells add context with `anyhow`.
+
+use crate::config::ConfigError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("corpus directory {0} does not exist or is not readable")]
+    CorpusMissing(String),
+    #[error("the corpus has no loadable documents in {0}")]
+    EmptyCorpus(String),
+    #[error("index error: {0}")]
+    Index(String),
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("a rebuild of the index is already in progress; try again when it has finished")]
+    RebuildInProgress,
+    #[error("{0}")]
+    BadQuestion(String),
+    #[error("unknown role '{given}'; known roles: {known}")]
+    UnknownRole { given: String, known: String },
+    #[error("no evidence for aspect '{given}'; aspects with evidence: {known}")]
+    UnknownAspect { given: String, known: String },
+    #[error("embedding model error: {0}")]
+    Model(String),
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Error::Index(e.to_string())
+    }
+}
+
+impl From<tantivy::directory::error::OpenDirectoryError> for Error {
+    fn from(e: tantivy::directory::error::OpenDirectoryError) -> Self {
+        Error::Index(e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Attach a path to an I/O error.
+pub fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}

@@ -1,0 +1,11 @@
+//! rolefaq: answers questions about technology-leadership roles from a cited corpus.
+//!
+//! The core (corpus, index, search, compare) is pure and knows nothing of Discord
+//! or the terminal; `cli` and `discord` are thin shells over [`service::Service`].
+
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod service;
+
+pub use error::{Error, Result};

@@ -1,0 +1,199 @@
+//! Plain data shared by the core and both shells (CLI, Discord).
+//!
+//! Everything here is serde-serialisable and free of I/O: the shells render
+//! these values, they never reach into the index themselves.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What kind of block of the source document a passage came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PassageKind {
+    Paragraph,
+    ListItem,
+    TableRow,
+}
+
+/// One row of a Markdown table: the header cells and this row's cells, verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRow {
+    pub headers: Vec<String>,
+    pub cells: Vec<String>,
+}
+
+/// A citable unit of a document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Passage {
+    /// Stable id: `{doc_id}#{paragraph}` or `{doc_id}#{paragraph}.{part}`.
+    pub id: String,
+    pub doc_id: String,
+    pub doc_title: String,
+    /// Nearest heading above the passage, if the document has headings.
+    pub section: Option<String>,
+    /// 1-based number of the block (paragraph, list, table) in the cleaned document.
+    pub paragraph: u32,
+    /// 1-based part within the block when a long block was split, or the item/row number.
+    pub part: u32,
+    pub kind: PassageKind,
+    /// The quotable text. For paragraphs and list items this is verbatim from the
+    /// document; for table rows it is the header-labelled row
+    /// ("Primary focus — CIO: … — CTO: …") built from verbatim cells.
+    pub text: String,
+    /// Lead-in sentence of a list, kept as context for its items.
+    pub context: Option<String>,
+    /// Set for table rows: the header and the row's cells, verbatim.
+    pub table: Option<TableRow>,
+    pub url: Option<String>,
+}
+
+impl Passage {
+    /// Human location within the document: "¶3", "¶3.2".
+    pub fn location(&self) -> String {
+        if self.part > 1 || matches!(self.kind, PassageKind::ListItem | PassageKind::TableRow) {
+            format!("¶{}.{}", self.paragraph, self.part)
+        } else {
+            format!("¶{}", self.paragraph)
+        }
+    }
+
+    /// "Title › Section, ¶3" — what a reader needs to find the passage.
+    pub fn citation(&self) -> String {
+        match &self.section {
+            Some(s) => format!("{} › {}, {}", self.doc_title, s, self.location()),
+            None => format!("{}, {}", self.doc_title, self.location()),
+        }
+    }
+}
+
+/// One ranked result of a question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub rank: usize,
+    pub score: f32,
+    pub doc: String,
+    pub title: String,
+    pub section: Option<String>,
+    pub location: String,
+    /// The whole passage, verbatim.
+    pub text: String,
+    /// The best one or two sentences of the passage, verbatim.
+    pub best: String,
+    /// Byte ranges in `best` of matched query terms, for emphasis.
+    pub highlights: Vec<(usize, usize)>,
+    pub citation: String,
+    pub url: Option<String>,
+    pub passage_id: String,
+}
+
+/// How many of the top passages assign a responsibility to one role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleShare {
+    pub role: String,
+    pub sources: usize,
+    /// Ranks (1-based) of the hits that support this role.
+    pub ranks: Vec<usize>,
+}
+
+/// "Mostly the CIO (3 sources); the CTO … (1 source)".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub summary: String,
+    pub shares: Vec<RoleShare>,
+    pub disagreement: bool,
+}
+
+/// The answer to a question: ranked verbatim passages, or an honest "no answer".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    pub query: String,
+    pub results: Vec<Hit>,
+    pub no_answer: bool,
+    /// Set for "who …" questions when the top passages name a role.
+    pub verdict: Option<Verdict>,
+    /// For no-answer replies: what the corpus does cover.
+    pub suggestion: Option<String>,
+    /// Total results available beyond this page (for "More results").
+    pub total: usize,
+}
+
+/// A verbatim quote with where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    pub text: String,
+    pub doc: String,
+    pub citation: String,
+    pub passage_id: String,
+}
+
+/// Sources that put the same responsibility on different roles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Disagreement {
+    pub summary: String,
+    /// Role → quotes assigning the responsibility to that role.
+    pub sides: BTreeMap<String, Vec<Quote>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonRow {
+    pub aspect: String,
+    /// Role (canonical short name, e.g. "CIO") → quotes about that role.
+    pub cells: BTreeMap<String, Vec<Quote>>,
+    pub disagreement: Option<Disagreement>,
+}
+
+/// A side-by-side of two roles, one row per aspect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub roles: [String; 2],
+    pub rows: Vec<ComparisonRow>,
+}
+
+/// A document of the corpus as listed by `/sources`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    pub id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub passages: usize,
+}
+
+/// A file the loader skipped, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// A line the cleaner dropped, and the rule that dropped it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dropped {
+    pub doc: String,
+    pub rule: String,
+    pub line: String,
+}
+
+/// What a rebuild of the index did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexReport {
+    pub documents: usize,
+    pub passages: usize,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+    pub skipped: Vec<Skipped>,
+    pub dropped: Vec<Dropped>,
+    pub elapsed_ms: u64,
+    pub built_at: String,
+    pub embeddings: bool,
+}
+
+/// How fresh the serving index is (Discord footer, `rolefaq ask` warnings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Freshness {
+    pub built_at: String,
+    pub documents: usize,
+    pub passages: usize,
+    /// True when the corpus on disk no longer matches the index.
+    pub stale: bool,
+}
