@@ -26,14 +26,25 @@ pub struct Engine {
     pub gen: Generation,
     pub lexicon: Lexicon,
     pub roles: query::RoleAliases,
+    /// Single-word role aliases as stems ("cio" → "CIO").
+    pub role_stems: std::collections::HashMap<String, String>,
 }
 
 impl Engine {
     fn new(gen: Generation) -> Self {
         let lexicon = Lexicon::build(&gen.passages);
+        let roles = base_role_aliases();
+        let role_stems = roles
+            .iter()
+            .filter_map(|(alias, short)| {
+                let t = crate::index::schema::tokens(alias);
+                (t.len() == 1).then(|| (t[0].0.clone(), short.clone()))
+            })
+            .collect();
         Self {
             lexicon,
-            roles: base_role_aliases(),
+            roles,
+            role_stems,
             gen,
         }
     }
@@ -188,6 +199,7 @@ impl Service {
             &engine.gen,
             &engine.lexicon,
             &u,
+            &engine.role_stems,
             query_vec.as_deref(),
             params,
         )?;

@@ -23,8 +23,8 @@ pub struct Lexicon {
     ids: HashMap<String, u32>,
     terms: Vec<String>,
     df: Vec<u32>,
-    /// Sorted term ids of each passage (text, context and section).
-    passage_terms: Vec<Vec<u32>>,
+    /// Sorted (term id, frequency) of each passage (text, context and section).
+    passage_terms: Vec<Vec<(u32, u16)>>,
     passages: usize,
 }
 
@@ -40,7 +40,7 @@ impl Lexicon {
                 text.push('\n');
                 text.push_str(s);
             }
-            let mut set: Vec<u32> = schema::tokens(&text)
+            let mut all: Vec<u32> = schema::tokens(&text)
                 .into_iter()
                 .map(|(t, _)| {
                     let next = ids.len() as u32;
@@ -50,9 +50,15 @@ impl Lexicon {
                     })
                 })
                 .collect();
-            set.sort_unstable();
-            set.dedup();
-            for &id in &set {
+            all.sort_unstable();
+            let mut set: Vec<(u32, u16)> = Vec::new();
+            for id in all {
+                match set.last_mut() {
+                    Some((last, n)) if *last == id => *n = n.saturating_add(1),
+                    _ => set.push((id, 1)),
+                }
+            }
+            for &(id, _) in &set {
                 if df.len() <= id as usize {
                     df.resize(id as usize + 1, 0);
                 }
@@ -74,13 +80,18 @@ impl Lexicon {
         ((self.passages as f32 - df + 0.5) / (df + 0.5) + 1.0).ln()
     }
 
-    fn contains(&self, passage: usize, stems: &[String]) -> bool {
+    /// How often `stem` occurs in a passage.
+    pub fn tf(&self, passage: usize, stem: &str) -> u16 {
         let set = &self.passage_terms[passage];
-        stems.iter().all(|s| {
-            self.ids
-                .get(s)
-                .is_some_and(|id| set.binary_search(id).is_ok())
-        })
+        self.ids
+            .get(stem)
+            .and_then(|id| set.binary_search_by_key(id, |(t, _)| *t).ok())
+            .map(|i| set[i].1)
+            .unwrap_or(0)
+    }
+
+    fn contains(&self, passage: usize, stems: &[String]) -> bool {
+        stems.iter().all(|s| self.tf(passage, s) > 0)
     }
 }
 
@@ -231,6 +242,7 @@ pub fn rank(
     gen: &Generation,
     lex: &Lexicon,
     u: &Understood,
+    role_stems: &HashMap<String, String>,
     query_vec: Option<&[f32]>,
     params: RankParams,
 ) -> tantivy::Result<Vec<Scored>> {
@@ -242,6 +254,7 @@ pub fn rank(
         (Some(v), Some(e)) if params.dense_weight > 0.0 => dense(e, v, CANDIDATES),
         _ => Vec::new(),
     };
+    let role_only = !u.concepts.is_empty() && u.concepts.iter().all(|c| c.role.is_some());
     let max_bm25 = lexical_hits
         .iter()
         .map(|h| h.1)
@@ -267,7 +280,14 @@ pub fn rank(
                 })
                 .or_else(|| dense_of.get(&ord).copied())
                 .unwrap_or(0.0);
-            let role_factor = if roles_ok { 1.0 } else { 0.75 };
+            let focus = role_focus(lex, ord, u, role_stems);
+            let role_factor = if roles_ok { 0.8 + 0.2 * focus } else { 0.75 };
+            let defines = role_only && defines_role(&gen.passages[ord].text, u);
+            let role_factor = if defines {
+                role_factor * 1.3
+            } else {
+                role_factor
+            };
             let kind_factor = match gen.passages[ord].kind {
                 PassageKind::Paragraph => 1.0,
                 _ => 0.95,
@@ -291,6 +311,68 @@ pub fn rank(
         return Ok(Vec::new());
     }
     Ok(diversify(gen, lex, scored))
+}
+
+/// Share of the passage's role mentions that are of the roles the question
+/// names (1.0 when the question names none or the passage names none).
+fn role_focus(
+    lex: &Lexicon,
+    ord: usize,
+    u: &Understood,
+    role_stems: &HashMap<String, String>,
+) -> f32 {
+    if u.roles.is_empty() {
+        return 1.0;
+    }
+    let (mut asked, mut all) = (0u32, 0u32);
+    for (stem, short) in role_stems {
+        let n = lex.tf(ord, stem) as u32;
+        all += n;
+        if u.roles.contains(short) {
+            asked += n;
+        }
+    }
+    if all == 0 {
+        1.0
+    } else {
+        asked as f32 / all as f32
+    }
+}
+
+/// Whether a sentence of `text` defines one of the asked roles:
+/// "[A|The] CTO [(…)] is / stands for / refers to …".
+fn defines_role(text: &str, u: &Understood) -> bool {
+    let role_stems: Vec<String> = u
+        .concepts
+        .iter()
+        .filter(|c| c.role.is_some())
+        .flat_map(|c| c.alts.iter().map(|(s, _)| s.join(" ")))
+        .collect();
+    crate::corpus::split::sentences(text).iter().any(|s| {
+        let toks: Vec<String> = schema::tokens(s).into_iter().map(|(t, _)| t).collect();
+        let mut i = usize::from(
+            toks.first()
+                .is_some_and(|t| t == "a" || t == "an" || t == "the"),
+        );
+        for r in &role_stems {
+            let n = r.split(' ').count();
+            if toks.len() > i + n && toks[i..i + n].join(" ") == *r {
+                i += n;
+                // skip an expansion in parentheses: "CIO (Chief Information Officer) is"
+                if let Some(close) = s.find(')') {
+                    let head = &s[..close];
+                    if head.contains('(') {
+                        let inner = schema::tokens(&s[head.find('(').unwrap_or(0)..close]).len();
+                        i += inner;
+                    }
+                }
+                return toks
+                    .get(i)
+                    .is_some_and(|t| matches!(t.as_str(), "is" | "stand" | "refer" | "mean"));
+            }
+        }
+        false
+    })
 }
 
 /// Collapse near-duplicate passages and prefer distinct sources near the top:
@@ -329,8 +411,8 @@ fn near_duplicate(lex: &Lexicon, a: usize, b: usize) -> bool {
     if x.is_empty() || y.is_empty() {
         return false;
     }
-    let xs: HashSet<&u32> = x.iter().collect();
-    let inter = y.iter().filter(|t| xs.contains(t)).count();
+    let xs: HashSet<u32> = x.iter().map(|(t, _)| *t).collect();
+    let inter = y.iter().filter(|(t, _)| xs.contains(t)).count();
     let union = x.len() + y.len() - inter;
     inter as f32 / union as f32 >= 0.85
 }
