@@ -9,6 +9,7 @@ pub mod model;
 pub mod service;
 
 pub use error::{Error, Result};
+pub mod bench;
 pub mod cli;
 pub mod corpus;
 pub mod eval;

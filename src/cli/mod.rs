@@ -2,6 +2,7 @@
 
 pub mod render;
 
+use crate::bench;
 use crate::config::{Overrides, Settings};
 use crate::eval;
 use crate::service::{AskOptions, Service};
@@ -82,6 +83,51 @@ pub enum Command {
     },
     /// Run the Discord bot (token from DISCORD_TOKEN).
     Serve,
+    /// Measure index build, query latency and throughput, memory and start-up
+    /// on the corpus (--corpus DIR), in a temporary index. See docs/benchmarks.md.
+    Bench {
+        /// Questions: a JSON array (strings or {"q": …}) or one per line.
+        /// Default: keyword queries generated from the corpus (seeded).
+        #[arg(long, value_name = "FILE")]
+        queries: Option<PathBuf>,
+        /// Number of generated queries (without --queries).
+        #[arg(long, default_value_t = 200)]
+        generated: usize,
+        /// Seed of the query generator.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Results per question.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Seconds of each queries-per-second run.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+        /// At least this many timed questions for the latency percentiles.
+        #[arg(long, default_value_t = 1000)]
+        samples: usize,
+        /// Directory for the temporary index (default: the system temp dir).
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Skip the SQLite FTS5 peer (built only with --features peer).
+        #[arg(long)]
+        no_peer: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a benchmark corpus (one file per package) from apt description
+    /// lists (Translation-en or Packages text; "-" for stdin).
+    #[command(hide = true)]
+    BenchCorpus {
+        /// Output directory.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// At most this many documents, spread over the list.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
 }
 
 /// Settings from defaults, the config file, the environment and the flags.
@@ -195,6 +241,65 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve => {
             bail!("the Discord bot is not built into this version yet");
+        }
+        Command::Bench {
+            queries,
+            generated,
+            seed,
+            top,
+            seconds,
+            samples,
+            work_dir,
+            no_peer,
+            json,
+        } => {
+            if top == 0 || top > settings.search.max_top {
+                bail!("--top must be between 1 and {}", settings.search.max_top);
+            }
+            if !(seconds > 0.0 && seconds <= 600.0) {
+                bail!("--seconds must be between 0 and 600");
+            }
+            let opts = bench::BenchOptions {
+                queries,
+                generated,
+                seed,
+                top,
+                min_samples: samples,
+                throughput_time: std::time::Duration::from_secs_f64(seconds),
+                work_dir,
+                peer: !no_peer,
+                ..Default::default()
+            };
+            let corpus = settings.corpus.dir.display().to_string();
+            let report = bench::run(&settings, None, &opts)
+                .with_context(|| format!("benchmarking on the corpus {corpus}"))?;
+            if json {
+                print_json(&report)?;
+            } else {
+                print!("{}", bench::to_markdown(&report));
+            }
+        }
+        Command::BenchCorpus { out, limit, inputs } => {
+            let mut text = String::new();
+            for input in &inputs {
+                if input.as_os_str() == "-" {
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                        .context("reading stdin")?;
+                } else {
+                    text.push_str(
+                        &std::fs::read_to_string(input)
+                            .with_context(|| format!("reading {}", input.display()))?,
+                    );
+                }
+                text.push_str("\n\n");
+            }
+            let docs = bench::debian::sample(bench::debian::parse(&text), limit);
+            let (files, bytes) = bench::debian::write_corpus(&out, &docs)
+                .with_context(|| format!("writing {}", out.display()))?;
+            eprintln!(
+                "wrote {files} documents ({bytes} bytes) to {}",
+                out.display()
+            );
         }
     }
     Ok(())
