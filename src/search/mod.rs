@@ -411,8 +411,19 @@ fn near_duplicate(lex: &Lexicon, a: usize, b: usize) -> bool {
     if x.is_empty() || y.is_empty() {
         return false;
     }
-    let xs: HashSet<u32> = x.iter().map(|(t, _)| *t).collect();
-    let inter = y.iter().filter(|(t, _)| xs.contains(t)).count();
+    // Both term lists are sorted by term id and free of repeats: merge them.
+    let (mut i, mut j, mut inter) = (0, 0, 0);
+    while i < x.len() && j < y.len() {
+        match x[i].0.cmp(&y[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
     let union = x.len() + y.len() - inter;
     inter as f32 / union as f32 >= 0.85
 }
