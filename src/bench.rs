@@ -36,6 +36,8 @@ pub enum BenchError {
     NoQueries,
     #[error("benchmark peer (SQLite FTS5): {0}")]
     Peer(String),
+    #[error("serving probe process: {0}")]
+    Probe(String),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> BenchError + '_ {
@@ -46,7 +48,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> BenchError + '_ {
 }
 
 /// How the benchmark runs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BenchOptions {
     /// Questions to ask: a JSON array (of strings or of `{"q": …}` objects, as
     /// `tests/data/dev-questions.json`) or a text file, one question a line.
@@ -70,6 +72,29 @@ pub struct BenchOptions {
     pub work_dir: Option<PathBuf>,
     /// Run the SQLite FTS5 peer (only with the `peer` feature).
     pub peer: bool,
+    /// Measures start-up and serving memory in a fresh process (the shell
+    /// supplies it: the core does not spawn itself). Without it both are
+    /// measured in this process, after the build.
+    pub probe: Option<ServeProbeFn>,
+}
+
+/// Opens the index in `.0` in a fresh process, asks the questions of the file
+/// `.1` (one per line) once, and reports.
+pub type ServeProbeFn = Arc<dyn Fn(&Path, &Path) -> Result<ServeProbe, BenchError> + Send + Sync>;
+
+/// What a fresh serving process measured of itself (`rolefaq bench-serve`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServeProbe {
+    pub open_ms: f64,
+    pub first_answer_ms: f64,
+    /// Questions asked after the first (one pass over the file).
+    pub asked: usize,
+    pub answered: usize,
+    /// VmHWM of the serving process at the end.
+    pub peak_rss_mb: f64,
+    /// Wall time from spawning the process to its exit (measured by the parent).
+    #[serde(default)]
+    pub process_ms: f64,
 }
 
 impl Default for BenchOptions {
@@ -85,6 +110,7 @@ impl Default for BenchOptions {
             threads: vec![1, 2],
             work_dir: None,
             peer: true,
+            probe: None,
         }
     }
 }
@@ -94,6 +120,10 @@ pub struct Machine {
     pub cpu: String,
     pub cores: usize,
     pub memory_mb: u64,
+    /// /proc/loadavg (1, 5, 15 min) at the start and at the end of the run:
+    /// other work on the machine skews the figures.
+    pub load_start: String,
+    pub load_end: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -124,6 +154,10 @@ pub struct BuildStats {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StartupStats {
+    /// "fresh process" (probe) or "in process".
+    pub measured: String,
+    /// Spawn to exit of the probe process (open, first answer, one pass, exit).
+    pub process_ms: Option<f64>,
     /// `Service::open` of the built index (opening, corpus fingerprint, lexicon).
     pub open_ms: f64,
     /// The first `ask` after opening.
@@ -155,10 +189,12 @@ pub struct Memory {
     pub build_peak_mb: f64,
     /// VmRSS once the build's data was dropped (allocator-retained memory included).
     pub after_build_mb: f64,
-    /// VmHWM while opening and serving, after resetting the mark (when the
-    /// kernel allows it; otherwise the process' overall peak).
+    /// Peak RSS of serving: of a fresh process that opens the index and asks
+    /// every question once (with a probe), else VmHWM of this process after
+    /// resetting the mark post-build (allocator-retained build memory included).
     pub serving_peak_mb: f64,
-    pub peak_was_reset: bool,
+    /// "fresh process" or "in process".
+    pub serving_measured: String,
 }
 
 /// Mean time per question of each step of `Service::ask`, reproduced outside it.
@@ -464,12 +500,20 @@ fn machine() -> Machine {
         .map(|kb| kb / 1024)
         .unwrap_or(0);
     Machine {
+        load_start: String::new(),
+        load_end: String::new(),
         cpu,
         cores: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
         memory_mb,
     }
+}
+
+fn load_avg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -484,6 +528,7 @@ pub fn run(
     opts: &BenchOptions,
 ) -> Result<BenchReport, BenchError> {
     let mut notes = Vec::new();
+    let load_start = load_avg();
     let corpus_dir = settings.corpus.dir.clone();
     let files = corpus::corpus_files(&corpus_dir)?;
     let bytes: u64 = files
@@ -558,12 +603,30 @@ pub fn run(
     let peer_passages = passages.clone();
     drop(passages);
     let after_build_mb = mb(proc_status_kb("VmRSS"));
+
+    // Start-up and serving memory in a fresh process, when the shell can spawn one.
+    let probe = match &opts.probe {
+        Some(probe) => {
+            let qfile = work.path().join("queries.txt");
+            let text: Vec<String> = queries
+                .iter()
+                .map(|q| q.replace(['\n', '\r'], " "))
+                .collect();
+            std::fs::write(&qfile, text.join("\n")).map_err(io_err(&qfile))?;
+            tracing::info!("probing start-up and memory in a fresh process");
+            let t = Instant::now();
+            let mut p = probe(&settings.index.dir, &qfile)?;
+            p.process_ms = ms(t.elapsed());
+            Some(p)
+        }
+        None => None,
+    };
     let peak_was_reset = reset_peak();
-    if !peak_was_reset {
+    if probe.is_none() && !peak_was_reset {
         notes.push("could not reset the peak-RSS mark: serving peak includes the build".into());
     }
 
-    // Start-up: open the built index, then the first answer.
+    // Open in this process (timed too, as the in-process start-up).
     tracing::info!("opening service");
     let t = Instant::now();
     let svc = Arc::new(Service::open_with(settings.clone(), embedder.clone())?);
@@ -640,7 +703,11 @@ pub fn run(
     Ok(BenchReport {
         version: env!("CARGO_PKG_VERSION").into(),
         date: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        machine: machine(),
+        machine: Machine {
+            load_start,
+            load_end: load_avg(),
+            ..machine()
+        },
         mode: mode.into(),
         corpus: CorpusStats {
             dir: corpus_dir.display().to_string(),
@@ -658,10 +725,21 @@ pub fn run(
             index_bytes,
             embeddings: report.embeddings,
         },
-        startup: StartupStats {
-            open_ms: ms(open),
-            first_answer_ms: ms(first),
-            total_ms: ms(open + first),
+        startup: match &probe {
+            Some(p) => StartupStats {
+                measured: "fresh process".into(),
+                process_ms: Some(p.process_ms),
+                open_ms: p.open_ms,
+                first_answer_ms: p.first_answer_ms,
+                total_ms: p.open_ms + p.first_answer_ms,
+            },
+            None => StartupStats {
+                measured: "in process".into(),
+                process_ms: None,
+                open_ms: ms(open),
+                first_answer_ms: ms(first),
+                total_ms: ms(open + first),
+            },
         },
         queries: QueryStats {
             source,
@@ -674,13 +752,48 @@ pub fn run(
         memory: Memory {
             build_peak_mb,
             after_build_mb,
-            serving_peak_mb,
-            peak_was_reset,
+            serving_peak_mb: probe.as_ref().map_or(serving_peak_mb, |p| p.peak_rss_mb),
+            serving_measured: if probe.is_some() {
+                "fresh process".into()
+            } else {
+                "in process".into()
+            },
         },
         breakdown,
         peer,
         qps_ratio,
         notes,
+    })
+}
+
+/// The probe's side (`rolefaq bench-serve`): open the index of `settings`, ask
+/// the first question, then every question once; report times and peak RSS.
+pub fn serve_probe(
+    settings: Settings,
+    embedder: Option<Arc<dyn Embedding>>,
+    queries: &[String],
+    top: usize,
+) -> Result<ServeProbe, BenchError> {
+    let t = Instant::now();
+    let svc = Service::open_with(settings, embedder)?;
+    let open = t.elapsed();
+    let opts = AskOptions { top, offset: 0 };
+    let t = Instant::now();
+    if let Some(q) = queries.first() {
+        let _ = svc.ask(q, opts);
+    }
+    let first = t.elapsed();
+    let answered = queries
+        .iter()
+        .filter(|q| svc.ask(q, opts).is_ok_and(|a| !a.no_answer))
+        .count();
+    Ok(ServeProbe {
+        open_ms: ms(open),
+        first_answer_ms: ms(first),
+        asked: queries.len(),
+        answered,
+        peak_rss_mb: mb(proc_status_kb("VmHWM")),
+        process_ms: 0.0,
     })
 }
 
@@ -802,10 +915,16 @@ pub fn to_markdown(r: &BenchReport) -> String {
             human_bytes(r.build.index_bytes),
         ),
         (
-            "start-up (open + first answer)".into(),
+            format!("start-up, open + first answer ({})", r.startup.measured),
             format!(
-                "{:.1} ms ({:.1} + {:.1})",
-                r.startup.total_ms, r.startup.open_ms, r.startup.first_answer_ms
+                "{:.1} ms ({:.1} + {:.1}){}",
+                r.startup.total_ms,
+                r.startup.open_ms,
+                r.startup.first_answer_ms,
+                r.startup
+                    .process_ms
+                    .map(|p| format!("; whole probe process {p:.0} ms"))
+                    .unwrap_or_default()
             ),
         ),
         (
@@ -843,11 +962,19 @@ pub fn to_markdown(r: &BenchReport) -> String {
         ),
     ));
     rows.push((
-        "RSS peak build / serving".into(),
+        "peak RSS build (bench process)".into(),
         format!(
-            "{:.0} MB / {:.0} MB (after build {:.0} MB)",
-            r.memory.build_peak_mb, r.memory.serving_peak_mb, r.memory.after_build_mb
+            "{:.0} MB (after build {:.0} MB)",
+            r.memory.build_peak_mb, r.memory.after_build_mb
         ),
+    ));
+    rows.push((
+        format!("peak RSS serving ({})", r.memory.serving_measured),
+        format!("{:.0} MB", r.memory.serving_peak_mb),
+    ));
+    rows.push((
+        "load average start → end".into(),
+        format!("{} → {}", r.machine.load_start, r.machine.load_end),
     ));
     if let Some(p) = &r.peer {
         rows.push(("peer".into(), p.engine.clone()));

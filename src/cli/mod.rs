@@ -115,6 +115,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The benchmark's serving probe: open the index, ask each question of
+    /// FILE (one per line) once, print start-up times and peak RSS as JSON.
+    #[command(hide = true)]
+    BenchServe {
+        #[arg(long, value_name = "FILE")]
+        queries: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+    },
     /// Write a benchmark corpus (one file per package) from apt description
     /// lists (Translation-en or Packages text; "-" for stdin).
     #[command(hide = true)]
@@ -161,6 +170,48 @@ fn open(settings: Settings) -> anyhow::Result<Service> {
 fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
+}
+
+/// The bench's serving probe: this binary, with the same configuration, run as
+/// `bench-serve` on the bench's private index.
+fn probe_command(
+    config: &Option<PathBuf>,
+    model: &Option<PathBuf>,
+    no_model: bool,
+    settings: &Settings,
+) -> bench::ServeProbeFn {
+    let (config, model, corpus) = (config.clone(), model.clone(), settings.corpus.dir.clone());
+    std::sync::Arc::new(move |index: &std::path::Path, queries: &std::path::Path| {
+        let fail = |m: String| bench::BenchError::Probe(m);
+        let exe = std::env::current_exe().map_err(|e| fail(e.to_string()))?;
+        let mut cmd = std::process::Command::new(exe);
+        if let Some(c) = &config {
+            cmd.arg("--config").arg(c);
+        }
+        if let Some(m) = &model {
+            cmd.arg("--model").arg(m);
+        }
+        if no_model {
+            cmd.arg("--no-model");
+        }
+        cmd.arg("--corpus")
+            .arg(&corpus)
+            .arg("--index")
+            .arg(index)
+            .arg("bench-serve")
+            .arg("--queries")
+            .arg(queries)
+            .stdin(std::process::Stdio::null());
+        let out = cmd.output().map_err(|e| fail(e.to_string()))?;
+        if !out.status.success() {
+            return Err(fail(format!(
+                "{}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        serde_json::from_slice(&out.stdout).map_err(|e| fail(format!("bad report: {e}")))
+    })
 }
 
 /// Run one command.
@@ -259,6 +310,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if !(seconds > 0.0 && seconds <= 600.0) {
                 bail!("--seconds must be between 0 and 600");
             }
+            let probe = probe_command(&cli.config, &cli.model, cli.no_model, &settings);
             let opts = bench::BenchOptions {
                 queries,
                 generated,
@@ -268,6 +320,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 throughput_time: std::time::Duration::from_secs_f64(seconds),
                 work_dir,
                 peer: !no_peer,
+                probe: Some(probe),
                 ..Default::default()
             };
             let corpus = settings.corpus.dir.display().to_string();
@@ -278,6 +331,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 print!("{}", bench::to_markdown(&report));
             }
+        }
+        Command::BenchServe { queries, top } => {
+            let text = std::fs::read_to_string(&queries)
+                .with_context(|| format!("reading {}", queries.display()))?;
+            let qs: Vec<String> = text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(String::from)
+                .collect();
+            let report = bench::serve_probe(settings, None, &qs, top)?;
+            println!("{}", serde_json::to_string(&report)?);
         }
         Command::BenchCorpus { out, limit, inputs } => {
             let mut text = String::new();
