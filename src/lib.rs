@@ -11,3 +11,8 @@ pub mod roles;
 pub mod service;
 
 pub use error::{Error, Result};
+pub mod cli;
+pub mod corpus;
+pub mod eval;
+pub mod index;
+pub mod search;
