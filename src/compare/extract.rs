@@ -101,18 +101,148 @@ pub fn extract(passages: &[Passage], book: &RoleBook) -> Vec<Evidence> {
         if role_list_item(pi, p, book, &mut out) {
             continue;
         }
+        let first = out.len();
         sentence_evidence(pi, &p.text, book, &mut out);
+        // A statement opening with a contrast marker ("The CTO, by contrast, …")
+        // answers the closest earlier statement about another role in the same
+        // or the previous passage of the document.
+        for i in first..out.len() {
+            if out[i].source != Source::Statement || !opens_contrast(&out[i].text) {
+                continue;
+            }
+            let partner = (0..i).rev().take_while(|&j| {
+                let q = &passages[out[j].passage];
+                q.doc_id == p.doc_id && (out[j].passage == pi || out[j].passage + 1 == pi)
+            });
+            let partner = partner
+                .filter(|&j| out[j].source == Source::Statement)
+                .find(|&j| out[j].role != out[i].role);
+            if let Some(j) = partner {
+                pair_as_contrast(&mut out, j, i, book);
+            }
+        }
+        // Parallel statements in one passage ("For the CTO, … For the CIO, …").
+        for i in (first + 1)..out.len() {
+            let (a, b) = (&out[i - 1], &out[i]);
+            if a.source == Source::Statement
+                && b.source == Source::Statement
+                && a.role != b.role
+                && opening(&a.text, 2) == opening(&b.text, 2)
+            {
+                pair_as_contrast(&mut out, i - 1, i, book);
+            }
+        }
     }
     out
 }
 
-/// Text with role mentions blanked, so role names do not count as aspect keywords.
+/// Markers of a contrast with what was said before.
+const CONTRAST_MARKERS: &[&str] = &[
+    "by contrast",
+    "in contrast",
+    "on the other hand",
+    "conversely",
+    "unlike",
+];
+
+/// Does the statement open (within its first clause) with a contrast marker?
+fn opens_contrast(text: &str) -> bool {
+    let head: String = text.chars().take(60).collect::<String>().to_lowercase();
+    CONTRAST_MARKERS.iter().any(|m| head.contains(m))
+}
+
+/// First `n` words, lower-case, without the role ("for the …").
+fn opening(text: &str, n: usize) -> Vec<String> {
+    text.split_whitespace()
+        .take(n)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Two statements about different roles answer each other: one aspect for both.
+fn pair_as_contrast(out: &mut [Evidence], a: usize, b: usize, book: &RoleBook) {
+    let joined = format!("{} {}", out[a].text, out[b].text);
+    let aspect = text_aspect(&joined, book, STATEMENT_MIN_SCORE);
+    for k in [a, b] {
+        out[k].source = Source::Contrast;
+        out[k].aspect = aspect.clone();
+    }
+}
+
+/// Claims a passage makes about the only role it mentions (or its lead-in names),
+/// including sentences that name no role ("This includes … cybersecurity …").
+/// Used to tell which documents take a side on a claim, never as quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicClaim {
+    pub role: String,
+    pub passage: usize,
+    pub claim: usize,
+}
+
+pub fn topic_claims(passages: &[Passage], book: &RoleBook) -> Vec<TopicClaim> {
+    let mut out = Vec::new();
+    for (pi, p) in passages.iter().enumerate() {
+        let mut roles = book.roles_in(&p.text);
+        if roles.is_empty() {
+            if let Some(ctx) = &p.context {
+                roles = book.roles_in(ctx);
+            }
+        }
+        let [role] = roles.as_slice() else { continue };
+        for claim in claims_of(&p.text, book) {
+            out.push(TopicClaim {
+                role: role.to_string(),
+                passage: pi,
+                claim,
+            });
+        }
+    }
+    out
+}
+
+/// Text with role mentions blanked, so role names do not count as aspect keywords
+/// or claims. Capitalised words right before a mention are blanked too: they name
+/// a kind of the role ("the Infrastructure and Operations CTO"), not a claim.
 fn masked(text: &str, book: &RoleBook) -> String {
     let mut s = text.to_string();
     for (_, r) in book.mentions(text) {
-        s.replace_range(r.clone(), &" ".repeat(r.len()));
+        let start = modifier_start(text, r.start);
+        s.replace_range(start..r.end, &" ".repeat(r.end - start));
     }
     s
+}
+
+/// Start of the run of capitalised words (joined by "and"/"&") ending right
+/// before `at`, or `at` when there is none.
+fn modifier_start(text: &str, at: usize) -> usize {
+    let mut start = at;
+    let mut cursor = at;
+    loop {
+        let before = &text[..cursor];
+        let trimmed = before.trim_end();
+        if trimmed.len() == before.len() && cursor != at {
+            break; // words must be separated by whitespace
+        }
+        let word_start = trimmed
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_alphanumeric() || *c == '-')
+            .last()
+            .map_or(trimmed.len(), |(i, _)| i);
+        let word = &trimmed[word_start..];
+        if word.is_empty() {
+            break;
+        }
+        let capitalised = word.chars().next().is_some_and(char::is_uppercase);
+        let joiner = matches!(word, "and" | "&");
+        if capitalised {
+            start = word_start;
+        } else if !joiner {
+            break;
+        }
+        cursor = word_start;
+    }
+    start
 }
 
 fn claims_of(text: &str, book: &RoleBook) -> Vec<usize> {
@@ -199,10 +329,9 @@ fn table_evidence(
     );
     let aspect =
         label_aspect(&label, book, false).or_else(|| text_aspect(&cells.join(" "), book, 1));
-    let text = p.text.trim();
-    if text.is_empty() {
+    let Some(text) = row_quote(&p.text, cells) else {
         return;
-    }
+    };
     out.push(Evidence {
         role,
         aspect,
@@ -211,6 +340,30 @@ fn table_evidence(
         source: Source::RoleTableRow,
         claims: claims_of(text, book),
     });
+}
+
+/// The row's own line of a table-row passage ("Security posture | Cybersecurity
+/// incident rates …"), without the outer pipes; else its longest cell.
+fn row_quote<'t>(text: &'t str, cells: &'t [String]) -> Option<&'t str> {
+    let filled: Vec<&str> = cells
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if filled.is_empty() {
+        return None;
+    }
+    let line = text
+        .lines()
+        .find(|l| filled.iter().all(|c| l.contains(c)))
+        .map(|l| l.trim().trim_matches('|').trim())
+        .filter(|l| !l.is_empty());
+    line.or_else(|| {
+        filled
+            .iter()
+            .copied()
+            .max_by_key(|c| c.split_whitespace().count())
+    })
 }
 
 /// The role a list or table lead-in is about, when it names exactly one.

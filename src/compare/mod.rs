@@ -46,6 +46,7 @@ pub struct CompareIndex<'a> {
     passages: &'a [Passage],
     book: &'a RoleBook,
     evidence: Vec<Evidence>,
+    topics: Vec<extract::TopicClaim>,
 }
 
 impl<'a> CompareIndex<'a> {
@@ -54,6 +55,7 @@ impl<'a> CompareIndex<'a> {
             passages,
             book,
             evidence: extract::extract(passages, book),
+            topics: extract::topic_claims(passages, book),
         }
     }
 
@@ -186,13 +188,28 @@ impl<'a> CompareIndex<'a> {
                     sides[side].entry(doc).or_default().push(e);
                 }
             }
-            let docs: [BTreeSet<&str>; 2] = [
+            // Documents taking a side: quoted evidence, or a passage about only that
+            // role making the claim (this counts against the other side only).
+            let mut topic: [BTreeSet<&str>; 2] = [
                 sides[0].keys().copied().collect(),
                 sides[1].keys().copied().collect(),
             ];
+            for t in self.topics.iter().filter(|t| t.claim == ci) {
+                if let Some(side) = roles.iter().position(|r| r.key == t.role) {
+                    topic[side].insert(self.passages[t.passage].doc_id.as_str());
+                }
+            }
             let only: [Vec<&str>; 2] = [
-                docs[0].difference(&docs[1]).copied().collect(),
-                docs[1].difference(&docs[0]).copied().collect(),
+                sides[0]
+                    .keys()
+                    .copied()
+                    .filter(|d| !topic[1].contains(d))
+                    .collect(),
+                sides[1]
+                    .keys()
+                    .copied()
+                    .filter(|d| !topic[0].contains(d))
+                    .collect(),
             ];
             if only[0].is_empty() || only[1].is_empty() {
                 continue;

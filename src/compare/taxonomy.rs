@@ -44,6 +44,8 @@ pub const ASPECTS: &[AspectDef] = &[
             "scope",
             "concentrates",
             "primarily",
+            "closer to",
+            "represents",
         ],
     },
     AspectDef {
