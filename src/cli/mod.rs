@@ -153,7 +153,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&c)?;
             } else {
-                print_json(&c)?;
+                print!("{}", render::comparison(&c, 110));
             }
         }
         Command::Index { verbose, json } => {
