@@ -376,7 +376,7 @@ impl RoleBook {
                                 .all(char::is_whitespace);
                         word_ok && gap_ok
                     });
-                    if ok && matched.map_or(true, |(_, last, _)| i + n - 1 > last) {
+                    if ok && matched.is_none_or(|(_, last, _)| i + n - 1 > last) {
                         matched = Some((f.role, i + n - 1, toks[i + n - 1].end));
                     }
                 }
@@ -427,7 +427,7 @@ fn possessive_len(rest: &str, plural: bool) -> usize {
     match next {
         Some('s') | Some('S') => {
             let after_s = rest[after_apos + 1..].chars().next();
-            if after_s.map_or(true, |c| !is_word_char(c)) {
+            if after_s.is_none_or(|c| !is_word_char(c)) {
                 after_apos + 1
             } else {
                 0

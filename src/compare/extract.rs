@@ -469,7 +469,7 @@ pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
                 let next = chars.get(k + 1).map(|x| x.1);
                 let after = chars.get(k + 2).map(|x| x.1);
                 let boundary = next.is_some_and(char::is_whitespace)
-                    && after.map_or(true, |a| {
+                    && after.is_none_or(|a| {
                         a.is_uppercase() || a.is_numeric() || matches!(a, '"' | '“' | '(' | '\'')
                     });
                 let word_before = text[start..i]
@@ -645,7 +645,7 @@ fn split_point(s: &str, prev_end: usize, next_start: usize) -> Option<Range<usiz
             let at = from + pos;
             let end = at + d.len();
             if word_count(&gap[end..]) <= MAX_WORDS_BEFORE_ROLE
-                && best.as_ref().map_or(true, |b| end > b.end)
+                && best.as_ref().is_none_or(|b| end > b.end)
             {
                 best = Some(prev_end + at..prev_end + end);
             }

@@ -368,7 +368,7 @@ pub fn aspect_scores(text: &str) -> Vec<usize> {
 pub fn best_aspect(scores: &[usize]) -> Option<(usize, usize)> {
     let mut best: Option<(usize, usize)> = None;
     for (i, &s) in scores.iter().enumerate() {
-        if s > 0 && best.map_or(true, |(_, b)| s > b) {
+        if s > 0 && best.is_none_or(|(_, b)| s > b) {
             best = Some((i, s));
         }
     }
