@@ -1003,4 +1003,74 @@ mod tests {
         assert!(t.contains(&ev[0].text));
         assert!(ev[0].text.starts_with("The CIO oversees security"));
     }
+
+    #[test]
+    fn by_contrast_statement_pairs_with_the_previous_role_statement() {
+        let ps = vec![
+            passage(
+                "k",
+                1,
+                "The CTO builds products and drives innovation for customers.",
+            ),
+            passage(
+                "k",
+                2,
+                "The CIO, by contrast, runs the internal systems and infrastructure.",
+            ),
+        ];
+        let ev = extract(&ps, &book());
+        assert_eq!(ev.len(), 2);
+        assert!(ev.iter().all(|e| e.source == Source::Contrast), "{ev:?}");
+        assert_eq!(ev[0].aspect, ev[1].aspect);
+        assert!(ev[0].aspect.is_some());
+    }
+
+    #[test]
+    fn parallel_openers_pair_as_contrast() {
+        let t = "For the CTO, consider metrics such as time to market. For the CIO, focus on service reliability and data quality.";
+        let ev = extract(&[passage("m", 1, t)], &book());
+        assert_eq!(ev.len(), 2);
+        assert!(ev.iter().all(|e| e.source == Source::Contrast));
+        assert_eq!(ev[0].aspect.as_deref(), Some("Success metrics"));
+        assert_eq!(ev[1].aspect.as_deref(), Some("Success metrics"));
+    }
+
+    #[test]
+    fn role_type_names_make_no_claims() {
+        let b = book();
+        let ops = taxonomy::CLAIMS
+            .iter()
+            .position(|c| c.name == "operations")
+            .expect("operations claim");
+        assert!(!claims_of(
+            "the Infrastructure and Operations CTO focuses on uptime",
+            &b
+        )
+        .contains(&ops));
+        assert!(claims_of("the CTO runs operations", &b).contains(&ops));
+    }
+
+    #[test]
+    fn topic_claims_cover_sentences_without_the_role_name() {
+        let ps = vec![
+            passage(
+                "t",
+                1,
+                "The CIO concentrates on the machinery. This includes cybersecurity.",
+            ),
+            passage("t", 2, "The CIO and the CTO both care about security."),
+        ];
+        let tc = topic_claims(&ps, &book());
+        let sec = taxonomy::CLAIMS
+            .iter()
+            .position(|c| c.name == "security")
+            .expect("security claim");
+        assert!(tc
+            .iter()
+            .any(|t| t.role == "cio" && t.passage == 0 && t.claim == sec));
+        assert!(
+            tc.iter().all(|t| t.passage == 0),
+            "two-role passages have no topic"
+        );
+    }
 }

@@ -258,3 +258,19 @@ fn aspects_lists_aspects_with_evidence() {
     assert!(!a.iter().any(|x| x == "Talent and skills"), "{a:?}");
     assert!(aspects(&[], &book).is_empty());
 }
+
+#[test]
+fn a_document_on_both_sides_of_a_claim_takes_no_side() {
+    // Document "d" also says the CIO runs operations (in a paragraph naming only
+    // the CIO, without a quotable subject): it no longer reverses the others.
+    let mut ps = corpus();
+    ps.push(passage(
+        "d",
+        9,
+        "Everything hinges on the CIO here. Day-to-day operations are always in the hands of this office.",
+    ));
+    let book = RoleBook::discover(&ps);
+    let c = compare(&ps, &book, "CIO", "CTO", None).expect("compare");
+    let ops = row(&c, "Operations and infrastructure");
+    assert!(ops.disagreement.is_none(), "{:?}", ops.disagreement);
+}
