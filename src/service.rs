@@ -222,6 +222,39 @@ impl Service {
         })
     }
 
+    /// How a question was understood (for `rolefaq ask --explain`).
+    pub fn explain(&self, question: &str) -> String {
+        let s = &self.settings.search;
+        let (text, truncated) = query::sanitize(question, s.max_query_chars);
+        let engine = self.engine();
+        let u = query::understand(
+            &text,
+            truncated,
+            &s.synonyms,
+            &engine.roles,
+            &engine.lexicon,
+            s.fuzzy,
+        );
+        let mut out = format!("who-question: {}  roles: {:?}\n", u.asks_who, u.roles);
+        for c in &u.concepts {
+            let alts: Vec<String> = c
+                .alts
+                .iter()
+                .map(|(a, w)| format!("{}^{w}", a.join(" ")))
+                .collect();
+            out.push_str(&format!(
+                "  {} (weight {}): {}\n",
+                c.word,
+                c.weight,
+                alts.join(", ")
+            ));
+        }
+        for (from, to) in &u.corrections {
+            out.push_str(&format!("  corrected {from} → {to}\n"));
+        }
+        out
+    }
+
     /// A short description of what the corpus covers, for "no answer" replies.
     fn coverage_hint(&self, engine: &Engine) -> String {
         let titles: Vec<&str> = engine

@@ -50,6 +50,9 @@ pub enum Command {
         /// Show whole passages instead of the best sentences.
         #[arg(long)]
         full: bool,
+        /// Print how the question was understood (to stderr).
+        #[arg(long)]
+        explain: bool,
     },
     /// Compare two roles side by side, with citations.
     Compare {
@@ -126,12 +129,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             top,
             json,
             full,
+            explain,
         } => {
             let top = top.unwrap_or(settings.search.top);
             if top == 0 || top > settings.search.max_top {
                 bail!("--top must be between 1 and {}", settings.search.max_top);
             }
             let svc = open(settings)?;
+            if explain {
+                eprint!("{}", svc.explain(&question));
+            }
             let answer = svc.ask(&question, AskOptions { top, offset: 0 })?;
             if json {
                 print_json(&answer)?;

@@ -218,7 +218,8 @@ fn coverage(lex: &Lexicon, ord: usize, u: &Understood) -> (f32, bool) {
             .iter()
             .map(|s| lex.idf(s))
             .fold(0.0f32, f32::max)
-            .max(0.5);
+            .max(0.5)
+            * c.weight;
         total += w;
         if hit {
             got += w;
@@ -282,7 +283,8 @@ pub fn rank(
                 .unwrap_or(0.0);
             let focus = role_focus(lex, ord, u, role_stems);
             let role_factor = if roles_ok { 0.8 + 0.2 * focus } else { 0.75 };
-            let defines = role_only && defines_role(&gen.passages[ord].text, u);
+            let defines =
+                role_only && u.asks_definition && defines_role(&gen.passages[ord].text, u);
             let role_factor = if defines {
                 role_factor * 1.3
             } else {
