@@ -206,3 +206,71 @@ fn config_errors_are_clear() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
 }
+
+#[test]
+fn compare_json_contract_text_table_and_errors() {
+    let sb = Sandbox::new();
+    let out = rolefaq(&sb)
+        .args(["compare", "cio", "Chief Technology Officer", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["roles"], serde_json::json!(["CIO", "CTO"]));
+    let rows = v["rows"].as_array().unwrap();
+    let both = rows
+        .iter()
+        .filter(|r| {
+            r["cells"]["CIO"].as_array().is_some_and(|c| !c.is_empty())
+                && r["cells"]["CTO"].as_array().is_some_and(|c| !c.is_empty())
+        })
+        .count();
+    assert!(both >= 6, "{both} aspects with evidence for both");
+    let raw = common::corpus_text(&sb.corpus());
+    for r in rows {
+        assert!(r.get("disagreement").is_some());
+        for role in ["CIO", "CTO"] {
+            for q in r["cells"][role].as_array().into_iter().flatten() {
+                assert!(raw.contains(q["text"].as_str().unwrap()), "verbatim: {q}");
+                assert!(!q["citation"].as_str().unwrap().is_empty());
+                assert!(!q["doc"].as_str().unwrap().is_empty());
+            }
+        }
+    }
+    assert!(
+        rows.iter().any(|r| !r["disagreement"].is_null()),
+        "the reversal in one source shows"
+    );
+
+    let out = rolefaq(&sb)
+        .args(["compare", "cio", "cto", "--aspect", "security"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("│") && text.to_lowercase().contains("secur"),
+        "{text}"
+    );
+
+    let out = rolefaq(&sb)
+        .args(["compare", "cio", "wizard"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("unknown role 'wizard'") && e.contains("CTO"),
+        "{e}"
+    );
+    let out = rolefaq(&sb)
+        .args(["compare", "cio", "cto", "--aspect", "cafeteria"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aspect"));
+}

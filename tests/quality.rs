@@ -141,3 +141,28 @@ fn pagination_continues_the_ranking() {
     assert_eq!(page2.results[0].rank, 4);
     assert_eq!(page2.total, all.total);
 }
+
+#[test]
+fn who_questions_get_a_role_verdict_with_counts() {
+    let (_sb, svc) = service();
+    let a = svc.ask("who owns cybersecurity?", FIVE).unwrap();
+    let v = a.verdict.expect("a verdict for a who-question");
+    assert_eq!(v.shares[0].role, "CIO");
+    assert!(v.shares[0].sources >= 2);
+    assert!(
+        v.summary.starts_with("Mostly the CIO") || v.summary.starts_with("The CIO"),
+        "{}",
+        v.summary
+    );
+    // the CTO's product-security share is reported, not hidden
+    assert!(v.shares.iter().any(|s| s.role == "CTO"), "{}", v.summary);
+    assert!(v.disagreement);
+    let a = svc.ask("Who leads product development?", FIVE).unwrap();
+    assert_eq!(a.verdict.unwrap().shares[0].role, "CTO");
+    // not a who-question: no verdict
+    assert!(svc
+        .ask("What does CTO stand for?", FIVE)
+        .unwrap()
+        .verdict
+        .is_none());
+}

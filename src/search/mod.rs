@@ -5,6 +5,7 @@
 
 pub mod query;
 pub mod snippet;
+pub mod verdict;
 
 use crate::index::{schema, Embeddings, Generation};
 use crate::model::{Hit, Passage, PassageKind};
@@ -417,6 +418,16 @@ fn near_duplicate(lex: &Lexicon, a: usize, b: usize) -> bool {
     let inter = y.iter().filter(|(t, _)| xs.contains(t)).count();
     let union = x.len() + y.len() - inter;
     inter as f32 / union as f32 >= 0.85
+}
+
+/// The question's own content concepts (no roles, no weak predicates):
+/// what a clause must mention to answer it.
+pub fn content_concepts(u: &Understood) -> verdict::Concepts {
+    u.concepts
+        .iter()
+        .filter(|c| c.role.is_none() && c.weight >= 1.0)
+        .map(|c| c.alts.iter().map(|(s, _)| s.clone()).collect())
+        .collect()
 }
 
 /// All stems that express the question (for highlighting).
