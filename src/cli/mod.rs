@@ -105,6 +105,9 @@ pub fn settings(cli: &Cli) -> anyhow::Result<Settings> {
 fn open(settings: Settings) -> anyhow::Result<Service> {
     let corpus = settings.corpus.dir.display().to_string();
     let index = settings.index.dir.display().to_string();
+    if crate::index::current_name(&settings.index.dir).is_none() {
+        eprintln!("note: no index in {index} yet; building it from {corpus}");
+    }
     let svc = Service::open(settings)
         .with_context(|| format!("opening the index {index} (corpus {corpus})"))?;
     if svc.freshness().stale {
