@@ -5,6 +5,7 @@
 
 pub mod compare;
 pub mod config;
+pub mod embed;
 pub mod error;
 pub mod model;
 pub mod roles;
