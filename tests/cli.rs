@@ -17,7 +17,11 @@ fn rolefaq(sb: &Sandbox) -> Command {
 
 fn ask_json(sb: &Sandbox, q: &str) -> Value {
     let out = rolefaq(sb).args(["ask", "--json", q]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -37,28 +41,43 @@ fn ask_json_contract_and_flagship_question() {
             assert!(!r[k].as_str().unwrap().is_empty(), "{k} empty");
         }
         assert!(r.get("section").is_some());
-        assert!(r["citation"].as_str().unwrap().contains(r["title"].as_str().unwrap()));
-        assert!(raw.contains(r["text"].as_str().unwrap()), "text is verbatim");
+        assert!(r["citation"]
+            .as_str()
+            .unwrap()
+            .contains(r["title"].as_str().unwrap()));
+        assert!(
+            raw.contains(r["text"].as_str().unwrap()),
+            "text is verbatim"
+        );
     }
     let security = results.iter().any(|r| {
         let t = r["text"].as_str().unwrap().to_lowercase();
         t.contains("cio") && (t.contains("cybersecurity") || t.contains("information security"))
             || t.contains("overseeing information security")
     });
-    assert!(security, "a CIO security passage in the top 3: {results:#?}");
+    assert!(
+        security,
+        "a CIO security passage in the top 3: {results:#?}"
+    );
 }
 
 #[test]
 fn top_and_human_output() {
     let sb = Sandbox::new();
-    let out = rolefaq(&sb).args(["ask", "--top", "5", "who sets the technical roadmap?"]).output().unwrap();
+    let out = rolefaq(&sb)
+        .args(["ask", "--top", "5", "who sets the technical roadmap?"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("1. "), "{text}");
     assert!(text.contains("\n5. "));
     assert!(text.contains("*roadmap*"), "query terms emphasised: {text}");
     assert!(text.contains("— "), "citations shown");
-    let out = rolefaq(&sb).args(["ask", "--top", "0", "x"]).output().unwrap();
+    let out = rolefaq(&sb)
+        .args(["ask", "--top", "0", "x"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--top"));
 }
@@ -66,7 +85,10 @@ fn top_and_human_output() {
 #[test]
 fn unanswerable_questions_say_so() {
     let sb = Sandbox::new();
-    for q in ["What is on the cafeteria menu today?", "How much is the average CIO salary?"] {
+    for q in [
+        "What is on the cafeteria menu today?",
+        "How much is the average CIO salary?",
+    ] {
         let v = ask_json(&sb, q);
         assert_eq!(v["no_answer"], true, "{q}: {v:#}");
         assert!(v["results"].as_array().unwrap().is_empty());
@@ -92,16 +114,27 @@ fn bad_input_gets_a_clear_message_or_an_empty_answer_never_a_panic() {
         format!("who{}", "\u{0301}".repeat(5000)),
     ];
     for q in inputs {
-        let out = rolefaq(&sb).args(["ask", "--json", "--", &q]).timeout(std::time::Duration::from_secs(60)).output().unwrap();
+        let out = rolefaq(&sb)
+            .args(["ask", "--json", "--", &q])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "panic for {:?}: {stderr}", q.chars().take(40).collect::<String>());
+        assert!(
+            !stderr.contains("panicked"),
+            "panic for {:?}: {stderr}",
+            q.chars().take(40).collect::<String>()
+        );
         assert_ne!(out.status.code(), Some(101));
         if out.status.success() {
             let v: Value = serde_json::from_slice(&out.stdout).unwrap();
             assert!(v["no_answer"].is_boolean());
             assert!(v["query"].as_str().unwrap().chars().count() <= 1000);
         } else {
-            assert!(stderr.contains("error: ") && stderr.contains("question"), "clear message: {stderr}");
+            assert!(
+                stderr.contains("error: ") && stderr.contains("question"),
+                "clear message: {stderr}"
+            );
         }
     }
 }
@@ -113,9 +146,18 @@ fn index_verbose_lists_dropped_lines_and_ask_warns_when_stale() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Indexed 5 documents"));
-    assert!(text.contains("[ellipsis-teaser]") && text.contains("[author-bio]"), "{text}");
-    sb.write("extra.md", b"---\ntitle: Extra\n---\nThe CDO leads data strategy.\n");
-    let out = rolefaq(&sb).args(["ask", "who leads data strategy?"]).output().unwrap();
+    assert!(
+        text.contains("[ellipsis-teaser]") && text.contains("[author-bio]"),
+        "{text}"
+    );
+    sb.write(
+        "extra.md",
+        b"---\ntitle: Extra\n---\nThe CDO leads data strategy.\n",
+    );
+    let out = rolefaq(&sb)
+        .args(["ask", "who leads data strategy?"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("rolefaq index"));
 }
 
@@ -123,11 +165,24 @@ fn index_verbose_lists_dropped_lines_and_ask_warns_when_stale() {
 fn eval_prints_metrics_and_the_dev_set_passes() {
     let sb = Sandbox::new();
     let dev = common::repo().join("tests/data/dev-questions.json");
-    let out = rolefaq(&sb).args(["eval", "--json"]).arg(&dev).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = rolefaq(&sb)
+        .args(["eval", "--json"])
+        .arg(&dev)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["questions"], 15);
-    let hits_at_3 = v["results"].as_array().unwrap().iter().filter(|r| r["rank"].as_u64().is_some_and(|k| k <= 3)).count();
+    let hits_at_3 = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rank"].as_u64().is_some_and(|k| k <= 3))
+        .count();
     assert!(hits_at_3 >= 13, "answer in top 3 for {hits_at_3}/15: {v:#}");
     let text = rolefaq(&sb).arg("eval").arg(&dev).output().unwrap().stdout;
     let text = String::from_utf8(text).unwrap();
@@ -138,10 +193,84 @@ fn eval_prints_metrics_and_the_dev_set_passes() {
 fn config_errors_are_clear() {
     let sb = Sandbox::new();
     std::fs::write(sb.dir.path().join("bad.toml"), "[search]\ntop = \"many\"\n").unwrap();
-    let out = rolefaq(&sb).args(["--config", "bad.toml", "ask", "x"]).output().unwrap();
+    let out = rolefaq(&sb)
+        .args(["--config", "bad.toml", "ask", "x"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("configuration") && e.contains("top"), "{e}");
-    let out = rolefaq(&sb).args(["--config", "missing.toml", "sources"]).output().unwrap();
+    let out = rolefaq(&sb)
+        .args(["--config", "missing.toml", "sources"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
+}
+
+#[test]
+fn compare_json_contract_text_table_and_errors() {
+    let sb = Sandbox::new();
+    let out = rolefaq(&sb)
+        .args(["compare", "cio", "Chief Technology Officer", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["roles"], serde_json::json!(["CIO", "CTO"]));
+    let rows = v["rows"].as_array().unwrap();
+    let both = rows
+        .iter()
+        .filter(|r| {
+            r["cells"]["CIO"].as_array().is_some_and(|c| !c.is_empty())
+                && r["cells"]["CTO"].as_array().is_some_and(|c| !c.is_empty())
+        })
+        .count();
+    assert!(both >= 6, "{both} aspects with evidence for both");
+    let raw = common::corpus_text(&sb.corpus());
+    for r in rows {
+        assert!(r.get("disagreement").is_some());
+        for role in ["CIO", "CTO"] {
+            for q in r["cells"][role].as_array().into_iter().flatten() {
+                assert!(raw.contains(q["text"].as_str().unwrap()), "verbatim: {q}");
+                assert!(!q["citation"].as_str().unwrap().is_empty());
+                assert!(!q["doc"].as_str().unwrap().is_empty());
+            }
+        }
+    }
+    assert!(
+        rows.iter().any(|r| !r["disagreement"].is_null()),
+        "the reversal in one source shows"
+    );
+
+    let out = rolefaq(&sb)
+        .args(["compare", "cio", "cto", "--aspect", "security"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("│") && text.to_lowercase().contains("secur"),
+        "{text}"
+    );
+
+    let out = rolefaq(&sb)
+        .args(["compare", "cio", "wizard"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("unknown role 'wizard'") && e.contains("CTO"),
+        "{e}"
+    );
+    let out = rolefaq(&sb)
+        .args(["compare", "cio", "cto", "--aspect", "cafeteria"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aspect"));
 }

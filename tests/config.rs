@@ -12,7 +12,10 @@ fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[test]
@@ -50,39 +53,67 @@ fn file_then_env_then_flags() {
 #[test]
 fn unknown_keys_and_bad_values_are_reported() {
     let (_d, p) = file("[search]\ntopp = 4\n");
-    let err = Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap_err();
+    let err =
+        Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap_err();
     assert!(err.to_string().contains("topp"), "{err}");
 
     let (_d, p) = file("[serch]\ntop = 4\n");
-    let err = Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap_err();
+    let err =
+        Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap_err();
     assert!(err.to_string().contains("serch"), "{err}");
 
-    let err = Settings::load_with_env(None, false, &env(&[("ROLEFAQ__SEARCH__TOP", "lots")]), &Overrides::default())
-        .unwrap_err();
+    let err = Settings::load_with_env(
+        None,
+        false,
+        &env(&[("ROLEFAQ__SEARCH__TOP", "lots")]),
+        &Overrides::default(),
+    )
+    .unwrap_err();
     assert!(matches!(err, ConfigError::Invalid(_)), "{err}");
 
-    let err = Settings::load_with_env(None, false, &env(&[("ROLEFAQ__SEARCH__TOP", "0")]), &Overrides::default())
-        .unwrap_err();
+    let err = Settings::load_with_env(
+        None,
+        false,
+        &env(&[("ROLEFAQ__SEARCH__TOP", "0")]),
+        &Overrides::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("search.top"), "{err}");
 
     let missing = PathBuf::from("/nonexistent/rolefaq.toml");
-    assert!(Settings::load_with_env(Some(&missing), true, &env(&[]), &Overrides::default()).is_err());
-    assert!(Settings::load_with_env(Some(&missing), false, &env(&[]), &Overrides::default()).is_ok());
+    assert!(
+        Settings::load_with_env(Some(&missing), true, &env(&[]), &Overrides::default()).is_err()
+    );
+    assert!(
+        Settings::load_with_env(Some(&missing), false, &env(&[]), &Overrides::default()).is_ok()
+    );
 }
 
 #[test]
 fn the_token_comes_only_from_the_environment_and_never_prints() {
     let (_d, p) = file("[discord]\ntoken = \"abc.def.ghi\"\n");
-    let err = Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap_err();
+    let err =
+        Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap_err();
     assert!(matches!(err, ConfigError::TokenInFile(_)));
     assert!(!err.to_string().contains("abc.def.ghi"));
 
     let secret = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.secret-secret-secret-secret";
-    let s = Settings::load_with_env(None, false, &env(&[("DISCORD_TOKEN", secret)]), &Overrides::default()).unwrap();
+    let s = Settings::load_with_env(
+        None,
+        false,
+        &env(&[("DISCORD_TOKEN", secret)]),
+        &Overrides::default(),
+    )
+    .unwrap();
     assert_eq!(s.discord.token.expose(), secret);
     assert!(!format!("{s:?}").contains(secret));
-    let s = Settings::load_with_env(None, false, &env(&[("ROLEFAQ__DISCORD__TOKEN", secret)]), &Overrides::default())
-        .unwrap();
+    let s = Settings::load_with_env(
+        None,
+        false,
+        &env(&[("ROLEFAQ__DISCORD__TOKEN", secret)]),
+        &Overrides::default(),
+    )
+    .unwrap();
     assert_eq!(s.discord.token.expose(), secret);
 }
 
@@ -92,7 +123,10 @@ fn synonyms_in_the_file_extend_the_built_in_table() {
     let s = Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap();
     assert_eq!(s.search.synonyms["secops"], vec!["security operations"]);
     assert!(s.search.synonyms.contains_key("helpdesk"), "built-ins stay");
-    assert!(!s.search.synonyms.contains_key("infosec"), "an empty list switches one off");
+    assert!(
+        !s.search.synonyms.contains_key("infosec"),
+        "an empty list switches one off"
+    );
 }
 
 #[test]

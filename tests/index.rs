@@ -30,7 +30,10 @@ fn open_builds_a_missing_index_and_reports_freshness() {
     assert_eq!(manifest["documents"], 5);
     assert_eq!(manifest["corpus_hash"].as_str().unwrap().len(), 64);
     // a changed corpus makes the index stale on the next open
-    sb.write("extra.txt", b"---\ntitle: Extra\n---\nThe CDO leads the data strategy of the company.\n");
+    sb.write(
+        "extra.txt",
+        b"---\ntitle: Extra\n---\nThe CDO leads the data strategy of the company.\n",
+    );
     let svc = Service::open(sb.settings()).unwrap();
     assert!(svc.freshness().stale);
 }
@@ -57,7 +60,12 @@ fn a_failed_build_leaves_the_old_index_serving() {
     // still answering from the old generation, in this process and a new one
     assert!(!svc.ask("who owns cybersecurity?", OPTS).unwrap().no_answer);
     let reopened = Service::open(sb.settings()).unwrap();
-    assert!(!reopened.ask("who owns cybersecurity?", OPTS).unwrap().no_answer);
+    assert!(
+        !reopened
+            .ask("who owns cybersecurity?", OPTS)
+            .unwrap()
+            .no_answer
+    );
 }
 
 #[test]
@@ -86,7 +94,8 @@ fn questions_keep_being_answered_during_reindex_and_rebuilds_do_not_overlap() {
     let failed = Arc::new(AtomicUsize::new(0));
     let askers: Vec<_> = (0..2)
         .map(|_| {
-            let (svc, stop, answered, failed) = (svc.clone(), stop.clone(), answered.clone(), failed.clone());
+            let (svc, stop, answered, failed) =
+                (svc.clone(), stop.clone(), answered.clone(), failed.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     match svc.ask("who sets the technical roadmap?", OPTS) {
@@ -116,7 +125,10 @@ fn questions_keep_being_answered_during_reindex_and_rebuilds_do_not_overlap() {
     }
     assert_eq!(failed.load(Ordering::SeqCst), 0);
     assert!(answered.load(Ordering::SeqCst) > 0);
-    assert!(in_progress <= 3, "each round has at least one rebuild that runs");
+    assert!(
+        in_progress <= 3,
+        "each round has at least one rebuild that runs"
+    );
     // deterministic: while the rebuild lock is held elsewhere, a rebuild is refused
     let held = rolefaq::index::lock_rebuild(&sb.index()).unwrap();
     assert!(matches!(svc.reindex(), Err(Error::RebuildInProgress)));
@@ -143,7 +155,11 @@ fn a_damaged_index_is_detected_and_rebuilt() {
     // older schema version
     let gen = sb.index().join(current(&sb));
     let m = std::fs::read_to_string(gen.join("manifest.json")).unwrap();
-    std::fs::write(gen.join("manifest.json"), m.replace("\"schema_version\": 1", "\"schema_version\": 0")).unwrap();
+    std::fs::write(
+        gen.join("manifest.json"),
+        m.replace("\"schema_version\": 1", "\"schema_version\": 0"),
+    )
+    .unwrap();
     let svc = Service::open(sb.settings()).unwrap();
     assert_ne!(sb.index().join(current(&sb)), gen);
     assert!(!svc.ask("who owns cybersecurity?", OPTS).unwrap().no_answer);
