@@ -178,6 +178,15 @@ fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The dense model for the benchmark when it is enabled and present.
+fn bench_embedder(
+    settings: &Settings,
+) -> anyhow::Result<Option<std::sync::Arc<dyn crate::index::Embedding>>> {
+    let model = bench::ModelEmbedding::from_settings(settings)
+        .with_context(|| format!("loading the model in {}", settings.model.dir.display()))?;
+    Ok(model.map(|m| std::sync::Arc::new(m) as std::sync::Arc<dyn crate::index::Embedding>))
+}
+
 /// The bench's serving probe: this binary, with the same configuration, run as
 /// `bench-serve` on the bench's private index.
 fn probe_command(
@@ -334,7 +343,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 ..Default::default()
             };
             let corpus = settings.corpus.dir.display().to_string();
-            let report = bench::run(&settings, None, &opts)
+            let embedder = bench_embedder(&settings)?;
+            let report = bench::run(&settings, embedder, &opts)
                 .with_context(|| format!("benchmarking on the corpus {corpus}"))?;
             if json {
                 print_json(&report)?;
@@ -350,7 +360,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .filter(|l| !l.trim().is_empty())
                 .map(String::from)
                 .collect();
-            let report = bench::serve_probe(settings, None, &qs, top)?;
+            let embedder = bench_embedder(&settings)?;
+            let report = bench::serve_probe(settings, embedder, &qs, top)?;
             println!("{}", serde_json::to_string(&report)?);
         }
         Command::BenchCorpus { out, limit, inputs } => {
