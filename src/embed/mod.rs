@@ -282,6 +282,45 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     }
 }
 
+/// Name recorded in index manifests for this model.
+pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
+
+impl crate::index::Embedding for Embedder {
+    fn name(&self) -> String {
+        MODEL_NAME.to_string()
+    }
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn embed_batch(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
+        Ok(Embedder::embed_batch(self, texts)?)
+    }
+}
+
+/// The model the settings ask for, loaded once; `None` (lexical ranking only)
+/// when it is switched off, missing or broken — said once, with what to do.
+pub fn load_configured(
+    settings: &crate::config::ModelSettings,
+) -> Option<std::sync::Arc<Embedder>> {
+    if !settings.enabled {
+        return None;
+    }
+    if !MODEL_FILES.iter().all(|f| settings.dir.join(f).exists()) {
+        tracing::warn!(
+            "no embedding model in {} (run scripts/fetch-model.sh); ranking is lexical only",
+            settings.dir.display()
+        );
+        return None;
+    }
+    match Embedder::load(&settings.dir) {
+        Ok(e) => Some(std::sync::Arc::new(e)),
+        Err(e) => {
+            tracing::warn!("embedding model unusable ({e}); ranking is lexical only");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,41 +384,3 @@ mod tests {
     }
 }
 
-/// Name recorded in index manifests for this model.
-pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
-
-impl crate::index::Embedding for Embedder {
-    fn name(&self) -> String {
-        MODEL_NAME.to_string()
-    }
-    fn dim(&self) -> usize {
-        self.dim
-    }
-    fn embed_batch(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
-        Ok(Embedder::embed_batch(self, texts)?)
-    }
-}
-
-/// The model the settings ask for, loaded once; `None` (lexical ranking only)
-/// when it is switched off, missing or broken — said once, with what to do.
-pub fn load_configured(
-    settings: &crate::config::ModelSettings,
-) -> Option<std::sync::Arc<Embedder>> {
-    if !settings.enabled {
-        return None;
-    }
-    if !MODEL_FILES.iter().all(|f| settings.dir.join(f).exists()) {
-        tracing::warn!(
-            "no embedding model in {} (run scripts/fetch-model.sh); ranking is lexical only",
-            settings.dir.display()
-        );
-        return None;
-    }
-    match Embedder::load(&settings.dir) {
-        Ok(e) => Some(std::sync::Arc::new(e)),
-        Err(e) => {
-            tracing::warn!("embedding model unusable ({e}); ranking is lexical only");
-            None
-        }
-    }
-}
