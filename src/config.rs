@@ -140,14 +140,20 @@ impl Default for SearchSettings {
             fuzzy: true,
             min_coverage: 0.5,
             synonyms: BTreeMap::from([
-                syn("infosec", &["information security", "cybersecurity", "security"]),
+                syn(
+                    "infosec",
+                    &["information security", "cybersecurity", "security"],
+                ),
                 syn("cybersecurity", &["security", "information security"]),
                 syn("cyber", &["cybersecurity", "security"]),
                 syn("helpdesk", &["help desk", "it services", "service desk"]),
                 syn("help desk", &["helpdesk", "it services"]),
                 syn("boss", &["reports to", "reporting line"]),
                 syn("senior", &["higher", "reports to", "authority"]),
-                syn("in charge of", &["responsible for", "oversees", "owns", "leads"]),
+                syn(
+                    "in charge of",
+                    &["responsible for", "oversees", "owns", "leads"],
+                ),
                 syn("owns", &["responsible for", "oversees", "leads"]),
                 syn("kpi", &["metrics", "success measured by"]),
                 syn("kpis", &["metrics", "success measured by"]),
@@ -295,7 +301,8 @@ impl Settings {
                 if file_has_token(&text) {
                     return Err(ConfigError::TokenInFile(p.display().to_string()));
                 }
-                builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
+                builder =
+                    builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
             } else if required {
                 return Err(ConfigError::Read {
                     path: p.display().to_string(),
@@ -393,4 +400,3 @@ fn file_has_token(text: &str) -> bool {
         .and_then(|d| d.as_table())
         .is_some_and(|d| d.contains_key("token"))
 }
-

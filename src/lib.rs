@@ -4,6 +4,7 @@
 //! or the terminal; `cli` and `discord` are thin shells over [`service::Service`].
 
 pub mod config;
+pub mod discord;
 pub mod error;
 pub mod model;
 pub mod service;
