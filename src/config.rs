@@ -49,6 +49,9 @@ pub struct CorpusSettings {
     /// Lines shorter than this many words without final punctuation and not a
     /// heading candidate are treated as navigation debris.
     pub min_words: usize,
+    /// Phrases that mark promotional or cross-link lines ("core use case for",
+    /// "for a deeper look"); matched case-insensitively anywhere in a paragraph.
+    pub promo_phrases: Vec<String>,
     /// Largest corpus file loaded, in bytes; larger files are skipped with a warning.
     pub max_file_bytes: u64,
 }
@@ -87,6 +90,20 @@ impl Default for CorpusSettings {
             .map(String::from)
             .to_vec(),
             min_words: 3,
+            promo_phrases: [
+                "core use case for",
+                "our solution",
+                "our platform",
+                "schedule a demo",
+                "for a deeper look",
+                "for a full overview",
+                "resource page covers",
+                "guide covers",
+                "read more",
+                "see also",
+            ]
+            .map(String::from)
+            .to_vec(),
             max_file_bytes: 20 * 1024 * 1024,
         }
     }
@@ -326,6 +343,7 @@ impl Settings {
                 .with_list_parse_key("discord.admin_role_ids")
                 .with_list_parse_key("corpus.cta_phrases")
                 .with_list_parse_key("corpus.bio_markers")
+                .with_list_parse_key("corpus.promo_phrases")
                 .try_parsing(true)
                 .source(Some(ours)),
         );

@@ -10,3 +10,4 @@ pub mod model;
 pub mod service;
 
 pub use error::{Error, Result};
+pub mod corpus;

@@ -1,0 +1,196 @@
+//! Blocks → citable passages: paragraphs (split at sentence boundaries when
+//! long), list items with their lead-in sentence, table rows with their header.
+
+use super::blocks::Block;
+use super::Document;
+use crate::model::{Passage, PassageKind, TableRow};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Sentences of `text`, verbatim (each keeps its trailing space, so the parts
+/// concatenate back to `text`).
+pub fn sentences(text: &str) -> Vec<&str> {
+    text.split_sentence_bounds().collect()
+}
+
+/// Group sentences greedily into parts of at most `max` characters; a single
+/// sentence longer than `max` stays whole (a passage is never cut mid-sentence).
+pub fn group_sentences(text: &str, max: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    for s in sentences(text) {
+        if !current.is_empty() && current.chars().count() + s.trim_end().chars().count() > max {
+            parts.push(current.trim_end().to_string());
+            current.clear();
+        }
+        current.push_str(s);
+    }
+    if !current.trim().is_empty() {
+        parts.push(current.trim_end().to_string());
+    }
+    parts
+}
+
+/// The last sentence of a paragraph that introduces a list or table ("…include:").
+fn lead_in(block: Option<&Block>) -> Option<String> {
+    match block {
+        Some(Block::Paragraph(t)) if t.trim_end().ends_with(':') => {
+            sentences(t).last().map(|s| s.trim().to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Render a table row as pipe lines, header first: `| A | B |\n| x | y |`.
+pub fn table_row_text(headers: &[String], cells: &[String]) -> String {
+    let line = |v: &[String]| format!("| {} |", v.join(" | "));
+    format!("{}\n{}", line(headers), line(cells))
+}
+
+/// A table row labelled by its header: "Primary focus — CIO: … — CTO: …".
+pub fn table_row_labelled(row: &TableRow) -> String {
+    let mut out = row.cells.first().cloned().unwrap_or_default();
+    for (h, c) in row.headers.iter().zip(&row.cells).skip(1) {
+        out.push_str(&format!(" — {h}: {c}"));
+    }
+    out
+}
+
+pub fn passages(doc: &Document, blocks: &[Block], max_chars: usize) -> Vec<Passage> {
+    let mut out = Vec::new();
+    let mut section: Option<String> = None;
+    let mut number = 0u32;
+    let base = |number: u32, part: u32, kind, text: String, section: &Option<String>| Passage {
+        id: if part > 1 || kind != PassageKind::Paragraph {
+            format!("{}#{}.{}", doc.id, number, part)
+        } else {
+            format!("{}#{}", doc.id, number)
+        },
+        doc_id: doc.id.clone(),
+        doc_title: doc.title.clone(),
+        section: section.clone(),
+        paragraph: number,
+        part,
+        kind,
+        text,
+        context: None,
+        table: None,
+        url: doc.url.clone(),
+    };
+    for (i, block) in blocks.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|p| blocks.get(p));
+        match block {
+            Block::Heading(h) => section = Some(h.clone()),
+            Block::Paragraph(t) => {
+                number += 1;
+                for (k, part) in group_sentences(t, max_chars).into_iter().enumerate() {
+                    out.push(base(
+                        number,
+                        k as u32 + 1,
+                        PassageKind::Paragraph,
+                        part,
+                        &section,
+                    ));
+                }
+            }
+            Block::List(items) => {
+                number += 1;
+                let lead = lead_in(prev);
+                for (k, item) in items.iter().enumerate() {
+                    let mut p = base(
+                        number,
+                        k as u32 + 1,
+                        PassageKind::ListItem,
+                        item.clone(),
+                        &section,
+                    );
+                    p.context = lead.clone();
+                    out.push(p);
+                }
+            }
+            Block::Table { headers, rows } => {
+                number += 1;
+                let lead = lead_in(prev);
+                for (k, cells) in rows.iter().enumerate() {
+                    if cells.iter().all(|c| c.is_empty()) {
+                        continue;
+                    }
+                    let text = table_row_text(headers, cells);
+                    let mut p = base(number, k as u32 + 1, PassageKind::TableRow, text, &section);
+                    p.context = lead.clone();
+                    p.table = Some(TableRow {
+                        headers: headers.clone(),
+                        cells: cells.clone(),
+                    });
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> Document {
+        Document {
+            id: "d".into(),
+            title: "T".into(),
+            url: None,
+            author: None,
+            published: None,
+            path: "d.txt".into(),
+            format: super::super::Format::Text,
+        }
+    }
+
+    #[test]
+    fn long_paragraphs_split_at_sentences() {
+        let text = "One two three. Four five six. Seven eight nine.";
+        let parts = group_sentences(text, 20);
+        assert_eq!(
+            parts,
+            vec!["One two three.", "Four five six.", "Seven eight nine."]
+        );
+        assert_eq!(group_sentences(text, 1000), vec![text]);
+        // a sentence longer than the cap stays whole
+        assert_eq!(
+            group_sentences("A very long sentence indeed.", 5),
+            vec!["A very long sentence indeed."]
+        );
+    }
+
+    #[test]
+    fn list_items_keep_lead_and_tables_keep_header() {
+        let blocks = vec![
+            Block::Heading("Roles".into()),
+            Block::Paragraph("Intro sentence. CIOs commonly handle:".into()),
+            Block::List(vec!["Security".into(), "Infrastructure".into()]),
+            Block::Table {
+                headers: vec!["Dimension".into(), "CIO".into(), "CTO".into()],
+                rows: vec![vec![
+                    "Primary focus".into(),
+                    "Internal".into(),
+                    "External".into(),
+                ]],
+            },
+        ];
+        let ps = passages(&doc(), &blocks, 900);
+        assert_eq!(ps.len(), 4);
+        assert_eq!(ps[1].text, "Security");
+        assert_eq!(ps[1].context.as_deref(), Some("CIOs commonly handle:"));
+        assert_eq!(ps[1].section.as_deref(), Some("Roles"));
+        assert_eq!(ps[1].id, "d#2.1");
+        assert_eq!(
+            ps[3].text,
+            "| Dimension | CIO | CTO |\n| Primary focus | Internal | External |"
+        );
+        let row = ps[3].table.as_ref().unwrap();
+        assert_eq!(
+            table_row_labelled(row),
+            "Primary focus — CIO: Internal — CTO: External"
+        );
+        assert_eq!(ps[3].citation(), "T › Roles, ¶3.1");
+    }
+}
