@@ -20,7 +20,8 @@
 //! # Loopback guard
 //!
 //! When `discord.api_base` is not `https://discord.com` every REST call goes to that base
-//! (serenity's `HttpBuilder::proxy`), and `GET {api_base}/api/v10/gateway` is fetched
+//! (serenity's `HttpBuilder::proxy`, with serenity's ratelimiter disabled because in
+//! 0.12.5 it ignores the proxy and would call discord.com directly), and `GET {api_base}/api/v10/gateway` is fetched
 //! before start-up: if it fails we refuse to start (serenity would otherwise fall back to
 //! Discord's real gateway). In test mode (`ROLEFAQ_TEST_MODE=1`, or unit tests) the REST
 //! base and the gateway URL must be on 127.0.0.1, ::1 or localhost.
@@ -177,16 +178,23 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
     let mut builder = HttpBuilder::new(d.token.expose());
     let proxied = !guard::is_discord(&base);
     if proxied {
-        builder = builder.proxy(base.clone());
+        // serenity 0.12.5's ratelimiter builds its requests without the proxy (it passes
+        // `None` to `Request::build`), which would send every call to discord.com; with
+        // a proxy the ratelimiter must be off (a real REST proxy rate-limits itself).
+        builder = builder.proxy(base.clone()).ratelimiter_disabled(true);
     }
     let http = builder.build();
     let gateway = if proxied {
-        let g = http.get_gateway().await.with_context(|| {
-            format!(
-                "GET {base}/api/v10/gateway failed; refusing to start (serenity would \
+        let g = http
+            .get_gateway()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+            .with_context(|| {
+                format!(
+                    "GET {base}/api/v10/gateway failed; refusing to start (serenity would \
                  otherwise fall back to Discord's real gateway)"
-            )
-        })?;
+                )
+            })?;
         guard::check_endpoint("gateway URL", &g.url, test)?;
         tracing::info!(api_base = %base, gateway = %g.url, "using a non-Discord REST base");
         Some(g.url)

@@ -813,10 +813,13 @@ impl Reply {
 
     /// For `PATCH …/messages/@original`; replaces content, embeds and components.
     pub fn to_edit(&self) -> EditInteractionResponse {
-        EditInteractionResponse::new()
-            .content(self.content.clone().unwrap_or_default())
+        let mut e = EditInteractionResponse::new()
             .embeds(self.embeds.iter().map(embed_builder).collect())
-            .components(rows(&self.buttons))
+            .components(rows(&self.buttons));
+        if let Some(c) = &self.content {
+            e = e.content(c);
+        }
+        e
     }
 
     /// For follow-up messages (`POST /webhooks/{app}/{token}`).
