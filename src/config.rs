@@ -177,6 +177,20 @@ impl Default for SearchSettings {
                 syn("roadmap", &["technical roadmap", "technology roadmap"]),
                 syn("engineers", &["engineering teams"]),
                 syn("data privacy", &["data protection", "privacy"]),
+                syn("kinds", &["types", "profiles", "archetypes"]),
+                syn("types", &["kinds", "profiles", "archetypes"]),
+                syn("main", &["primary", "core"]),
+                syn("goal", &["objective", "aim", "purpose"]),
+                syn("difference", &["differ", "distinction", "versus"]),
+                syn("adopt", &["adoption"]),
+                syn(
+                    "not aligned",
+                    &["misalignment", "without alignment", "silos"],
+                ),
+                syn(
+                    "misaligned",
+                    &["misalignment", "without alignment", "silos"],
+                ),
                 syn("gdpr", &["compliance", "data protection", "regulatory"]),
             ]),
         }
@@ -353,6 +367,12 @@ impl Settings {
         let mut settings: Settings = raw
             .try_deserialize()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        // Synonyms from the file and environment add to (or, by key, replace) the
+        // built-in table; an empty list switches a built-in entry off.
+        let mut synonyms = SearchSettings::default().synonyms;
+        synonyms.extend(std::mem::take(&mut settings.search.synonyms));
+        synonyms.retain(|_, v| !v.is_empty());
+        settings.search.synonyms = synonyms;
         if settings.discord.token.is_empty() {
             if let Some(t) = env.get("DISCORD_TOKEN") {
                 settings.discord.token = Secret::new(t.clone());

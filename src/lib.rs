@@ -10,4 +10,8 @@ pub mod model;
 pub mod service;
 
 pub use error::{Error, Result};
+pub mod cli;
 pub mod corpus;
+pub mod eval;
+pub mod index;
+pub mod search;

@@ -1,9 +1,16 @@
-//! The search service: owns the open index (and the embedding model when there is one)
-//! and answers every command of both shells. Shared as `Arc<Service>` across tasks.
+//! The search service: owns the serving index generation (and the embedding
+//! model when there is one) and answers every command of both shells.
+//! Shared as `Arc<Service>` across tasks; all methods are blocking (run them in
+//! `spawn_blocking` from async code).
 
 use crate::config::Settings;
-use crate::error::Result;
+use crate::corpus;
+use crate::error::{Error, Result};
+use crate::index::{self, Embedding, Generation};
 use crate::model::{Answer, Comparison, Freshness, IndexReport, SourceInfo};
+use crate::search::{self, query, Lexicon, RankParams};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Options of one question.
 #[derive(Debug, Clone, Copy)]
@@ -14,57 +21,295 @@ pub struct AskOptions {
     pub offset: usize,
 }
 
+/// What serves questions: one generation and what is derived from it.
+pub struct Engine {
+    pub gen: Generation,
+    pub lexicon: Lexicon,
+    pub roles: query::RoleAliases,
+    /// Single-word role aliases as stems ("cio" → "CIO").
+    pub role_stems: std::collections::HashMap<String, String>,
+}
+
+impl Engine {
+    fn new(gen: Generation) -> Self {
+        let lexicon = Lexicon::build(&gen.passages);
+        let roles = base_role_aliases();
+        let role_stems = roles
+            .iter()
+            .filter_map(|(alias, short)| {
+                let t = crate::index::schema::tokens(alias);
+                (t.len() == 1).then(|| (t[0].0.clone(), short.clone()))
+            })
+            .collect();
+        Self {
+            lexicon,
+            roles,
+            role_stems,
+            gen,
+        }
+    }
+}
+
+/// Role aliases known before any corpus is read.
+fn base_role_aliases() -> query::RoleAliases {
+    [
+        ("cio", "CIO"),
+        ("chief information officer", "CIO"),
+        ("cto", "CTO"),
+        ("chief technology officer", "CTO"),
+        ("ciso", "CISO"),
+        ("chief information security officer", "CISO"),
+        ("ceo", "CEO"),
+        ("chief executive officer", "CEO"),
+        ("coo", "COO"),
+        ("chief operating officer", "COO"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect()
+}
+
 pub struct Service {
     settings: Settings,
+    engine: RwLock<Arc<Engine>>,
+    rebuild: Mutex<()>,
+    embedder: Option<Arc<dyn Embedding>>,
+    stale: AtomicBool,
 }
 
 impl Service {
-    /// Open the index in `settings.index.dir`, building it from the corpus first when
-    /// it is missing or unreadable.
+    /// Open the index in `settings.index.dir`, building it from the corpus first
+    /// when it is missing, unreadable or of another schema (with a log line why).
     pub fn open(settings: Settings) -> Result<Self> {
-        let _ = &settings;
-        todo!("foundation in progress")
+        Self::open_with(settings, None)
+    }
+
+    /// As [`Service::open`] with an embedding model for hybrid ranking.
+    pub fn open_with(settings: Settings, embedder: Option<Arc<dyn Embedding>>) -> Result<Self> {
+        let dir = &settings.index.dir;
+        let opened = match index::open_current(dir) {
+            Ok(Some(gen)) if gen.manifest.model.is_some() != embedder.is_some() => {
+                tracing::info!(
+                    "index embeddings ({}) do not match the configured model ({}); rebuilding",
+                    gen.manifest.model.as_deref().unwrap_or("none"),
+                    embedder
+                        .as_ref()
+                        .map(|e| e.name())
+                        .unwrap_or_else(|| "none".into())
+                );
+                None
+            }
+            Ok(Some(gen)) => Some(gen),
+            Ok(None) => {
+                tracing::info!(index = %dir.display(), "no index yet; building it from the corpus");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(index = %dir.display(), "index unusable ({e}); rebuilding it from the corpus");
+                None
+            }
+        };
+        let gen = match opened {
+            Some(g) => g,
+            None => {
+                let _lock = index::lock_rebuild(dir)?;
+                // Another process may have built it while we waited.
+                match index::open_current(dir) {
+                    Ok(Some(g))
+                        if g.manifest.model.is_some() == embedder.is_some()
+                            && Self::fresh(&settings, &g) =>
+                    {
+                        g
+                    }
+                    _ => {
+                        index::rebuild(&settings, embedder.as_deref(), false)?;
+                        index::open_current(dir)?.ok_or_else(|| {
+                            Error::Index("rebuilt index could not be opened".into())
+                        })?
+                    }
+                }
+            }
+        };
+        let stale = !Self::fresh(&settings, &gen);
+        Ok(Self {
+            settings,
+            engine: RwLock::new(Arc::new(Engine::new(gen))),
+            rebuild: Mutex::new(()),
+            embedder,
+            stale: AtomicBool::new(stale),
+        })
+    }
+
+    fn fresh(settings: &Settings, gen: &Generation) -> bool {
+        corpus::fingerprint(&settings.corpus.dir).is_ok_and(|h| h == gen.manifest.corpus_hash)
     }
 
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
 
+    /// The serving engine (cheap clone of an `Arc`).
+    pub fn engine(&self) -> Arc<Engine> {
+        match self.engine.read() {
+            Ok(e) => e.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Whether dense ranking is active.
+    pub fn hybrid(&self) -> bool {
+        self.embedder.is_some() && self.engine().gen.embeddings.is_some()
+    }
+
     /// Answer a question with ranked, cited passages (or `no_answer`).
     pub fn ask(&self, question: &str, opts: AskOptions) -> Result<Answer> {
-        let _ = (question, opts);
-        todo!("foundation in progress")
+        let s = &self.settings.search;
+        let (text, truncated) = query::sanitize(question, s.max_query_chars);
+        if text.chars().all(|c| !c.is_alphanumeric()) {
+            return Err(Error::BadQuestion(
+                "the question is empty; ask something like \"who owns cybersecurity?\"".into(),
+            ));
+        }
+        let top = opts.top.clamp(1, s.max_top);
+        let engine = self.engine();
+        let u = query::understand(
+            &text,
+            truncated,
+            &s.synonyms,
+            &engine.roles,
+            &engine.lexicon,
+            s.fuzzy,
+        );
+        let query_vec = match &self.embedder {
+            Some(e) if engine.gen.embeddings.is_some() => e
+                .embed_batch(&[u.text.as_str()])
+                .ok()
+                .and_then(|mut v| v.pop()),
+            _ => None,
+        };
+        let params = RankParams {
+            min_coverage: s.min_coverage,
+            dense_weight: if query_vec.is_some() {
+                self.settings.model.dense_weight
+            } else {
+                0.0
+            },
+        };
+        let ranked = search::rank(
+            &engine.gen,
+            &engine.lexicon,
+            &u,
+            &engine.role_stems,
+            query_vec.as_deref(),
+            params,
+        )?;
+        let stems = search::query_stems(&u);
+        let results: Vec<_> = ranked
+            .iter()
+            .enumerate()
+            .skip(opts.offset)
+            .take(top)
+            .map(|(i, r)| search::to_hit(&engine.gen.passages[r.ord], i + 1, r.score, &stems))
+            .collect();
+        let no_answer = ranked.is_empty();
+        Ok(Answer {
+            query: text,
+            no_answer,
+            suggestion: no_answer.then(|| self.coverage_hint(&engine)),
+            verdict: None,
+            total: ranked.len(),
+            results,
+        })
+    }
+
+    /// A short description of what the corpus covers, for "no answer" replies.
+    fn coverage_hint(&self, engine: &Engine) -> String {
+        let titles: Vec<&str> = engine
+            .gen
+            .manifest
+            .sources
+            .iter()
+            .map(|s| s.title.as_str())
+            .take(3)
+            .collect();
+        format!(
+            "The corpus covers technology-leadership roles ({}) in {} documents, e.g. {}. Try asking who is responsible for something, or compare two roles.",
+            self.known_roles().join(", "),
+            engine.gen.manifest.documents,
+            titles.join("; ")
+        )
     }
 
     /// Compare two roles (any alias the corpus knows), optionally one aspect.
     pub fn compare(&self, a: &str, b: &str, aspect: Option<&str>) -> Result<Comparison> {
         let _ = (a, b, aspect);
-        todo!("compare in progress")
+        Err(Error::Index("compare is not available yet".into()))
     }
 
     /// Rebuild the index from the corpus beside the serving one, then swap.
     /// Errors with `RebuildInProgress` when another rebuild runs.
     pub fn reindex(&self) -> Result<IndexReport> {
-        todo!("foundation in progress")
+        self.reindex_with_progress(false)
+    }
+
+    pub fn reindex_with_progress(&self, progress: bool) -> Result<IndexReport> {
+        let _guard = self
+            .rebuild
+            .try_lock()
+            .map_err(|_| Error::RebuildInProgress)?;
+        let dir = &self.settings.index.dir;
+        let _lock = index::lock_rebuild(dir)?;
+        let report = index::rebuild(&self.settings, self.embedder.as_deref(), progress)?;
+        let gen = index::open_current(dir)?
+            .ok_or_else(|| Error::Index("rebuilt index could not be opened".into()))?;
+        let engine = Arc::new(Engine::new(gen));
+        match self.engine.write() {
+            Ok(mut e) => *e = engine,
+            Err(poisoned) => *poisoned.into_inner() = engine,
+        }
+        self.stale.store(false, Ordering::SeqCst);
+        Ok(report)
     }
 
     /// Documents of the serving index.
     pub fn sources(&self) -> Vec<SourceInfo> {
-        todo!("foundation in progress")
+        self.engine().gen.manifest.sources.clone()
     }
 
     /// Build time and counts of the serving index.
     pub fn freshness(&self) -> Freshness {
-        todo!("foundation in progress")
+        let e = self.engine();
+        Freshness {
+            built_at: e.gen.manifest.built_at.clone(),
+            documents: e.gen.manifest.documents,
+            passages: e.gen.manifest.passages,
+            stale: self.stale.load(Ordering::SeqCst),
+        }
     }
 
     /// Canonical short names of the roles the corpus knows ("CIO", "CTO", …).
     pub fn known_roles(&self) -> Vec<String> {
-        todo!("foundation in progress")
+        let e = self.engine();
+        let mut out: Vec<String> = Vec::new();
+        for short in e.roles.values() {
+            if !out.contains(short) && e.lexicon_has(short) {
+                out.push(short.clone());
+            }
+        }
+        out
     }
 
     /// Aspect names the comparison can show.
     pub fn known_aspects(&self) -> Vec<String> {
-        todo!("compare in progress")
+        Vec::new()
+    }
+}
+
+impl Engine {
+    fn lexicon_has(&self, word: &str) -> bool {
+        use crate::search::query::Vocabulary;
+        crate::index::schema::tokens(word)
+            .first()
+            .is_some_and(|(s, _)| self.lexicon.doc_freq(s) > 0)
     }
 }

@@ -1,0 +1,102 @@
+//! Retrieval evaluation: success at 1 and 3, and MRR at 5, over judged questions
+//! (`[{"id", "q", "rel": [phrases a correct passage contains]}]`).
+
+use crate::model::Answer;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Judged {
+    pub id: String,
+    pub q: String,
+    /// Phrases a correct passage contains; an empty list means the corpus
+    /// should not answer (no_answer expected).
+    #[serde(default)]
+    pub rel: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionResult {
+    pub id: String,
+    pub q: String,
+    /// 1-based rank of the first correct passage within the top 5.
+    pub rank: Option<usize>,
+    pub no_answer: bool,
+    pub correct: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub questions: usize,
+    pub s_at_1: f64,
+    pub s_at_3: f64,
+    pub mrr_at_5: f64,
+    pub results: Vec<QuestionResult>,
+}
+
+fn norm(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Rank of the first result containing one of `rel` (case- and space-insensitive).
+pub fn first_relevant(answer: &Answer, rel: &[String]) -> Option<usize> {
+    let rel: Vec<String> = rel.iter().map(|r| norm(r)).collect();
+    answer
+        .results
+        .iter()
+        .position(|h| {
+            let t = norm(&h.text);
+            rel.iter().any(|r| t.contains(r.as_str()))
+        })
+        .map(|i| i + 1)
+}
+
+/// Score answers to judged questions. `ask` answers one question with ≥ 5 results.
+pub fn evaluate<E>(
+    questions: &[Judged],
+    mut ask: impl FnMut(&str) -> Result<Answer, E>,
+) -> Result<Report, E> {
+    let mut results = Vec::new();
+    for j in questions {
+        let a = ask(&j.q)?;
+        let rank = first_relevant(&a, &j.rel).filter(|r| *r <= 5);
+        let correct = if j.rel.is_empty() {
+            a.no_answer
+        } else {
+            rank.is_some_and(|r| r <= 3)
+        };
+        results.push(QuestionResult {
+            id: j.id.clone(),
+            q: j.q.clone(),
+            rank: if j.rel.is_empty() {
+                a.no_answer.then_some(1)
+            } else {
+                rank
+            },
+            no_answer: a.no_answer,
+            correct,
+        });
+    }
+    let n = results.len().max(1) as f64;
+    let at = |k: usize| {
+        results
+            .iter()
+            .filter(|r| r.rank.is_some_and(|x| x <= k))
+            .count() as f64
+            / n
+    };
+    let mrr = results
+        .iter()
+        .map(|r| r.rank.map(|x| 1.0 / x as f64).unwrap_or(0.0))
+        .sum::<f64>()
+        / n;
+    Ok(Report {
+        questions: results.len(),
+        s_at_1: at(1),
+        s_at_3: at(3),
+        mrr_at_5: mrr,
+        results,
+    })
+}

@@ -1,0 +1,23 @@
+//! `manifest.json` of an index generation: what was built from what, and when.
+
+use crate::model::SourceInfo;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    /// Fingerprint of the corpus directory the generation was built from.
+    pub corpus_hash: String,
+    pub documents: usize,
+    pub passages: usize,
+    /// RFC 3339 build time.
+    pub built_at: String,
+    pub build_ms: u64,
+    /// Per-document content hashes, to report what a rebuild changed.
+    pub doc_hashes: Vec<(String, String)>,
+    pub sources: Vec<SourceInfo>,
+    /// Name of the embedding model when passage embeddings are stored.
+    pub model: Option<String>,
+    pub dropped_lines: usize,
+    pub skipped_files: usize,
+}

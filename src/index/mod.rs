@@ -1,0 +1,427 @@
+//! The on-disk index: generations of (tantivy index + passages + embeddings +
+//! manifest) under `index/`, the `CURRENT` pointer, and atomic rebuilds.
+//!
+//! Architecture invariant: a generation directory is complete before `CURRENT`
+//! names it. A rebuild writes a new generation beside the served one, then
+//! replaces `CURRENT` by rename; a failed build never touches `CURRENT`.
+
+pub mod manifest;
+pub mod schema;
+
+use crate::config::Settings;
+use crate::corpus::{self, Corpus};
+use crate::error::{io_err, Error, Result};
+use crate::model::{IndexReport, Passage, SourceInfo};
+use indicatif::{ProgressBar, ProgressStyle};
+use manifest::Manifest;
+use schema::Fields;
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+const CURRENT: &str = "CURRENT";
+const PASSAGES: &str = "passages.json";
+const MANIFEST: &str = "manifest.json";
+const EMBEDDINGS: &str = "embeddings.f32";
+const LOCK: &str = ".rebuild.lock";
+
+/// Something that turns passages into unit vectors (the dense model).
+pub trait Embedding: Send + Sync {
+    /// Model name recorded in the manifest.
+    fn name(&self) -> String;
+    fn dim(&self) -> usize;
+    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
+}
+
+/// Passage vectors, row-major `passages × dim`.
+#[derive(Debug, Clone)]
+pub struct Embeddings {
+    pub dim: usize,
+    pub data: Vec<f32>,
+}
+
+impl Embeddings {
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.dim..(i + 1) * self.dim]
+    }
+    pub fn len(&self) -> usize {
+        self.data.len().checked_div(self.dim).unwrap_or(0)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One complete, opened index generation.
+pub struct Generation {
+    pub name: String,
+    pub dir: PathBuf,
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub passages: Vec<Passage>,
+    pub manifest: Manifest,
+    pub embeddings: Option<Embeddings>,
+}
+
+/// Text indexed for a passage: its context (lead-in) and its text.
+pub fn indexed_text(p: &Passage) -> String {
+    match &p.context {
+        Some(c) => format!("{c}\n{}", p.text),
+        None => p.text.clone(),
+    }
+}
+
+/// The generation `CURRENT` names, if any.
+pub fn current_name(index_dir: &Path) -> Option<String> {
+    let name = fs::read_to_string(index_dir.join(CURRENT)).ok()?;
+    let name = name.trim().to_string();
+    (!name.is_empty() && !name.contains(['/', '\\']) && name.starts_with("gen-")).then_some(name)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = fs::read_to_string(path).map_err(io_err(path))?;
+    serde_json::from_str(&text).map_err(|e| Error::Index(format!("{}: {e}", path.display())))
+}
+
+/// Open the generation named by `CURRENT`. `Ok(None)` when there is none;
+/// an error says why an existing one cannot serve (callers rebuild).
+pub fn open_current(index_dir: &Path) -> Result<Option<Generation>> {
+    let Some(name) = current_name(index_dir) else {
+        return Ok(None);
+    };
+    open_generation(index_dir, &name).map(Some)
+}
+
+fn open_generation(index_dir: &Path, name: &str) -> Result<Generation> {
+    let dir = index_dir.join(name);
+    let manifest: Manifest = read_json(&dir.join(MANIFEST))?;
+    if manifest.schema_version != schema::SCHEMA_VERSION {
+        return Err(Error::Index(format!(
+            "index generation {name} has schema version {}, this build needs {}",
+            manifest.schema_version,
+            schema::SCHEMA_VERSION
+        )));
+    }
+    let index = Index::open_in_dir(&dir)?;
+    schema::register(&index);
+    let fields = schema::fields_of(&index)
+        .ok_or_else(|| Error::Index(format!("index generation {name} has an unexpected schema")))?;
+    let passages: Vec<Passage> = read_json(&dir.join(PASSAGES))?;
+    if passages.len() != manifest.passages {
+        return Err(Error::Index(format!(
+            "index generation {name} is inconsistent: {} passages stored, manifest says {}",
+            passages.len(),
+            manifest.passages
+        )));
+    }
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    let searcher = reader.searcher();
+    if searcher.num_docs() as usize != passages.len() {
+        return Err(Error::Index(format!(
+            "index generation {name} has {} documents for {} passages",
+            searcher.num_docs(),
+            passages.len()
+        )));
+    }
+    let embeddings = match manifest.model {
+        Some(_) => Some(read_embeddings(&dir.join(EMBEDDINGS), passages.len())?),
+        None => None,
+    };
+    Ok(Generation {
+        name: name.to_string(),
+        dir,
+        index,
+        reader,
+        fields,
+        passages,
+        manifest,
+        embeddings,
+    })
+}
+
+fn read_embeddings(path: &Path, rows: usize) -> Result<Embeddings> {
+    let bytes = fs::read(path).map_err(io_err(path))?;
+    if rows == 0 || bytes.len() % (4 * rows) != 0 {
+        return Err(Error::Index(format!(
+            "{} has the wrong size",
+            path.display()
+        )));
+    }
+    let data: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Ok(Embeddings {
+        dim: data.len() / rows,
+        data,
+    })
+}
+
+/// Holds the cross-process rebuild lock while alive.
+pub struct RebuildLock(#[allow(dead_code)] fs::File);
+
+/// Take the rebuild lock of `index_dir`, or `RebuildInProgress` if another
+/// process (or thread) holds it.
+pub fn lock_rebuild(index_dir: &Path) -> Result<RebuildLock> {
+    fs::create_dir_all(index_dir).map_err(io_err(index_dir))?;
+    let path = index_dir.join(LOCK);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(RebuildLock(file)),
+        Err(fs::TryLockError::WouldBlock) => Err(Error::RebuildInProgress),
+        Err(fs::TryLockError::Error(e)) => Err(Error::Io {
+            path: path.display().to_string(),
+            source: e,
+        }),
+    }
+}
+
+fn progress(len: u64, what: &str, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} ({eta})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Build a new generation from the corpus and make it current. The caller must
+/// hold the rebuild lock. On any error the served generation is untouched.
+pub fn rebuild(
+    settings: &Settings,
+    embedder: Option<&dyn Embedding>,
+    show_progress: bool,
+) -> Result<IndexReport> {
+    let started = Instant::now();
+    let index_dir = &settings.index.dir;
+    let corpus_dir = &settings.corpus.dir;
+    let hash_before = corpus::fingerprint(corpus_dir)?;
+    let corpus = corpus::load_dir(
+        corpus_dir,
+        &settings.corpus,
+        settings.index.max_passage_chars,
+    )?;
+    if corpus.documents.is_empty() {
+        return Err(Error::EmptyCorpus(corpus_dir.display().to_string()));
+    }
+    fs::create_dir_all(index_dir).map_err(io_err(index_dir))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".build-")
+        .tempdir_in(index_dir)
+        .map_err(io_err(index_dir))?;
+    let embedded = write_generation(tmp.path(), &corpus, settings, embedder, show_progress)?;
+
+    let previous: Option<Manifest> = current_name(index_dir)
+        .and_then(|n| read_json::<Manifest>(&index_dir.join(n).join(MANIFEST)).ok());
+    let built_at = now_rfc3339();
+    let manifest = Manifest {
+        schema_version: schema::SCHEMA_VERSION,
+        corpus_hash: hash_before,
+        documents: corpus.documents.len(),
+        passages: corpus.passages.len(),
+        built_at: built_at.clone(),
+        build_ms: started.elapsed().as_millis() as u64,
+        doc_hashes: corpus.hashes.clone(),
+        sources: sources_of(&corpus),
+        model: embedded.then(|| embedder.map(|e| e.name())).flatten(),
+        dropped_lines: corpus.dropped.len(),
+        skipped_files: corpus.skipped.len(),
+    };
+    write_file(
+        &tmp.path().join(MANIFEST),
+        serde_json::to_vec_pretty(&manifest)
+            .unwrap_or_default()
+            .as_slice(),
+    )?;
+
+    // Publish: the generation directory gets its final name, then CURRENT moves.
+    let name = format!(
+        "gen-{}-{:04x}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%3f"),
+        std::process::id() & 0xffff
+    );
+    let final_dir = index_dir.join(&name);
+    let tmp_path = tmp.keep();
+    fs::rename(&tmp_path, &final_dir).map_err(io_err(&final_dir))?;
+    let pointer_tmp = index_dir.join(".CURRENT.tmp");
+    write_file(&pointer_tmp, name.as_bytes())?;
+    fs::rename(&pointer_tmp, index_dir.join(CURRENT)).map_err(io_err(index_dir))?;
+    prune(index_dir, &name, previous.as_ref().map(|_| ()).is_some());
+
+    let (added, removed, changed) = diff(previous.as_ref(), &corpus);
+    Ok(IndexReport {
+        documents: manifest.documents,
+        passages: manifest.passages,
+        added,
+        removed,
+        changed,
+        skipped: corpus.skipped,
+        dropped: corpus.dropped,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        built_at,
+        embeddings: manifest.model.is_some(),
+    })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = fs::File::create(path).map_err(io_err(path))?;
+    f.write_all(bytes).map_err(io_err(path))?;
+    f.sync_all().map_err(io_err(path))
+}
+
+fn sources_of(corpus: &Corpus) -> Vec<SourceInfo> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for p in &corpus.passages {
+        *counts.entry(p.doc_id.as_str()).or_default() += 1;
+    }
+    corpus
+        .documents
+        .iter()
+        .map(|d| SourceInfo {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            url: d.url.clone(),
+            passages: counts.get(d.id.as_str()).copied().unwrap_or(0),
+        })
+        .collect()
+}
+
+/// Documents added, removed and changed since the previous generation.
+fn diff(previous: Option<&Manifest>, corpus: &Corpus) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let old: HashMap<&str, &str> = previous
+        .map(|m| {
+            m.doc_hashes
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let new: HashMap<&str, &str> = corpus
+        .hashes
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let mut added: Vec<String> = new
+        .keys()
+        .filter(|k| !old.contains_key(*k))
+        .map(|k| k.to_string())
+        .collect();
+    let mut removed: Vec<String> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .map(|k| k.to_string())
+        .collect();
+    let mut changed: Vec<String> = new
+        .iter()
+        .filter(|(k, h)| old.get(*k).is_some_and(|o| o != *h))
+        .map(|(k, _)| k.to_string())
+        .collect();
+    added.sort();
+    removed.sort();
+    changed.sort();
+    (added, removed, changed)
+}
+
+/// Tantivy index, passages and embeddings into `dir`. Returns whether
+/// embeddings were written.
+fn write_generation(
+    dir: &Path,
+    corpus: &Corpus,
+    settings: &Settings,
+    embedder: Option<&dyn Embedding>,
+    show_progress: bool,
+) -> Result<bool> {
+    let (schema, f) = schema::build_schema();
+    let index = Index::create_in_dir(dir, schema)?;
+    schema::register(&index);
+    let mut writer: IndexWriter =
+        index.writer_with_num_threads(1, settings.index.writer_memory_bytes)?;
+    let bar = progress(corpus.passages.len() as u64, "indexing", show_progress);
+    for (ord, p) in corpus.passages.iter().enumerate() {
+        let mut d: TantivyDocument = doc!(
+            f.id => p.id.as_str(),
+            f.doc_id => p.doc_id.as_str(),
+            f.ord => ord as u64,
+            f.body => indexed_text(p),
+            f.title => p.doc_title.as_str(),
+        );
+        if let Some(s) = &p.section {
+            d.add_text(f.section, s);
+        }
+        writer.add_document(d)?;
+        bar.inc(1);
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    bar.finish_and_clear();
+    write_file(
+        &dir.join(PASSAGES),
+        &serde_json::to_vec(&corpus.passages).map_err(|e| Error::Index(e.to_string()))?,
+    )?;
+    let Some(embedder) = embedder else {
+        return Ok(false);
+    };
+    let bar = progress(corpus.passages.len() as u64, "embedding", show_progress);
+    let mut data: Vec<u8> = Vec::with_capacity(corpus.passages.len() * embedder.dim() * 4);
+    for chunk in corpus.passages.chunks(32) {
+        let texts: Vec<String> = chunk.iter().map(indexed_text).collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        for v in embedder.embed_batch(&refs)? {
+            if v.len() != embedder.dim() {
+                return Err(Error::Model(format!(
+                    "embedding of size {} (expected {})",
+                    v.len(),
+                    embedder.dim()
+                )));
+            }
+            data.extend(v.iter().flat_map(|x| x.to_le_bytes()));
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    write_file(&dir.join(EMBEDDINGS), &data)?;
+    Ok(true)
+}
+
+/// Remove generations other than the current one and the one before it, and
+/// leftovers of failed builds. Readers that still hold an old generation keep
+/// their open files (Unix semantics); errors are only logged.
+fn prune(index_dir: &Path, current: &str, _had_previous: bool) {
+    let Ok(entries) = fs::read_dir(index_dir) else {
+        return;
+    };
+    let mut gens: Vec<String> = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with("gen-") && name != current {
+            gens.push(name);
+        }
+    }
+    gens.sort();
+    // keep the newest previous generation
+    gens.pop();
+    for g in gens {
+        if let Err(e) = fs::remove_dir_all(index_dir.join(&g)) {
+            tracing::warn!(generation = %g, "could not remove old index generation: {e}");
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! Retrieval and ranking over one index generation: BM25 candidates from
+//! tantivy (with synonyms, role aliases and typo correction), optionally fused
+//! with dense similarity, reranked by how much of the question a passage covers,
+//! diversified across sources, and cut off when nothing answers.
+
+pub mod query;
+pub mod snippet;
+
+use crate::index::{schema, Embeddings, Generation};
+use crate::model::{Hit, Passage, PassageKind};
+use query::{Understood, Vocabulary};
+use std::collections::{HashMap, HashSet};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{TantivyDocument, Term};
+
+/// Candidates taken from each retriever before reranking.
+const CANDIDATES: usize = 60;
+
+/// Vocabulary and per-passage term sets of a generation, built once at open.
+pub struct Lexicon {
+    ids: HashMap<String, u32>,
+    terms: Vec<String>,
+    df: Vec<u32>,
+    /// Sorted (term id, frequency) of each passage (text, context and section).
+    passage_terms: Vec<Vec<(u32, u16)>>,
+    passages: usize,
+}
+
+impl Lexicon {
+    pub fn build(passages: &[Passage]) -> Self {
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut terms = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut passage_terms = Vec::with_capacity(passages.len());
+        for p in passages {
+            let mut text = crate::index::indexed_text(p);
+            if let Some(s) = &p.section {
+                text.push('\n');
+                text.push_str(s);
+            }
+            let mut all: Vec<u32> = schema::tokens(&text)
+                .into_iter()
+                .map(|(t, _)| {
+                    let next = ids.len() as u32;
+                    *ids.entry(t.clone()).or_insert_with(|| {
+                        terms.push(t);
+                        next
+                    })
+                })
+                .collect();
+            all.sort_unstable();
+            let mut set: Vec<(u32, u16)> = Vec::new();
+            for id in all {
+                match set.last_mut() {
+                    Some((last, n)) if *last == id => *n = n.saturating_add(1),
+                    _ => set.push((id, 1)),
+                }
+            }
+            for &(id, _) in &set {
+                if df.len() <= id as usize {
+                    df.resize(id as usize + 1, 0);
+                }
+                df[id as usize] += 1;
+            }
+            passage_terms.push(set);
+        }
+        Self {
+            ids,
+            terms,
+            df,
+            passage_terms,
+            passages: passages.len(),
+        }
+    }
+
+    fn idf(&self, stem: &str) -> f32 {
+        let df = self.doc_freq(stem) as f32;
+        ((self.passages as f32 - df + 0.5) / (df + 0.5) + 1.0).ln()
+    }
+
+    /// How often `stem` occurs in a passage.
+    pub fn tf(&self, passage: usize, stem: &str) -> u16 {
+        let set = &self.passage_terms[passage];
+        self.ids
+            .get(stem)
+            .and_then(|id| set.binary_search_by_key(id, |(t, _)| *t).ok())
+            .map(|i| set[i].1)
+            .unwrap_or(0)
+    }
+
+    fn contains(&self, passage: usize, stems: &[String]) -> bool {
+        stems.iter().all(|s| self.tf(passage, s) > 0)
+    }
+}
+
+impl Vocabulary for Lexicon {
+    fn doc_freq(&self, stem: &str) -> u32 {
+        self.ids
+            .get(stem)
+            .map(|&i| self.df[i as usize])
+            .unwrap_or(0)
+    }
+
+    fn nearest(&self, stem: &str, max_edits: usize) -> Option<String> {
+        let len = stem.chars().count();
+        self.terms
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.len().abs_diff(len) <= max_edits && t.len() >= 3)
+            .filter_map(|(i, t)| {
+                let d = strsim::damerau_levenshtein(t, stem);
+                (d <= max_edits).then_some((d, std::cmp::Reverse(self.df[i]), t))
+            })
+            .min()
+            .map(|(_, _, t)| t.clone())
+    }
+}
+
+/// A ranked passage before rendering.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub ord: usize,
+    pub score: f32,
+    pub coverage: f32,
+}
+
+/// How ranking is tuned (from `[search]` and `[model]` settings).
+#[derive(Debug, Clone, Copy)]
+pub struct RankParams {
+    pub min_coverage: f32,
+    pub dense_weight: f32,
+}
+
+fn term(field: tantivy::schema::Field, stem: &str) -> Term {
+    Term::from_field_text(field, stem)
+}
+
+/// The tantivy query for an understood question: every alternative of every
+/// concept as a SHOULD clause, phrases for multi-word alternatives.
+fn lexical_query(gen: &Generation, u: &Understood, lex: &Lexicon) -> Option<Box<dyn Query>> {
+    let f = gen.fields;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for c in &u.concepts {
+        for (stems, w) in &c.alts {
+            if stems.is_empty() || stems.iter().any(|s| lex.doc_freq(s) == 0) {
+                continue;
+            }
+            let role_weight = if c.role.is_some() { 0.5 } else { 1.0 };
+            for (field, fw) in [(f.body, 1.0f32), (f.section, 0.4)] {
+                let q: Box<dyn Query> = if stems.len() == 1 {
+                    Box::new(TermQuery::new(
+                        term(field, &stems[0]),
+                        IndexRecordOption::WithFreqs,
+                    ))
+                } else {
+                    Box::new(PhraseQuery::new(
+                        stems.iter().map(|s| term(field, s)).collect(),
+                    ))
+                };
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(q, w * fw * role_weight)),
+                ));
+            }
+        }
+    }
+    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+}
+
+/// BM25 candidates: (passage ord, score).
+fn lexical(gen: &Generation, q: &dyn Query) -> tantivy::Result<Vec<(usize, f32)>> {
+    let searcher = gen.reader.searcher();
+    let top = searcher.search(q, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
+    let mut out = Vec::with_capacity(top.len());
+    for (score, addr) in top {
+        let d: TantivyDocument = searcher.doc(addr)?;
+        if let Some(ord) = d.get_first(gen.fields.ord).and_then(|v| v.as_u64()) {
+            out.push((ord as usize, score));
+        }
+    }
+    Ok(out)
+}
+
+/// Dense candidates: (passage ord, cosine) for unit vectors.
+pub fn dense(emb: &Embeddings, query: &[f32], k: usize) -> Vec<(usize, f32)> {
+    let mut all: Vec<(usize, f32)> = (0..emb.len())
+        .map(|i| (i, emb.row(i).iter().zip(query).map(|(a, b)| a * b).sum()))
+        .collect();
+    let k = k.min(all.len());
+    if k == 0 {
+        return Vec::new();
+    }
+    all.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1));
+    all.truncate(k);
+    all.sort_by(|a, b| b.1.total_cmp(&a.1));
+    all
+}
+
+/// Fraction (IDF-weighted) of the question's non-role concepts that a passage
+/// expresses, and whether it mentions every role the question names.
+fn coverage(lex: &Lexicon, ord: usize, u: &Understood) -> (f32, bool) {
+    let mut total = 0.0;
+    let mut got = 0.0;
+    let mut roles_ok = true;
+    for c in &u.concepts {
+        let hit = c
+            .alts
+            .iter()
+            .any(|(stems, _)| !stems.is_empty() && lex.contains(ord, stems));
+        if c.role.is_some() {
+            roles_ok &= hit;
+            continue;
+        }
+        let w = c.alts[0]
+            .0
+            .iter()
+            .map(|s| lex.idf(s))
+            .fold(0.0f32, f32::max)
+            .max(0.5);
+        total += w;
+        if hit {
+            got += w;
+        }
+    }
+    let cov = if total == 0.0 {
+        if roles_ok {
+            1.0
+        } else {
+            0.0
+        }
+    } else {
+        got / total
+    };
+    (cov, roles_ok)
+}
+
+/// Rank passages for a question. `query_vec` is the question's embedding when
+/// the generation has passage embeddings.
+pub fn rank(
+    gen: &Generation,
+    lex: &Lexicon,
+    u: &Understood,
+    role_stems: &HashMap<String, String>,
+    query_vec: Option<&[f32]>,
+    params: RankParams,
+) -> tantivy::Result<Vec<Scored>> {
+    let lexical_hits = match lexical_query(gen, u, lex) {
+        Some(q) => lexical(gen, q.as_ref())?,
+        None => Vec::new(),
+    };
+    let dense_hits = match (query_vec, &gen.embeddings) {
+        (Some(v), Some(e)) if params.dense_weight > 0.0 => dense(e, v, CANDIDATES),
+        _ => Vec::new(),
+    };
+    let role_only = !u.concepts.is_empty() && u.concepts.iter().all(|c| c.role.is_some());
+    let max_bm25 = lexical_hits
+        .iter()
+        .map(|h| h.1)
+        .fold(0.0f32, f32::max)
+        .max(1e-6);
+    let mut pool: HashMap<usize, (f32, f32)> = HashMap::new();
+    for &(ord, s) in &lexical_hits {
+        pool.entry(ord).or_default().0 = s / max_bm25;
+    }
+    let dense_of: HashMap<usize, f32> = dense_hits.iter().copied().collect();
+    for &(ord, _) in &dense_hits {
+        pool.entry(ord).or_default();
+    }
+    let mut scored: Vec<Scored> = pool
+        .into_iter()
+        .map(|(ord, (bm25, _))| {
+            let (cov, roles_ok) = coverage(lex, ord, u);
+            let d = query_vec
+                .and_then(|v| {
+                    gen.embeddings
+                        .as_ref()
+                        .map(|e| e.row(ord).iter().zip(v).map(|(a, b)| a * b).sum::<f32>())
+                })
+                .or_else(|| dense_of.get(&ord).copied())
+                .unwrap_or(0.0);
+            let focus = role_focus(lex, ord, u, role_stems);
+            let role_factor = if roles_ok { 0.8 + 0.2 * focus } else { 0.75 };
+            let defines = role_only && defines_role(&gen.passages[ord].text, u);
+            let role_factor = if defines {
+                role_factor * 1.3
+            } else {
+                role_factor
+            };
+            let kind_factor = match gen.passages[ord].kind {
+                PassageKind::Paragraph => 1.0,
+                _ => 0.95,
+            };
+            let score = (0.45 * bm25 + 0.55 * cov + params.dense_weight * 0.5 * d)
+                * role_factor
+                * kind_factor;
+            Scored {
+                ord,
+                score,
+                coverage: cov,
+            }
+        })
+        .filter(|s| s.coverage > 0.0 || u.concepts.iter().all(|c| c.role.is_some()))
+        .collect();
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
+    if scored
+        .first()
+        .is_none_or(|s| s.coverage < params.min_coverage)
+    {
+        return Ok(Vec::new());
+    }
+    Ok(diversify(gen, lex, scored))
+}
+
+/// Share of the passage's role mentions that are of the roles the question
+/// names (1.0 when the question names none or the passage names none).
+fn role_focus(
+    lex: &Lexicon,
+    ord: usize,
+    u: &Understood,
+    role_stems: &HashMap<String, String>,
+) -> f32 {
+    if u.roles.is_empty() {
+        return 1.0;
+    }
+    let (mut asked, mut all) = (0u32, 0u32);
+    for (stem, short) in role_stems {
+        let n = lex.tf(ord, stem) as u32;
+        all += n;
+        if u.roles.contains(short) {
+            asked += n;
+        }
+    }
+    if all == 0 {
+        1.0
+    } else {
+        asked as f32 / all as f32
+    }
+}
+
+/// Whether a sentence of `text` defines one of the asked roles:
+/// "[A|The] CTO [(…)] is / stands for / refers to …".
+fn defines_role(text: &str, u: &Understood) -> bool {
+    let role_stems: Vec<String> = u
+        .concepts
+        .iter()
+        .filter(|c| c.role.is_some())
+        .flat_map(|c| c.alts.iter().map(|(s, _)| s.join(" ")))
+        .collect();
+    crate::corpus::split::sentences(text).iter().any(|s| {
+        let toks: Vec<String> = schema::tokens(s).into_iter().map(|(t, _)| t).collect();
+        let mut i = usize::from(
+            toks.first()
+                .is_some_and(|t| t == "a" || t == "an" || t == "the"),
+        );
+        for r in &role_stems {
+            let n = r.split(' ').count();
+            if toks.len() > i + n && toks[i..i + n].join(" ") == *r {
+                i += n;
+                // skip an expansion in parentheses: "CIO (Chief Information Officer) is"
+                if let Some(close) = s.find(')') {
+                    let head = &s[..close];
+                    if head.contains('(') {
+                        let inner = schema::tokens(&s[head.find('(').unwrap_or(0)..close]).len();
+                        i += inner;
+                    }
+                }
+                return toks
+                    .get(i)
+                    .is_some_and(|t| matches!(t.as_str(), "is" | "stand" | "refer" | "mean"));
+            }
+        }
+        false
+    })
+}
+
+/// Collapse near-duplicate passages and prefer distinct sources near the top:
+/// each further pick from an already-used document is discounted.
+fn diversify(gen: &Generation, lex: &Lexicon, mut pool: Vec<Scored>) -> Vec<Scored> {
+    let mut out: Vec<Scored> = Vec::with_capacity(pool.len());
+    let mut per_doc: HashMap<&str, usize> = HashMap::new();
+    while !pool.is_empty() {
+        let mut best = 0;
+        let mut best_score = f32::MIN;
+        for (i, s) in pool.iter().enumerate() {
+            let used = per_doc
+                .get(gen.passages[s.ord].doc_id.as_str())
+                .copied()
+                .unwrap_or(0);
+            let adjusted = s.score * 0.9f32.powi(used as i32);
+            if adjusted > best_score {
+                best_score = adjusted;
+                best = i;
+            }
+        }
+        let pick = pool.remove(best);
+        let dup = out.iter().any(|o| near_duplicate(lex, o.ord, pick.ord));
+        if !dup {
+            *per_doc
+                .entry(gen.passages[pick.ord].doc_id.as_str())
+                .or_default() += 1;
+            out.push(pick);
+        }
+    }
+    out
+}
+
+fn near_duplicate(lex: &Lexicon, a: usize, b: usize) -> bool {
+    let (x, y) = (&lex.passage_terms[a], &lex.passage_terms[b]);
+    if x.is_empty() || y.is_empty() {
+        return false;
+    }
+    let xs: HashSet<u32> = x.iter().map(|(t, _)| *t).collect();
+    let inter = y.iter().filter(|(t, _)| xs.contains(t)).count();
+    let union = x.len() + y.len() - inter;
+    inter as f32 / union as f32 >= 0.85
+}
+
+/// All stems that express the question (for highlighting).
+pub fn query_stems(u: &Understood) -> HashSet<String> {
+    u.concepts
+        .iter()
+        .flat_map(|c| c.alts.iter().flat_map(|(s, _)| s.iter().cloned()))
+        .collect()
+}
+
+/// Turn a ranked passage into a cited hit.
+pub fn to_hit(p: &Passage, rank: usize, score: f32, stems: &HashSet<String>) -> Hit {
+    let (best, highlights) = match &p.table {
+        Some(row) => {
+            let labelled = crate::corpus::split::table_row_labelled(row);
+            let hl = snippet::highlight(&labelled, stems);
+            (labelled, hl)
+        }
+        None => snippet::best_sentences(&p.text, stems),
+    };
+    Hit {
+        rank,
+        score,
+        doc: p.doc_id.clone(),
+        title: p.doc_title.clone(),
+        section: p.section.clone(),
+        location: p.location(),
+        text: p.text.clone(),
+        best,
+        highlights,
+        citation: p.citation(),
+        url: p.url.clone(),
+        passage_id: p.id.clone(),
+    }
+}

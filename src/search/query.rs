@@ -1,0 +1,471 @@
+//! Question understanding: clean the text, find its content words, expand
+//! synonyms and role aliases, correct words the index does not know.
+
+use crate::index::schema;
+use std::collections::{BTreeMap, HashMap};
+
+/// Words that carry no content in a question.
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "but",
+    "of",
+    "to",
+    "in",
+    "on",
+    "at",
+    "for",
+    "by",
+    "with",
+    "from",
+    "about",
+    "as",
+    "into",
+    "than",
+    "then",
+    "so",
+    "if",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "am",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "done",
+    "have",
+    "has",
+    "had",
+    "having",
+    "who",
+    "whom",
+    "whose",
+    "what",
+    "which",
+    "when",
+    "where",
+    "why",
+    "how",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "its",
+    "they",
+    "them",
+    "their",
+    "there",
+    "he",
+    "she",
+    "his",
+    "her",
+    "i",
+    "me",
+    "my",
+    "we",
+    "us",
+    "our",
+    "you",
+    "your",
+    "can",
+    "could",
+    "should",
+    "would",
+    "will",
+    "shall",
+    "may",
+    "might",
+    "must",
+    "not",
+    "no",
+    "yes",
+    "any",
+    "some",
+    "all",
+    "both",
+    "each",
+    "either",
+    "neither",
+    "other",
+    "such",
+    "very",
+    "just",
+    "really",
+    "actually",
+    "exactly",
+    "typically",
+    "usually",
+    "generally",
+    "tell",
+    "explain",
+    "describe",
+    "please",
+    "thing",
+    "happen",
+    "happens",
+    "happened",
+    "happening",
+    "things",
+    "someone",
+    "somebody",
+    "person",
+    "role",
+    "roles",
+    "job",
+    "usual",
+    "normally",
+    "mean",
+    "means",
+    "there's",
+    "what's",
+    "who's",
+    "s",
+    "t",
+    "more",
+    "most",
+    "less",
+    "much",
+    "many",
+    "make",
+    "makes",
+    "sure",
+    "get",
+    "gets",
+    "one",
+    "between",
+];
+
+/// Words that ask "who": the answer is a role.
+const WHO_WORDS: &[&str] = &["who", "whom", "whose", "which"];
+
+/// One idea of the question: its own stem and the alternatives that also express it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Concept {
+    /// The word as the user wrote it (after correction).
+    pub word: String,
+    /// Alternatives, each a sequence of stems (a phrase when longer than one),
+    /// with a weight (1.0 for the word itself).
+    pub alts: Vec<(Vec<String>, f32)>,
+    /// Set when the word names a role (CIO, CTO…): the answer is about it,
+    /// but matching it alone does not answer the question.
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Understood {
+    /// The question as used (cleaned, possibly truncated).
+    pub text: String,
+    pub concepts: Vec<Concept>,
+    /// Canonical short names of the roles the question names, in order.
+    pub roles: Vec<String>,
+    /// "who …" / "which role …": the answer names a role.
+    pub asks_who: bool,
+    /// Corrections made to unknown words ("cybersecurty" → "cybersecurity").
+    pub corrections: Vec<(String, String)>,
+    pub truncated: bool,
+}
+
+/// Remove control and zero-width characters, normalise Unicode (NFKC) and
+/// whitespace, and cap the length at `max_chars` characters.
+pub fn sanitize(question: &str, max_chars: usize) -> (String, bool) {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::with_capacity(question.len().min(max_chars * 4));
+    let mut count = 0;
+    let mut truncated = false;
+    let mut last_space = true;
+    let mut marks = 0;
+    for c in question.nfkc() {
+        let zero_width = matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
+        if zero_width {
+            continue;
+        }
+        if unicode_normalization::char::is_combining_mark(c) {
+            // floods of combining marks ("Zalgo") add nothing
+            marks += 1;
+            if marks > 2 {
+                continue;
+            }
+        } else {
+            marks = 0;
+        }
+        let c = if c.is_control() || c.is_whitespace() {
+            ' '
+        } else {
+            c
+        };
+        if c == ' ' {
+            if last_space {
+                continue;
+            }
+            last_space = true;
+        } else {
+            last_space = false;
+        }
+        if count >= max_chars {
+            truncated = true;
+            break;
+        }
+        out.push(c);
+        count += 1;
+    }
+    (out.trim().to_string(), truncated)
+}
+
+/// Role aliases: alias phrase (lower-case) → canonical short name.
+pub type RoleAliases = BTreeMap<String, String>;
+
+/// Index vocabulary lookups the understanding step needs.
+pub trait Vocabulary {
+    /// Number of passages containing this stem.
+    fn doc_freq(&self, stem: &str) -> u32;
+    /// The most frequent known stem within `max_edits` of `stem`, if any.
+    fn nearest(&self, stem: &str, max_edits: usize) -> Option<String>;
+}
+
+fn stems_of(phrase: &str) -> Vec<String> {
+    schema::tokens(phrase).into_iter().map(|(s, _)| s).collect()
+}
+
+/// Understand a cleaned question.
+pub fn understand(
+    text: &str,
+    truncated: bool,
+    synonyms: &BTreeMap<String, Vec<String>>,
+    roles: &RoleAliases,
+    vocab: &dyn Vocabulary,
+    fuzzy: bool,
+) -> Understood {
+    let toks = schema::tokens(text);
+    let lower_words: Vec<String> = toks
+        .iter()
+        .map(|(_, r)| text[r.clone()].to_lowercase())
+        .collect();
+    let stems: Vec<String> = toks.iter().map(|(s, _)| s.clone()).collect();
+    let asks_who = lower_words
+        .first()
+        .is_some_and(|w| WHO_WORDS.contains(&w.as_str()))
+        || lower_words
+            .windows(2)
+            .any(|w| w[0] == "which" && (w[1] == "role" || w[1] == "executive" || w[1] == "one"))
+        || lower_words.iter().any(|w| w == "who");
+
+    // Role mentions: longest alias first, over the lower-cased word sequence.
+    let mut covered = vec![false; toks.len()];
+    let mut concepts: Vec<(usize, Concept)> = Vec::new();
+    let mut found_roles: Vec<String> = Vec::new();
+    let mut aliases: Vec<(Vec<String>, &String, &String)> = roles
+        .iter()
+        .map(|(alias, short)| (stems_of(alias), alias, short))
+        .filter(|(s, _, _)| !s.is_empty())
+        .collect();
+    aliases.sort_by_key(|(s, _, _)| std::cmp::Reverse(s.len()));
+    for (alias_stems, _, short) in &aliases {
+        let n = alias_stems.len();
+        let mut i = 0;
+        while i + n <= stems.len() {
+            if !covered[i..i + n].iter().any(|c| *c) && stems[i..i + n] == alias_stems[..] {
+                covered[i..i + n].iter_mut().for_each(|c| *c = true);
+                let mut alts: Vec<(Vec<String>, f32)> = vec![(stems_of(short), 1.0)];
+                for (a, _, s) in &aliases {
+                    if s == short && a != &alts[0].0 {
+                        alts.push((a.clone(), 0.8));
+                    }
+                }
+                concepts.push((
+                    i,
+                    Concept {
+                        word: short.to_string(),
+                        alts,
+                        role: Some(short.to_string()),
+                    },
+                ));
+                if !found_roles.contains(short) {
+                    found_roles.push(short.to_string());
+                }
+                i += n;
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    // Synonym phrases (multi-word keys first), matched on stems.
+    let mut syn: Vec<(Vec<String>, &Vec<String>)> = synonyms
+        .iter()
+        .map(|(k, v)| (stems_of(k), v))
+        .filter(|(k, _)| !k.is_empty())
+        .collect();
+    syn.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    let stop: Vec<String> = STOP_WORDS.iter().flat_map(|w| stems_of(w)).collect();
+    let mut corrections = Vec::new();
+    let mut syn_used = vec![false; toks.len()];
+    for (key, expansions) in &syn {
+        let n = key.len();
+        if n < 2 {
+            continue;
+        }
+        for i in 0..stems.len().saturating_sub(n - 1) {
+            if !covered[i..i + n].iter().any(|c| *c) && stems[i..i + n] == key[..] {
+                covered[i..i + n].iter_mut().for_each(|c| *c = true);
+                let mut alts = vec![(key.clone(), 1.0)];
+                alts.extend(expansions.iter().map(|e| (stems_of(e), 0.6)));
+                concepts.push((
+                    i,
+                    Concept {
+                        word: lower_words[i..i + n].join(" "),
+                        alts,
+                        role: None,
+                    },
+                ));
+                syn_used[i] = true;
+            }
+        }
+    }
+    for (i, stem) in stems.iter().enumerate() {
+        if covered[i] || stop.contains(stem) || stop.contains(&lower_words[i]) {
+            continue;
+        }
+        let mut word = lower_words[i].clone();
+        let mut stem = stem.clone();
+        if fuzzy
+            && vocab.doc_freq(&stem) == 0
+            && stem.chars().count() >= 4
+            && !stem.chars().any(|c| c.is_ascii_digit())
+        {
+            let edits = if stem.chars().count() >= 8 { 2 } else { 1 };
+            if let Some(fix) = vocab.nearest(&stem, edits) {
+                corrections.push((word.clone(), fix.clone()));
+                word = fix.clone();
+                stem = fix;
+            }
+        }
+        let mut alts = vec![(vec![stem.clone()], 1.0)];
+        if let Some((_, exp)) = syn.iter().find(|(k, _)| {
+            k.len() == 1
+                && (k[0] == stem || k[0] == stems_of(&word).first().cloned().unwrap_or_default())
+        }) {
+            alts.extend(exp.iter().map(|e| (stems_of(e), 0.6)));
+        }
+        concepts.push((
+            i,
+            Concept {
+                word,
+                alts,
+                role: None,
+            },
+        ));
+    }
+    concepts.sort_by_key(|(i, _)| *i);
+    // The same concept twice ("CIO … CIO") counts once.
+    let mut seen: HashMap<Vec<String>, ()> = HashMap::new();
+    let concepts: Vec<Concept> = concepts
+        .into_iter()
+        .map(|(_, c)| c)
+        .filter(|c| seen.insert(c.alts[0].0.clone(), ()).is_none())
+        .collect();
+    Understood {
+        text: text.to_string(),
+        concepts,
+        roles: found_roles,
+        asks_who,
+        corrections,
+        truncated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Vocab(Vec<&'static str>);
+    impl Vocabulary for Vocab {
+        fn doc_freq(&self, stem: &str) -> u32 {
+            self.0.iter().filter(|w| **w == stem).count() as u32
+        }
+        fn nearest(&self, stem: &str, max: usize) -> Option<String> {
+            self.0
+                .iter()
+                .filter(|w| strsim::damerau_levenshtein(w, stem) <= max)
+                .map(|w| w.to_string())
+                .next()
+        }
+    }
+
+    fn roles() -> RoleAliases {
+        [
+            ("cio", "CIO"),
+            ("chief information officer", "CIO"),
+            ("cto", "CTO"),
+            ("chief technology officer", "CTO"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn sanitize_strips_controls_zero_width_and_caps_length() {
+        let (s, t) = sanitize("  who\u{200b} owns\u{0007}\tsecurity?  ", 100);
+        assert_eq!(s, "who owns security?");
+        assert!(!t);
+        let (s, t) = sanitize(&"x".repeat(5000), 10);
+        assert_eq!(s.len(), 10);
+        assert!(t);
+        let zalgo = format!("a{}", "\u{0301}".repeat(1000));
+        assert!(sanitize(&zalgo, 100).0.chars().count() <= 3);
+    }
+
+    #[test]
+    fn roles_and_stop_words() {
+        let v = Vocab(vec!["cio", "secur", "lead"]);
+        let u = understand(
+            "Who is the Chief Information Officer's boss?",
+            false,
+            &BTreeMap::new(),
+            &roles(),
+            &v,
+            true,
+        );
+        assert!(u.asks_who);
+        assert_eq!(u.roles, vec!["CIO"]);
+        assert_eq!(u.concepts[0].role.as_deref(), Some("CIO"));
+        assert_eq!(u.concepts.len(), 2, "{:?}", u.concepts);
+        assert_eq!(u.concepts[1].word, "boss");
+    }
+
+    #[test]
+    fn synonyms_and_typos() {
+        let v = Vocab(vec!["cybersecur", "inform", "secur"]);
+        let syn = BTreeMap::from([(
+            "infosec".to_string(),
+            vec!["information security".to_string()],
+        )]);
+        let u = understand("who handles infosec", false, &syn, &roles(), &v, true);
+        let infosec = u.concepts.iter().find(|c| c.word == "infosec").unwrap();
+        assert!(infosec
+            .alts
+            .iter()
+            .any(|(a, _)| a == &vec!["inform".to_string(), "secur".to_string()]));
+        let u = understand(
+            "who owns cybersecurty",
+            false,
+            &BTreeMap::new(),
+            &roles(),
+            &v,
+            true,
+        );
+        assert_eq!(
+            u.corrections,
+            vec![("cybersecurty".to_string(), "cybersecur".to_string())]
+        );
+    }
+}
