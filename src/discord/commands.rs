@@ -1,7 +1,8 @@
 //! Slash-command definitions (the registration payloads) and their registration.
 
 use serenity::all::{
-    Command, CommandOptionType, CreateCommand, CreateCommandOption, GuildId, Http, Permissions,
+    Command, CommandOptionType, CommandType, CreateCommand, CreateCommandOption, GuildId, Http,
+    Permissions,
 };
 
 pub const ASK: &str = "ask";
@@ -17,6 +18,7 @@ pub const QUESTION_MAX: u16 = 1000;
 pub fn definitions() -> Vec<CreateCommand> {
     vec![
         CreateCommand::new(ASK)
+            .kind(CommandType::ChatInput)
             .description("Ask a question about technology-leadership roles (CIO, CTO, …)")
             .add_option(
                 CreateCommandOption::new(CommandOptionType::String, "question", "Your question")
@@ -30,6 +32,7 @@ pub fn definitions() -> Vec<CreateCommand> {
                 "Only you see the answer (you can share it afterwards)",
             )),
         CreateCommand::new(COMPARE)
+            .kind(CommandType::ChatInput)
             .description("Compare two roles side by side, with quotes from the corpus")
             .add_option(
                 CreateCommandOption::new(
@@ -61,10 +64,15 @@ pub fn definitions() -> Vec<CreateCommand> {
                 .set_autocomplete(true),
             ),
         CreateCommand::new(REINDEX)
+            .kind(CommandType::ChatInput)
             .description("Rebuild the index from the corpus (admins only)")
             .default_member_permissions(Permissions::ADMINISTRATOR),
-        CreateCommand::new(SOURCES).description("List the documents answers are drawn from"),
-        CreateCommand::new(HELP).description("What this bot does and how to use it"),
+        CreateCommand::new(SOURCES)
+            .kind(CommandType::ChatInput)
+            .description("List the documents answers are drawn from"),
+        CreateCommand::new(HELP)
+            .kind(CommandType::ChatInput)
+            .description("What this bot does and how to use it"),
     ]
 }
 

@@ -200,6 +200,11 @@ impl FakeDiscord {
         format!("http://{}", self.rest_addr)
     }
 
+    /// Make `GET /gateway` (and `/gateway/bot`) answer with this URL.
+    pub fn set_gateway_url(&self, url: &str) {
+        *self.shared.gateway_url.lock().unwrap() = url.to_string();
+    }
+
     pub fn requests(&self) -> Vec<Request> {
         self.shared.requests.lock().unwrap().clone()
     }

@@ -16,6 +16,8 @@ pub const WAIT: Duration = Duration::from_secs(30);
 
 pub struct Harness {
     pub fake: FakeDiscord,
+    /// The real service when started with [`Harness::start`].
+    pub service: Option<Arc<Service>>,
     pub settings: Settings,
     stop: Option<oneshot::Sender<()>>,
     pub task: JoinHandle<anyhow::Result<()>>,
@@ -76,8 +78,11 @@ impl Harness {
         let tmp = tempfile::tempdir().unwrap();
         let mut settings = test_settings(tmp.path(), &fake.api_base());
         cfg(&mut settings);
-        let core: Arc<dyn Core> = open_service(&settings).await;
-        Self::start_with(fake, settings, core, tmp).await
+        let service = open_service(&settings).await;
+        let core: Arc<dyn Core> = service.clone();
+        let mut h = Self::start_with(fake, settings, core, tmp).await;
+        h.service = Some(service);
+        h
     }
 
     pub async fn start_with(
@@ -107,6 +112,7 @@ impl Harness {
         .unwrap();
         Self {
             fake,
+            service: None,
             settings,
             stop: Some(tx),
             task,
@@ -124,5 +130,15 @@ impl Harness {
             .expect("bot did not stop in time")
             .expect("bot task panicked");
         res.expect("bot returned an error");
+    }
+}
+
+impl Harness {
+    pub fn service(&self) -> Arc<Service> {
+        Arc::clone(
+            self.service
+                .as_ref()
+                .expect("started with the real service"),
+        )
     }
 }

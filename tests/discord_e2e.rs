@@ -1,0 +1,573 @@
+//! End to end: the bot (real `Service` over the repo's corpus) against a fake Discord
+//! on 127.0.0.1 that follows Discord's documented REST and gateway payloads.
+
+mod support;
+
+use rolefaq::service::AskOptions;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+use support::fake_discord::*;
+use support::harness::*;
+
+const ASKER: u64 = 400_000_000_000_000_111;
+const OTHER: u64 = 400_000_000_000_000_222;
+const QUESTION: &str = "Who is responsible for cybersecurity?";
+
+fn embed(r: &Request) -> Value {
+    r.embeds().first().cloned().unwrap_or(Value::Null)
+}
+
+fn text(v: &Value, ptr: &str) -> String {
+    v.pointer(ptr)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn ask(h: &Harness, question: &str, user: u64, private: bool) -> (Value, Vec<Request>) {
+    let mut opts = vec![("question", 3, json!(question))];
+    if private {
+        opts.push(("private", 5, json!(true)));
+    }
+    let i = h.fake.command("ask", &opts, user, &[], 0);
+    h.fake.dispatch(&i);
+    let reqs = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    (i, reqs)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_documented_command_payloads_without_privileged_intents() {
+    let h = Harness::start(|_| {}).await;
+    let puts = h
+        .fake
+        .wait_for(1, WAIT, |r| r.method == "PUT")
+        .await
+        .unwrap();
+    assert_eq!(
+        puts[0].path,
+        format!("/api/v10/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+    );
+    assert_eq!(
+        puts[0].authorization.as_deref(),
+        Some(format!("Bot {TOKEN}").as_str())
+    );
+    let cmds = puts[0].body.as_array().unwrap();
+    let by_name: HashMap<&str, &Value> = cmds
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c))
+        .collect();
+    let mut names: Vec<&str> = by_name.keys().copied().collect();
+    names.sort_unstable();
+    assert_eq!(names, ["ask", "compare", "help", "reindex", "sources"]);
+    for c in cmds {
+        let d = c["description"].as_str().unwrap();
+        assert!(!d.is_empty() && d.chars().count() <= 100, "{c}");
+        assert_eq!(c["type"], json!(1), "chat input command: {c}");
+    }
+    let ask = by_name["ask"];
+    assert_eq!(ask["options"][0]["name"], "question");
+    assert_eq!(ask["options"][0]["type"], 3);
+    assert_eq!(ask["options"][0]["required"], true);
+    assert_eq!(ask["options"][0]["max_length"], 1000);
+    assert_eq!(ask["options"][1]["name"], "private");
+    assert_eq!(ask["options"][1]["type"], 5);
+    let compare = by_name["compare"]["options"].as_array().unwrap();
+    let opt_names: Vec<&str> = compare
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(opt_names, ["role_a", "role_b", "aspect"]);
+    for o in compare {
+        assert_eq!(o["type"], 3);
+        assert_eq!(o["autocomplete"], true, "{o}");
+    }
+    assert_eq!(compare[0]["required"], true);
+    assert_eq!(compare[1]["required"], true);
+    assert_ne!(compare[2]["required"], true);
+    assert_eq!(by_name["reindex"]["default_member_permissions"], "8");
+    assert!(by_name["ask"]
+        .get("default_member_permissions")
+        .is_none_or(Value::is_null));
+
+    let ids = h.fake.identifies();
+    assert_eq!(ids.len(), 1);
+    let intents = ids[0]["intents"].as_u64().unwrap();
+    assert_eq!(
+        intents & PRIVILEGED_INTENTS,
+        0,
+        "privileged intents requested: {intents}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_globally_without_guild_ids() {
+    let h = Harness::start(|s| s.discord.guild_ids.clear()).await;
+    let puts = h
+        .fake
+        .wait_for(1, WAIT, |r| r.method == "PUT")
+        .await
+        .unwrap();
+    assert_eq!(
+        puts[0].path,
+        format!("/api/v10/applications/{APP_ID}/commands")
+    );
+    assert_eq!(puts[0].body.as_array().unwrap().len(), 5);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_defers_then_edits_with_cited_embed_and_freshness() {
+    let h = Harness::start(|_| {}).await;
+    let svc = h.service();
+    let expected = svc.ask(QUESTION, AskOptions { top: 2, offset: 0 }).unwrap();
+    assert!(!expected.no_answer, "the corpus should answer {QUESTION}");
+    let fresh = svc.freshness();
+
+    let (_i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    assert!(reqs[0].is_callback(), "{:?}", reqs[0]);
+    assert_eq!(reqs[0].callback_type(), Some(5), "deferred first");
+    assert!(!reqs[0].is_ephemeral());
+    let edit = reqs
+        .iter()
+        .find(|r| r.is_edit_original())
+        .expect("edit of @original");
+    let e = embed(edit);
+    assert_eq!(text(&e, "/title"), QUESTION);
+    let d = text(&e, "/description");
+    assert!(
+        d.contains(&expected.results[0].title),
+        "citation title missing: {d}"
+    );
+    assert!(d.contains('¶'), "paragraph location missing: {d}");
+    assert!(d.contains("**1.**"), "numbered: {d}");
+    let footer = text(&e, "/footer/text");
+    assert!(footer.contains(&fresh.built_at), "{footer}");
+    assert!(
+        footer.contains(&format!("{} documents", fresh.documents)),
+        "{footer}"
+    );
+    assert!(
+        footer.contains(&format!("{} passages", fresh.passages)),
+        "{footer}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_results_pages_for_the_asker_and_refuses_others() {
+    let h = Harness::start(|_| {}).await;
+    let total = h
+        .service()
+        .ask(QUESTION, AskOptions { top: 2, offset: 0 })
+        .unwrap()
+        .total;
+    assert!(total > 2, "precondition: more than one page ({total})");
+
+    let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let edit = reqs.iter().find(|r| r.is_edit_original()).unwrap();
+    let more = edit
+        .custom_ids()
+        .into_iter()
+        .find(|c| c.starts_with("rf:more:"))
+        .expect("More results button");
+    assert!(more.len() <= 100);
+    let message = h.fake.message_from(&edit.body, Some(&i));
+
+    // Someone else: ephemeral refusal, nothing edited.
+    let c = h.fake.click(&more, &message, OTHER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(
+        r[0].is_ephemeral(),
+        "refusal must be ephemeral: {:?}",
+        r[0].body
+    );
+    assert!(text(&embed(&r[0]), "/description").contains("Only the person who asked"));
+
+    // The asker: deferred update, then page 2 in the same message.
+    let c = h.fake.click(&more, &message, ASKER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 2, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(6));
+    let page2 = r.iter().find(|r| r.is_edit_original()).unwrap();
+    let e = embed(page2);
+    assert_eq!(text(&e, "/title"), QUESTION);
+    assert!(text(&e, "/description").contains("**3.**"), "{e}");
+    assert!(text(&e, "/footer/text").starts_with("Results 3–"), "{e}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused_edits = h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.token() == c["token"].as_str() && r.is_edit_original())
+        .count();
+    assert_eq!(refused_edits, 1);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_answer_is_ephemeral_and_share_posts_it_publicly() {
+    let h = Harness::start(|_| {}).await;
+    let (i, reqs) = ask(&h, QUESTION, ASKER, true).await;
+    assert_eq!(reqs[0].callback_type(), Some(5));
+    assert!(reqs[0].is_ephemeral(), "private defers ephemerally");
+    let edit = reqs.iter().find(|r| r.is_edit_original()).unwrap();
+    let share = edit
+        .custom_ids()
+        .into_iter()
+        .find(|c| c.starts_with("rf:share:"))
+        .expect("Share button");
+    let message = h.fake.message_from(&edit.body, Some(&i));
+    let c = h.fake.click(&share, &message, ASKER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(!r[0].is_ephemeral(), "shared publicly");
+    assert_eq!(text(&embed(&r[0]), "/title"), QUESTION);
+    assert!(r[0].custom_ids().is_empty(), "shared copy has no buttons");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_buttons_are_disabled_and_the_user_told_privately() {
+    let h = Harness::start(|s| s.discord.button_timeout_secs = 0).await;
+    let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let edit = reqs.iter().find(|r| r.is_edit_original()).unwrap();
+    let more = edit.custom_ids().into_iter().next().expect("a button");
+    let message = h.fake.message_from(&edit.body, Some(&i));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let c = h.fake.click(&more, &message, ASKER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 2, WAIT).await.unwrap();
+    assert_eq!(
+        r[0].callback_type(),
+        Some(7),
+        "update message: disable buttons"
+    );
+    let buttons: Vec<Value> = r[0].body["data"]["components"][0]["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !buttons.is_empty() && buttons.iter().all(|b| b["disabled"] == true),
+        "{:?}",
+        r[0].body
+    );
+    let f = r.iter().find(|r| r.is_followup()).expect("follow-up");
+    assert!(f.is_ephemeral());
+    assert!(text(&embed(f), "/description").contains("expired"));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cooldown_refuses_ephemerally() {
+    let h = Harness::start(|s| s.discord.cooldown_secs = 60).await;
+    let (_i, first) = ask(&h, QUESTION, ASKER, false).await;
+    assert_eq!(first[0].callback_type(), Some(5));
+    let i = h.fake.command(
+        "ask",
+        &[("question", 3, json!("What does a CTO do?"))],
+        ASKER,
+        &[],
+        0,
+    );
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    assert!(text(&embed(&r[0]), "/description").contains("wait"));
+    // Another user is not affected.
+    let (_i, other) = ask(&h, QUESTION, OTHER, false).await;
+    assert_eq!(other[0].callback_type(), Some(5));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_renders_the_core_comparison_or_its_error() {
+    let h = Harness::start(|_| {}).await;
+    let expected = h.service().compare("CIO", "CTO", None);
+    let i = h.fake.command(
+        "compare",
+        &[("role_a", 3, json!("CIO")), ("role_b", 3, json!("CTO"))],
+        ASKER,
+        &[],
+        0,
+    );
+    h.fake.dispatch(&i);
+    let first = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(first[0].callback_type(), Some(5));
+    match expected {
+        Ok(cmp) => {
+            let r = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+            let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
+            assert_eq!(text(&e, "/title"), "CIO vs CTO");
+            let fields = e["fields"].as_array().cloned().unwrap_or_default();
+            assert_eq!(fields.len(), cmp.rows.len().min(25));
+            for f in &fields {
+                assert!(f["value"].as_str().unwrap().contains("**CIO:**"), "{f}");
+            }
+        }
+        Err(err) => {
+            // A public deferral cannot become ephemeral: delete it, follow up privately.
+            let r = h.fake.wait_for_interaction(&i, 3, WAIT).await.unwrap();
+            assert!(r.iter().any(|r| r.is_delete_original()), "{r:?}");
+            let f = r.iter().find(|r| r.is_followup()).unwrap();
+            assert!(f.is_ephemeral());
+            let msg = rolefaq::discord::handlers::user_message(&err);
+            assert_eq!(text(&embed(f), "/description"), msg);
+        }
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocomplete_offers_filtered_roles() {
+    let h = Harness::start(|_| {}).await;
+    let roles = h.service().known_roles();
+    assert!(!roles.is_empty());
+    let typed = roles[0].chars().next().unwrap().to_string().to_lowercase();
+    let i = h
+        .fake
+        .autocomplete("compare", &[], ("role_a", &typed), ASKER);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(8));
+    let choices = r[0].body["data"]["choices"].as_array().cloned().unwrap();
+    assert!(!choices.is_empty() && choices.len() <= 25);
+    for c in &choices {
+        let name = c["name"].as_str().unwrap();
+        assert!(name.chars().count() <= 100 && c["value"].as_str().unwrap().chars().count() <= 100);
+        assert!(name.to_lowercase().contains(&typed), "{name} vs {typed}");
+    }
+    assert!(choices.iter().any(|c| c["name"] == roles[0].as_str()));
+    h.stop().await;
+}
+
+fn extra_docs(dir: &std::path::Path, n: usize) {
+    for k in 0..n {
+        std::fs::write(
+            dir.join(format!("extra-note-{k:02}.md")),
+            format!(
+                "---\ntitle: Extra note {k}\n---\n# Extra note {k}\n\nThe chief information officer reviews the budget for \
+                 enterprise systems in quarter {k} and reports to the board.\n\nThe chief \
+                 technology officer leads the engineering teams that build product number {k}.\n"
+            ),
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_paginates_with_buttons_and_help_is_ephemeral() {
+    let h = Harness::start(|s| extra_docs(&s.corpus.dir, 8)).await;
+    let list = h.service().sources();
+    assert!(list.len() > 10, "precondition: two pages ({})", list.len());
+    let i = h.fake.command("sources", &[], ASKER, &[], 0);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    let e = embed(&r[0]);
+    assert!(text(&e, "/title").contains("page 1/2"), "{e}");
+    assert!(text(&e, "/description").contains(&list[0].id), "{e}");
+    let ids = r[0].custom_ids();
+    assert_eq!(ids, ["rf:src:0", "rf:src:1"]);
+    let message = h.fake.message_from(&r[0].body, Some(&i));
+    let c = h.fake.click("rf:src:1", &message, OTHER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(7));
+    let e = embed(&r[0]);
+    assert!(text(&e, "/title").contains("page 2/2"), "{e}");
+    assert!(text(&e, "/description").contains(&list[10].id), "{e}");
+
+    let i = h.fake.command("help", &[], ASKER, &[], 0);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    let e = embed(&r[0]);
+    let names: Vec<String> = e["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect();
+    for cmd in ["/ask", "/compare", "/sources", "/reindex"] {
+        assert!(
+            names.iter().any(|n| n.starts_with(cmd)),
+            "{cmd} missing in {names:?}"
+        );
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reindex_refused_for_non_admin_and_runs_for_admin_while_asks_are_answered() {
+    let h = Harness::start(|_| {}).await;
+    let i = h.fake.command("reindex", &[], OTHER, &[], 0);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    assert!(text(&embed(&r[0]), "/description").contains("Only admins"));
+
+    // Admin by role, while questions keep coming.
+    let admin = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&admin);
+    let asks: Vec<Value> = (0..20)
+        .map(|k| {
+            let i = h
+                .fake
+                .command("ask", &[("question", 3, json!(QUESTION))], 500 + k, &[], 0);
+            h.fake.dispatch(&i);
+            i
+        })
+        .collect();
+    let r = h
+        .fake
+        .wait_for_interaction(&admin, 2, Duration::from_secs(90))
+        .await
+        .unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    assert!(r[0].is_ephemeral());
+    let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
+    assert_eq!(text(&e, "/title"), "Index rebuilt", "{e}");
+    assert!(text(&e, "/description").contains("**Documents:**"));
+    for i in &asks {
+        let r = h.fake.wait_for_interaction(i, 2, WAIT).await.unwrap();
+        assert_eq!(r[0].callback_type(), Some(5));
+        let edit = r.iter().find(|r| r.is_edit_original()).expect("answered");
+        assert_eq!(text(&embed(edit), "/title"), QUESTION, "no failure replies");
+        assert!(!r.iter().any(|r| r.is_delete_original() || r.is_followup()));
+    }
+
+    // Admin by the ADMINISTRATOR permission bit in member.permissions.
+    let by_perm = h.fake.command("reindex", &[], OTHER, &[], 8);
+    h.fake.dispatch(&by_perm);
+    let r = h
+        .fake
+        .wait_for_interaction(&by_perm, 2, Duration::from_secs(90))
+        .await
+        .unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn burst_of_200_interactions_each_answered_exactly_once() {
+    let h = Harness::start(|s| s.discord.cooldown_secs = 0).await;
+    let questions = [
+        QUESTION,
+        "What does a CTO do?",
+        "Who owns the technology roadmap?",
+        "Who does the CIO report to?",
+    ];
+    let all: Vec<Value> = (0..200u64)
+        .map(|k| {
+            h.fake.command(
+                "ask",
+                &[(
+                    "question",
+                    3,
+                    json!(questions[k as usize % questions.len()]),
+                )],
+                600 + k % 7,
+                &[],
+                0,
+            )
+        })
+        .collect();
+    for i in &all {
+        h.fake.dispatch(i);
+    }
+    let ids: std::collections::HashSet<String> = all
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    let tokens: std::collections::HashSet<String> = all
+        .iter()
+        .map(|i| i["token"].as_str().unwrap().to_string())
+        .collect();
+    let ids2 = ids.clone();
+    let tokens2 = tokens.clone();
+    h.fake
+        .wait_for(400, Duration::from_secs(120), move |r| {
+            (r.is_callback() && r.interaction_id().is_some_and(|i| ids2.contains(i)))
+                || (r.is_edit_original() && r.token().is_some_and(|t| tokens2.contains(t)))
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let reqs = h.fake.requests();
+    let mut callbacks: HashMap<String, usize> = HashMap::new();
+    let mut edits: HashMap<String, usize> = HashMap::new();
+    for r in &reqs {
+        if r.is_callback() {
+            *callbacks
+                .entry(r.interaction_id().unwrap().to_string())
+                .or_default() += 1;
+        } else if r.is_edit_original() {
+            *edits.entry(r.token().unwrap().to_string()).or_default() += 1;
+        }
+        assert!(
+            !r.is_delete_original() && !r.is_followup(),
+            "an interaction failed: {r:?}"
+        );
+    }
+    for id in &ids {
+        assert_eq!(callbacks.get(id), Some(&1), "interaction {id}");
+    }
+    for t in &tokens {
+        assert_eq!(edits.get(t), Some(&1), "token {t}");
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_guard_refuses_discord_and_unreachable_or_foreign_gateways() {
+    set_test_mode();
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = FakeDiscord::start().await;
+    let settings = test_settings(tmp.path(), &fake.api_base());
+    let core: std::sync::Arc<dyn rolefaq::discord::Core> = open_service(&settings).await;
+
+    let mut s = settings.clone();
+    s.discord.api_base = "https://discord.com".into();
+    let err = rolefaq::discord::build_client(&s, core.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("loopback"), "{err:#}");
+
+    // Unreachable REST base: refuse to start instead of falling back to Discord's gateway.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    s.discord.api_base = format!("http://127.0.0.1:{port}");
+    let err = rolefaq::discord::build_client(&s, core.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("refusing to start"), "{err:#}");
+
+    // A fake that hands out Discord's real gateway URL.
+    fake.set_gateway_url("wss://gateway.discord.gg");
+    let err = rolefaq::discord::build_client(&settings, core.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("gateway URL"), "{err:#}");
+    assert!(fake.identifies().is_empty());
+
+    // No token: a clear error.
+    let mut s = settings.clone();
+    s.discord.token = rolefaq::config::Secret::new("  ");
+    let err = rolefaq::discord::build_client(&s, core)
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("DISCORD_TOKEN"), "{err:#}");
+}
