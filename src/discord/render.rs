@@ -281,17 +281,40 @@ pub fn highlight(text: &str, highlights: &[(usize, usize)], max_chars: usize) ->
 }
 
 fn is_web_url(u: &str) -> bool {
-    (u.starts_with("https://") || u.starts_with("http://"))
-        && !u
-            .chars()
-            .any(|c| c.is_whitespace() || c == ')' || c == '<' || c == '>')
+    (u.starts_with("https://") || u.starts_with("http://")) && u.len() <= 512
+}
+
+/// A URL safe inside `[label](url)`: characters that end the link or look like
+/// markdown are percent-encoded.
+fn link_target(u: &str) -> String {
+    let mut out = String::with_capacity(u.len());
+    for ch in u.chars() {
+        match ch {
+            '(' | ')' | '[' | ']' | '<' | '>' | '*' | '`' | '|' | '~' | '"' | '\\' => {
+                out.push_str(&format!("%{:02X}", ch as u32));
+            }
+            c if c.is_whitespace() || c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// "Title › Section, ¶3", as a markdown link when there is a URL.
 fn cite(citation: &str, url: Option<&str>) -> String {
-    let label = escape_markdown(&truncate(citation, 200));
+    let citation = if citation.trim().is_empty() {
+        "source"
+    } else {
+        citation
+    };
+    let label = escaped_fit(&citation.replace('\n', " "), 200);
     match url {
-        Some(u) if is_web_url(u) && u.len() <= 512 => format!("[{label}]({u})"),
+        Some(u) if is_web_url(u) => format!("[{label}]({})", link_target(u)),
         _ => format!("*{label}*"),
     }
 }
@@ -320,6 +343,25 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
+/// The longest output of `render(k)` that has at most `max` characters, shrinking the
+/// input budget `k` from `max` down (rendering can add characters: escapes, emphasis).
+fn fit_chars(max: usize, render: impl Fn(usize) -> String) -> String {
+    let mut k = max;
+    loop {
+        let out = render(k);
+        let n = out.chars().count();
+        if n <= max || k == 0 {
+            return out;
+        }
+        k = (k * max / n).min(k - 1);
+    }
+}
+
+/// `raw` escaped for markdown, cut so that the escaped text has at most `max` characters.
+fn escaped_fit(raw: &str, max: usize) -> String {
+    fit_chars(max, |k| escape_markdown(&truncate(raw, k)))
+}
+
 /// Where in the result list a page is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageInfo {
@@ -328,6 +370,9 @@ pub struct PageInfo {
 }
 
 /// Render one page of an answer. Buttons are added by the caller (they need state).
+///
+/// The description is assembled within 4096 characters by construction (each hit gets
+/// an even share of what is left), so the final limit check never cuts inside `**bold**`.
 pub fn answer(a: &Answer, fresh: &Freshness, page: PageInfo) -> Reply {
     let title = truncate(a.query.trim(), limits::EMBED_TITLE);
     let title = if title.is_empty() {
@@ -338,11 +383,14 @@ pub fn answer(a: &Answer, fresh: &Freshness, page: PageInfo) -> Reply {
     let mut footer = freshness_footer(fresh);
     if a.no_answer || a.results.is_empty() {
         let mut d = String::from("I found no answer to this in the corpus.");
-        if let Some(s) = &a.suggestion {
-            d.push_str("\n\n");
-            d.push_str(&escape_markdown(s));
-        } else {
-            d.push_str("\n\nTry rephrasing, or use /sources to see what the corpus covers.");
+        match &a.suggestion {
+            Some(s) => {
+                d.push_str("\n\n");
+                d.push_str(&escaped_fit(s, 3000));
+            }
+            None => {
+                d.push_str("\n\nTry rephrasing, or use /sources to see what the corpus covers.")
+            }
         }
         return Reply {
             embeds: vec![Embed {
@@ -356,46 +404,52 @@ pub fn answer(a: &Answer, fresh: &Freshness, page: PageInfo) -> Reply {
         }
         .fitted();
     }
-    let mut head = String::new();
+    let mut desc = String::new();
     if let Some(v) = &a.verdict {
         if !v.summary.trim().is_empty() {
-            head = format!(
-                "**Verdict:** {}",
-                escape_markdown(&truncate(&v.summary, 600))
-            );
+            desc = format!("**Verdict:** {}", escaped_fit(&v.summary, 800));
             if v.disagreement {
-                head.push_str("\n⚠ The sources disagree; read the passages below.");
+                desc.push_str("\n⚠ The sources disagree; read the passages below.");
             }
-            head.push_str("\n\n");
+            desc.push_str("\n\n");
         }
     }
-    let n = a.results.len().max(1);
-    // Budget per hit: what is left of the description after the head, split evenly;
-    // each hit also carries its citation line (≤ ~720 chars with a link).
-    let room = limits::EMBED_DESCRIPTION.saturating_sub(head.chars().count() + 16);
-    let per_hit = room / n;
-    let mut parts = Vec::new();
-    for h in &a.results {
-        let citation = cite(&h.citation, h.url.as_deref());
-        let overhead = citation.chars().count() + 16;
-        let text_budget = per_hit.saturating_sub(overhead).clamp(40, 1500);
-        parts.push(format!(
-            "**{}.** {}\n— {}",
-            h.rank,
-            hit_text(h, text_budget),
-            citation
-        ));
+    let budget = limits::EMBED_DESCRIPTION - 8;
+    let n = a.results.len();
+    let mut shown = 0;
+    for (idx, h) in a.results.iter().enumerate() {
+        let used = desc.chars().count();
+        let share = budget.saturating_sub(used) / (n - idx);
+        let sep = if idx > 0 { "\n\n" } else { "" };
+        let prefix = format!("{sep}**{}.** ", h.rank);
+        // Prefer a linked citation; fall back to a short plain one when space is tight.
+        let mut citation = format!("\n— {}", cite(&h.citation, h.url.as_deref()));
+        let fixed = |c: &str| prefix.chars().count() + c.chars().count();
+        if fixed(&citation) + 40 > share {
+            citation = format!("\n— {}", cite(&truncate(&h.citation, 60), None));
+        }
+        if fixed(&citation) + 20 > share {
+            break;
+        }
+        let room = share - fixed(&citation);
+        let body = fit_chars(room, |k| hit_text(h, k));
+        desc.push_str(&prefix);
+        desc.push_str(&body);
+        desc.push_str(&citation);
+        shown += 1;
     }
-    let description = format!("{head}{}", parts.join("\n\n"));
+    if shown < n {
+        desc.push_str("\n…");
+    }
     if a.total > 0 {
         let first = page.offset + 1;
-        let last = page.offset + a.results.len();
+        let last = page.offset + shown;
         footer = format!("Results {first}–{last} of {} · {footer}", a.total);
     }
     Reply {
         embeds: vec![Embed {
             title: Some(title),
-            description: Some(description),
+            description: Some(desc),
             footer: Some(footer),
             color: Some(COLOR_ANSWER),
             ..Default::default()
@@ -422,7 +476,7 @@ pub fn has_more(a: &Answer, page: PageInfo) -> bool {
 /// Render a comparison: one field per aspect, footnotes in the description.
 pub fn comparison(c: &Comparison, fresh: &Freshness) -> Reply {
     let [ra, rb] = &c.roles;
-    let title = format!("{ra} vs {rb}");
+    let title = format!("{} vs {}", truncate(ra, 120), truncate(rb, 120));
     if c.rows.is_empty() {
         return Reply {
             embeds: vec![Embed {
@@ -439,69 +493,65 @@ pub fn comparison(c: &Comparison, fresh: &Freshness) -> Reply {
         .fitted();
     }
     let shown = c.rows.len().min(limits::FIELDS);
-    // Footnotes: one number per passage, in order of first use.
-    let mut notes: Vec<&Quote> = Vec::new();
-    let mut ids: BTreeMap<String, usize> = BTreeMap::new();
     let footnote_budget = 1400;
-    let footer = {
-        let mut f = freshness_footer(fresh);
-        if c.rows.len() > shown {
-            f = format!(
-                "{} more aspect(s) not shown; pick one with the aspect option · {f}",
-                c.rows.len() - shown
-            );
-        }
-        f
-    };
+    let mut footer = freshness_footer(fresh);
+    if c.rows.len() > shown {
+        footer = format!(
+            "{} more aspect(s) not shown; pick one with the aspect option · {footer}",
+            c.rows.len() - shown
+        );
+    }
     let fixed = title.chars().count() + footer.chars().count() + footnote_budget;
     let per_row = (limits::EMBED_TOTAL.saturating_sub(fixed) / shown).min(limits::FIELD_VALUE);
+    // Footnotes: one number per passage, in order of first use.
+    let mut notes: Vec<&Quote> = Vec::new();
+    let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
     let mut fields = Vec::new();
     for row in c.rows.iter().take(shown) {
-        let name = truncate(&row.aspect, limits::FIELD_NAME);
+        let name = truncate(&row.aspect, limits::FIELD_NAME.min(per_row / 3).max(20));
         let value_budget = per_row.saturating_sub(name.chars().count()).max(60);
-        let has_dis = row.disagreement.is_some();
-        let dis_budget = if has_dis { value_budget / 4 } else { 0 };
-        let cell_budget = (value_budget.saturating_sub(dis_budget) / 2).saturating_sub(4);
+        let dis_budget = if row.disagreement.is_some() {
+            value_budget / 4
+        } else {
+            0
+        };
+        // Two lines and their newlines.
+        let cell_budget = (value_budget.saturating_sub(dis_budget + 2)) / 2;
         let mut lines = Vec::new();
         for role in [ra, rb] {
+            let label = format!("**{}:** ", escaped_fit(role, 40));
             let quotes = row.cells.get(role).map(Vec::as_slice).unwrap_or(&[]);
             let line = match quotes.first() {
                 Some(q) => {
-                    let n = *ids.entry(q.passage_id.clone()).or_insert_with(|| {
+                    let n = *ids.entry(q.passage_id.as_str()).or_insert_with(|| {
                         notes.push(q);
                         notes.len()
                     });
-                    let prefix = format!("**{}:** ", escape_markdown(role));
                     let suffix = format!(" [{n}]");
                     let room = cell_budget
-                        .saturating_sub(prefix.chars().count() + suffix.chars().count() + 2)
-                        .max(10);
-                    format!(
-                        "{prefix}“{}”{suffix}",
-                        escape_markdown(&truncate(&q.text, room))
-                    )
+                        .saturating_sub(label.chars().count() + suffix.chars().count() + 2);
+                    format!("{label}“{}”{suffix}", escaped_fit(&q.text, room))
                 }
-                None => format!("**{}:** *no passage in the corpus*", escape_markdown(role)),
+                None => format!("{label}*no passage in the corpus*"),
             };
             lines.push(line);
         }
         if let Some(d) = &row.disagreement {
-            lines.push(format!(
-                "⚠ sources disagree: {}",
-                escape_markdown(&truncate(&d.summary, dis_budget.max(40)))
-            ));
+            let lead = "⚠ sources disagree: ";
+            let room = dis_budget.saturating_sub(lead.chars().count() + 1);
+            lines.push(format!("{lead}{}", escaped_fit(&d.summary, room)));
         }
         fields.push(Field {
             name,
-            value: truncate(&lines.join("\n"), value_budget.min(limits::FIELD_VALUE)),
+            value: truncate(&lines.join("\n"), limits::FIELD_VALUE),
             inline: false,
         });
     }
     let mut description = String::new();
     for (i, q) in notes.iter().enumerate() {
-        let line = format!("[{}] {}\n", i + 1, escape_markdown(&q.citation));
+        let line = format!("[{}] {}\n", i + 1, escaped_fit(&q.citation, 200));
         if description.chars().count() + line.chars().count() > footnote_budget {
-            description.push_str("…");
+            description.push('…');
             break;
         }
         description.push_str(&line);
