@@ -76,6 +76,24 @@ impl Core for Service {
     }
 }
 
+/// Log targets that would print the bot token if enabled at TRACE: tungstenite dumps
+/// every websocket frame (the gateway IDENTIFY carries the token) at trace level.
+pub const SECRET_LEAKING_LOG_DIRECTIVES: &[&str] = &["tungstenite=debug"];
+
+/// Cap the log targets that would print the token (see [`SECRET_LEAKING_LOG_DIRECTIVES`]),
+/// whatever the user asked for. The binary applies this to its `EnvFilter`.
+pub fn cap_secret_leaking_logs(
+    mut filter: tracing_subscriber::EnvFilter,
+) -> tracing_subscriber::EnvFilter {
+    for d in SECRET_LEAKING_LOG_DIRECTIVES {
+        match d.parse() {
+            Ok(directive) => filter = filter.add_directive(directive),
+            Err(e) => tracing::error!(directive = d, error = %e, "bad built-in log directive"),
+        }
+    }
+    filter
+}
+
 /// Gateway intents: interactions need none, so no privileged intent is ever asked for.
 pub const INTENTS: GatewayIntents = GatewayIntents::empty();
 
