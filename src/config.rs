@@ -183,6 +183,30 @@ impl Default for SearchSettings {
                 syn("goal", &["objective", "aim", "purpose"]),
                 syn("difference", &["differ", "distinction", "versus"]),
                 syn("adopt", &["adoption"]),
+                syn("tech", &["technology", "technologies"]),
+                syn(
+                    "keep an eye on",
+                    &["monitor", "track", "scouting", "evaluate"],
+                ),
+                syn(
+                    "one person",
+                    &[
+                        "single executive",
+                        "single role",
+                        "one executive",
+                        "both hats",
+                    ],
+                ),
+                syn("appear", &["emerged", "emerge", "originated"]),
+                syn("origin", &["emerged", "originated", "history"]),
+                syn(
+                    "more senior",
+                    &["higher", "subordinate", "same level", "peers", "authority"],
+                ),
+                syn(
+                    "work together",
+                    &["collaborate", "collaboration", "alignment"],
+                ),
                 syn(
                     "not aligned",
                     &["misalignment", "without alignment", "silos"],

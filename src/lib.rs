@@ -3,10 +3,12 @@
 //! The core (corpus, index, search, compare) is pure and knows nothing of Discord
 //! or the terminal; `cli` and `discord` are thin shells over [`service::Service`].
 
+pub mod compare;
 pub mod config;
 pub mod discord;
 pub mod error;
 pub mod model;
+pub mod roles;
 pub mod service;
 
 pub use error::{Error, Result};

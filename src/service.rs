@@ -3,12 +3,14 @@
 //! Shared as `Arc<Service>` across tasks; all methods are blocking (run them in
 //! `spawn_blocking` from async code).
 
+use crate::compare;
 use crate::config::Settings;
 use crate::corpus;
 use crate::error::{Error, Result};
 use crate::index::{self, Embedding, Generation};
 use crate::model::{Answer, Comparison, Freshness, IndexReport, SourceInfo};
-use crate::search::{self, query, Lexicon, RankParams};
+use crate::roles::RoleBook;
+use crate::search::{self, query, verdict, Lexicon, RankParams};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -25,6 +27,10 @@ pub struct AskOptions {
 pub struct Engine {
     pub gen: Generation,
     pub lexicon: Lexicon,
+    /// Roles the corpus knows (built-in and discovered), and their aliases.
+    pub book: RoleBook,
+    /// Aspects the comparison has evidence for.
+    pub aspects: Vec<String>,
     pub roles: query::RoleAliases,
     /// Single-word role aliases as stems ("cio" → "CIO").
     pub role_stems: std::collections::HashMap<String, String>,
@@ -33,7 +39,14 @@ pub struct Engine {
 impl Engine {
     fn new(gen: Generation) -> Self {
         let lexicon = Lexicon::build(&gen.passages);
-        let roles = base_role_aliases();
+        let book = RoleBook::discover(&gen.passages);
+        let aspects = compare::aspects(&gen.passages, &book);
+        let mut roles = query::RoleAliases::new();
+        for r in book.roles() {
+            for name in r.names() {
+                roles.insert(name.to_lowercase(), r.short.clone());
+            }
+        }
         let role_stems = roles
             .iter()
             .filter_map(|(alias, short)| {
@@ -43,30 +56,13 @@ impl Engine {
             .collect();
         Self {
             lexicon,
+            book,
+            aspects,
             roles,
             role_stems,
             gen,
         }
     }
-}
-
-/// Role aliases known before any corpus is read.
-fn base_role_aliases() -> query::RoleAliases {
-    [
-        ("cio", "CIO"),
-        ("chief information officer", "CIO"),
-        ("cto", "CTO"),
-        ("chief technology officer", "CTO"),
-        ("ciso", "CISO"),
-        ("chief information security officer", "CISO"),
-        ("ceo", "CEO"),
-        ("chief executive officer", "CEO"),
-        ("coo", "COO"),
-        ("chief operating officer", "COO"),
-    ]
-    .into_iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect()
 }
 
 pub struct Service {
@@ -212,14 +208,61 @@ impl Service {
             .map(|(i, r)| search::to_hit(&engine.gen.passages[r.ord], i + 1, r.score, &stems))
             .collect();
         let no_answer = ranked.is_empty();
+        let verdict = if u.asks_who && !no_answer {
+            let top: Vec<_> = ranked
+                .iter()
+                .take(8)
+                .enumerate()
+                .map(|(i, r)| {
+                    let p = &engine.gen.passages[r.ord];
+                    (search::to_hit(p, i + 1, r.score, &stems), p)
+                })
+                .collect();
+            verdict::verdict(&top, &engine.book, &search::content_concepts(&u))
+        } else {
+            None
+        };
         Ok(Answer {
             query: text,
             no_answer,
             suggestion: no_answer.then(|| self.coverage_hint(&engine)),
-            verdict: None,
+            verdict,
             total: ranked.len(),
             results,
         })
+    }
+
+    /// How a question was understood (for `rolefaq ask --explain`).
+    pub fn explain(&self, question: &str) -> String {
+        let s = &self.settings.search;
+        let (text, truncated) = query::sanitize(question, s.max_query_chars);
+        let engine = self.engine();
+        let u = query::understand(
+            &text,
+            truncated,
+            &s.synonyms,
+            &engine.roles,
+            &engine.lexicon,
+            s.fuzzy,
+        );
+        let mut out = format!("who-question: {}  roles: {:?}\n", u.asks_who, u.roles);
+        for c in &u.concepts {
+            let alts: Vec<String> = c
+                .alts
+                .iter()
+                .map(|(a, w)| format!("{}^{w}", a.join(" ")))
+                .collect();
+            out.push_str(&format!(
+                "  {} (weight {}): {}\n",
+                c.word,
+                c.weight,
+                alts.join(", ")
+            ));
+        }
+        for (from, to) in &u.corrections {
+            out.push_str(&format!("  corrected {from} → {to}\n"));
+        }
+        out
     }
 
     /// A short description of what the corpus covers, for "no answer" replies.
@@ -242,8 +285,8 @@ impl Service {
 
     /// Compare two roles (any alias the corpus knows), optionally one aspect.
     pub fn compare(&self, a: &str, b: &str, aspect: Option<&str>) -> Result<Comparison> {
-        let _ = (a, b, aspect);
-        Err(Error::Index("compare is not available yet".into()))
+        let e = self.engine();
+        compare::compare(&e.gen.passages, &e.book, a, b, aspect)
     }
 
     /// Rebuild the index from the corpus beside the serving one, then swap.
@@ -288,28 +331,19 @@ impl Service {
     }
 
     /// Canonical short names of the roles the corpus knows ("CIO", "CTO", …).
+    /// Roles the corpus mentions, most mentioned first.
     pub fn known_roles(&self) -> Vec<String> {
         let e = self.engine();
-        let mut out: Vec<String> = Vec::new();
-        for short in e.roles.values() {
-            if !out.contains(short) && e.lexicon_has(short) {
-                out.push(short.clone());
-            }
-        }
-        out
+        e.book
+            .known()
+            .into_iter()
+            .filter(|r| e.book.mention_count(&r.key) > 0)
+            .map(|r| r.short.clone())
+            .collect()
     }
 
-    /// Aspect names the comparison can show.
+    /// Aspect names the comparison has evidence for.
     pub fn known_aspects(&self) -> Vec<String> {
-        Vec::new()
-    }
-}
-
-impl Engine {
-    fn lexicon_has(&self, word: &str) -> bool {
-        use crate::search::query::Vocabulary;
-        crate::index::schema::tokens(word)
-            .first()
-            .is_some_and(|(s, _)| self.lexicon.doc_freq(s) > 0)
+        self.engine().aspects.clone()
     }
 }

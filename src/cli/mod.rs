@@ -50,6 +50,9 @@ pub enum Command {
         /// Show whole passages instead of the best sentences.
         #[arg(long)]
         full: bool,
+        /// Print how the question was understood (to stderr).
+        #[arg(long)]
+        explain: bool,
     },
     /// Compare two roles side by side, with citations.
     Compare {
@@ -102,6 +105,9 @@ pub fn settings(cli: &Cli) -> anyhow::Result<Settings> {
 fn open(settings: Settings) -> anyhow::Result<Service> {
     let corpus = settings.corpus.dir.display().to_string();
     let index = settings.index.dir.display().to_string();
+    if crate::index::current_name(&settings.index.dir).is_none() {
+        eprintln!("note: no index in {index} yet; building it from {corpus}");
+    }
     let svc = Service::open(settings)
         .with_context(|| format!("opening the index {index} (corpus {corpus})"))?;
     if svc.freshness().stale {
@@ -126,12 +132,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             top,
             json,
             full,
+            explain,
         } => {
             let top = top.unwrap_or(settings.search.top);
             if top == 0 || top > settings.search.max_top {
                 bail!("--top must be between 1 and {}", settings.search.max_top);
             }
             let svc = open(settings)?;
+            if explain {
+                eprint!("{}", svc.explain(&question));
+            }
             let answer = svc.ask(&question, AskOptions { top, offset: 0 })?;
             if json {
                 print_json(&answer)?;
@@ -153,7 +163,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&c)?;
             } else {
-                print_json(&c)?;
+                print!("{}", render::comparison(&c, 110));
             }
         }
         Command::Index { verbose, json } => {

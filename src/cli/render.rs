@@ -112,3 +112,56 @@ pub fn eval_report(r: &Report) -> String {
     ));
     out
 }
+
+/// A side-by-side of two roles: one block per aspect, one column per role,
+/// each quote with its citation; disagreements flagged.
+pub fn comparison(c: &crate::model::Comparison, width: usize) -> String {
+    let col = (width.saturating_sub(3) / 2).max(20);
+    let wrap = |s: &str| -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut cur = String::new();
+        for w in s.split_whitespace() {
+            if !cur.is_empty() && cur.chars().count() + 1 + w.chars().count() > col {
+                lines.push(std::mem::take(&mut cur));
+            }
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(w);
+        }
+        if !cur.is_empty() {
+            lines.push(cur);
+        }
+        lines
+    };
+    let pad = |s: &str| format!("{s}{}", " ".repeat(col.saturating_sub(s.chars().count())));
+    let [a, b] = &c.roles;
+    let mut out = format!("{} │ {}\n{}\n", pad(a), b, "─".repeat(col * 2 + 3));
+    for row in &c.rows {
+        out.push_str(&format!("\n▸ {}\n", row.aspect));
+        let side = |role: &str| -> Vec<String> {
+            row.cells
+                .get(role)
+                .map(|qs| {
+                    qs.iter()
+                        .flat_map(|q| {
+                            let mut l = wrap(&format!("“{}”", q.text));
+                            l.extend(wrap(&format!("  — {}", q.citation)));
+                            l
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (la, lb) = (side(a), side(b));
+        for i in 0..la.len().max(lb.len()) {
+            let l = la.get(i).map(String::as_str).unwrap_or("");
+            let r = lb.get(i).map(String::as_str).unwrap_or("");
+            out.push_str(&format!("{} │ {}\n", pad(l), r));
+        }
+        if let Some(d) = &row.disagreement {
+            out.push_str(&format!("  ⚠ sources disagree: {}\n", d.summary));
+        }
+    }
+    out
+}

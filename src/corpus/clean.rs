@@ -122,8 +122,8 @@ pub fn clean(
                     && doc_counts.get(&norm).copied().unwrap_or(0) >= rules.repeated_line_min_docs))
         {
             Some("repeated-line")
-        } else if (words <= rules.cta_max_words && cta.iter().any(|p| lower.contains(p.as_str())))
-            || (words <= rules.cta_max_words && all_caps(&t))
+        } else if words <= rules.cta_max_words
+            && (cta.iter().any(|p| lower.contains(p.as_str())) || all_caps(&t))
         {
             Some("call-to-action")
         } else if bio.iter().any(|m| lower.starts_with(m.as_str()))

@@ -5,6 +5,7 @@
 
 pub mod query;
 pub mod snippet;
+pub mod verdict;
 
 use crate::index::{schema, Embeddings, Generation};
 use crate::model::{Hit, Passage, PassageKind};
@@ -218,7 +219,8 @@ fn coverage(lex: &Lexicon, ord: usize, u: &Understood) -> (f32, bool) {
             .iter()
             .map(|s| lex.idf(s))
             .fold(0.0f32, f32::max)
-            .max(0.5);
+            .max(0.5)
+            * c.weight;
         total += w;
         if hit {
             got += w;
@@ -282,7 +284,8 @@ pub fn rank(
                 .unwrap_or(0.0);
             let focus = role_focus(lex, ord, u, role_stems);
             let role_factor = if roles_ok { 0.8 + 0.2 * focus } else { 0.75 };
-            let defines = role_only && defines_role(&gen.passages[ord].text, u);
+            let defines =
+                role_only && u.asks_definition && defines_role(&gen.passages[ord].text, u);
             let role_factor = if defines {
                 role_factor * 1.3
             } else {
@@ -415,6 +418,16 @@ fn near_duplicate(lex: &Lexicon, a: usize, b: usize) -> bool {
     let inter = y.iter().filter(|(t, _)| xs.contains(t)).count();
     let union = x.len() + y.len() - inter;
     inter as f32 / union as f32 >= 0.85
+}
+
+/// The question's own content concepts (no roles, no weak predicates):
+/// what a clause must mention to answer it.
+pub fn content_concepts(u: &Understood) -> verdict::Concepts {
+    u.concepts
+        .iter()
+        .filter(|c| c.role.is_none() && c.weight >= 1.0)
+        .map(|c| c.alts.iter().map(|(s, _)| s.clone()).collect())
+        .collect()
 }
 
 /// All stems that express the question (for highlighting).

@@ -144,6 +144,55 @@ const STOP_WORDS: &[&str] = &[
     "between",
 ];
 
+/// Predicates of "who …" questions: any statement of responsibility answers
+/// them, so they weigh little and expand to the usual responsibility verbs.
+const RESPONSIBILITY_VERBS: &[&str] = &[
+    "own",
+    "owns",
+    "handle",
+    "handles",
+    "manage",
+    "manages",
+    "run",
+    "runs",
+    "look",
+    "looks",
+    "take",
+    "takes",
+    "oversee",
+    "oversees",
+    "lead",
+    "leads",
+    "deal",
+    "deals",
+    "responsible",
+    "charge",
+    "care",
+    "drive",
+    "drives",
+    "work",
+    "works",
+    "keep",
+    "keeps",
+    "set",
+    "sets",
+    "control",
+    "controls",
+    "after",
+    "accountable",
+    "job",
+    "duty",
+    "task",
+];
+
+/// What a responsibility predicate also matches.
+const RESPONSIBILITY_ALTS: &[&str] = &["responsible", "oversee", "manage", "lead", "own"];
+
+/// Generic nouns that add nothing to a question about roles.
+const GENERIC_NOUNS: &[&str] = &[
+    "people", "folks", "guys", "stuff", "person", "someone", "team",
+];
+
 /// Words that ask "who": the answer is a role.
 const WHO_WORDS: &[&str] = &["who", "whom", "whose", "which"];
 
@@ -158,6 +207,9 @@ pub struct Concept {
     /// Set when the word names a role (CIO, CTO…): the answer is about it,
     /// but matching it alone does not answer the question.
     pub role: Option<String>,
+    /// How much the concept counts towards coverage (1.0 normally; less for the
+    /// predicate of a "who" question, which any responsibility verb answers).
+    pub weight: f32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +221,8 @@ pub struct Understood {
     pub roles: Vec<String>,
     /// "who …" / "which role …": the answer names a role.
     pub asks_who: bool,
+    /// "who/what is the CTO?": a definition of a role answers it.
+    pub asks_definition: bool,
     /// Corrections made to unknown words ("cybersecurty" → "cybersecurity").
     pub corrections: Vec<(String, String)>,
     pub truncated: bool,
@@ -286,6 +340,7 @@ pub fn understand(
                         word: short.to_string(),
                         alts,
                         role: Some(short.to_string()),
+                        weight: 1.0,
                     },
                 ));
                 if !found_roles.contains(short) {
@@ -324,16 +379,27 @@ pub fn understand(
                         word: lower_words[i..i + n].join(" "),
                         alts,
                         role: None,
+                        weight: 1.0,
                     },
                 ));
                 syn_used[i] = true;
             }
         }
     }
+    let verbs: Vec<String> = RESPONSIBILITY_VERBS
+        .iter()
+        .flat_map(|w| stems_of(w))
+        .collect();
+    let generic: Vec<String> = GENERIC_NOUNS.iter().flat_map(|w| stems_of(w)).collect();
     for (i, stem) in stems.iter().enumerate() {
-        if covered[i] || stop.contains(stem) || stop.contains(&lower_words[i]) {
+        if covered[i]
+            || stop.contains(stem)
+            || stop.contains(&lower_words[i])
+            || generic.contains(stem)
+        {
             continue;
         }
+        let predicate = asks_who && verbs.contains(stem);
         let mut word = lower_words[i].clone();
         let mut stem = stem.clone();
         if fuzzy
@@ -355,12 +421,22 @@ pub fn understand(
         }) {
             alts.extend(exp.iter().map(|e| (stems_of(e), 0.6)));
         }
+        if predicate {
+            for v in RESPONSIBILITY_ALTS {
+                let st = stems_of(v);
+                if !alts.iter().any(|(a, _)| *a == st) {
+                    alts.push((st, 0.4));
+                }
+            }
+        }
+        let weight = if predicate { 0.25 } else { 1.0 };
         concepts.push((
             i,
             Concept {
                 word,
                 alts,
                 role: None,
+                weight,
             },
         ));
     }
@@ -372,11 +448,17 @@ pub fn understand(
         .map(|(_, c)| c)
         .filter(|c| seen.insert(c.alts[0].0.clone(), ()).is_none())
         .collect();
+    let roles_found_empty = found_roles.is_empty();
     Understood {
         text: text.to_string(),
         concepts,
         roles: found_roles,
         asks_who,
+        asks_definition: !roles_found_empty
+            && lower_words
+                .first()
+                .is_some_and(|w| w == "who" || w == "what" || w == "what's" || w == "define")
+            && lower_words.len() <= 8,
         corrections,
         truncated,
     }

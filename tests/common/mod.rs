@@ -1,0 +1,60 @@
+//! Shared test helpers: a private copy of the bundled corpus and a fresh index dir.
+#![allow(dead_code)]
+
+use rolefaq::config::Settings;
+use std::path::{Path, PathBuf};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temp dir holding `corpus/` (a copy of the bundled corpus) and `index/`.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir_all(&corpus).unwrap();
+        for e in std::fs::read_dir(repo().join("corpus")).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, corpus.join(p.file_name().unwrap())).unwrap();
+        }
+        Sandbox { dir }
+    }
+
+    pub fn corpus(&self) -> PathBuf {
+        self.dir.path().join("corpus")
+    }
+
+    pub fn index(&self) -> PathBuf {
+        self.dir.path().join("index")
+    }
+
+    /// Lexical-only settings pointing at this sandbox.
+    pub fn settings(&self) -> Settings {
+        let mut s = Settings::default();
+        s.corpus.dir = self.corpus();
+        s.index.dir = self.index();
+        s.model.enabled = false;
+        s
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.corpus().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+}
+
+/// All text of the bundled corpus files, for verbatim checks.
+pub fn corpus_text(dir: &Path) -> String {
+    let mut all = String::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        all.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap_or_default());
+        all.push('\n');
+    }
+    all
+}

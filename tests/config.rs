@@ -1,0 +1,137 @@
+//! Config precedence (defaults < file < environment < flags), validation and secrets.
+
+use rolefaq::config::{ConfigError, Overrides, Settings};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("config.toml");
+    std::fs::write(&p, text).unwrap();
+    (d, p)
+}
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn file_then_env_then_flags() {
+    let (_d, p) = file("[search]\ntop = 4\nmax_top = 20\n[corpus]\ndir = \"from-file\"\n[index]\ndir = \"idx-file\"\n");
+    let none = Overrides::default();
+    let s = Settings::load_with_env(Some(&p), true, &env(&[]), &none).unwrap();
+    assert_eq!(s.search.top, 4);
+    assert_eq!(s.search.max_top, 20);
+    assert_eq!(s.corpus.dir, PathBuf::from("from-file"));
+    assert_eq!(s.search.max_query_chars, 1000, "defaults fill the rest");
+
+    let e = env(&[
+        ("ROLEFAQ__SEARCH__TOP", "7"),
+        ("ROLEFAQ__CORPUS__DIR", "from-env"),
+        ("ROLEFAQ__DISCORD__GUILD_IDS", "1,2,3"),
+        ("UNRELATED", "x"),
+    ]);
+    let s = Settings::load_with_env(Some(&p), true, &e, &none).unwrap();
+    assert_eq!(s.search.top, 7);
+    assert_eq!(s.corpus.dir, PathBuf::from("from-env"));
+    assert_eq!(s.discord.guild_ids, vec![1, 2, 3]);
+    assert_eq!(s.index.dir, PathBuf::from("idx-file"));
+
+    let flags = Overrides {
+        corpus_dir: Some("from-flag".into()),
+        no_model: true,
+        ..Default::default()
+    };
+    let s = Settings::load_with_env(Some(&p), true, &e, &flags).unwrap();
+    assert_eq!(s.corpus.dir, PathBuf::from("from-flag"));
+    assert!(!s.model.enabled);
+}
+
+#[test]
+fn unknown_keys_and_bad_values_are_reported() {
+    let (_d, p) = file("[search]\ntopp = 4\n");
+    let err =
+        Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap_err();
+    assert!(err.to_string().contains("topp"), "{err}");
+
+    let (_d, p) = file("[serch]\ntop = 4\n");
+    let err =
+        Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap_err();
+    assert!(err.to_string().contains("serch"), "{err}");
+
+    let err = Settings::load_with_env(
+        None,
+        false,
+        &env(&[("ROLEFAQ__SEARCH__TOP", "lots")]),
+        &Overrides::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ConfigError::Invalid(_)), "{err}");
+
+    let err = Settings::load_with_env(
+        None,
+        false,
+        &env(&[("ROLEFAQ__SEARCH__TOP", "0")]),
+        &Overrides::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("search.top"), "{err}");
+
+    let missing = PathBuf::from("/nonexistent/rolefaq.toml");
+    assert!(
+        Settings::load_with_env(Some(&missing), true, &env(&[]), &Overrides::default()).is_err()
+    );
+    assert!(
+        Settings::load_with_env(Some(&missing), false, &env(&[]), &Overrides::default()).is_ok()
+    );
+}
+
+#[test]
+fn the_token_comes_only_from_the_environment_and_never_prints() {
+    let (_d, p) = file("[discord]\ntoken = \"abc.def.ghi\"\n");
+    let err =
+        Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap_err();
+    assert!(matches!(err, ConfigError::TokenInFile(_)));
+    assert!(!err.to_string().contains("abc.def.ghi"));
+
+    let secret = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.secret-secret-secret-secret";
+    let s = Settings::load_with_env(
+        None,
+        false,
+        &env(&[("DISCORD_TOKEN", secret)]),
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(s.discord.token.expose(), secret);
+    assert!(!format!("{s:?}").contains(secret));
+    let s = Settings::load_with_env(
+        None,
+        false,
+        &env(&[("ROLEFAQ__DISCORD__TOKEN", secret)]),
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(s.discord.token.expose(), secret);
+}
+
+#[test]
+fn synonyms_in_the_file_extend_the_built_in_table() {
+    let (_d, p) = file("[search.synonyms]\nsecops = [\"security operations\"]\ninfosec = []\n");
+    let s = Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap();
+    assert_eq!(s.search.synonyms["secops"], vec!["security operations"]);
+    assert!(s.search.synonyms.contains_key("helpdesk"), "built-ins stay");
+    assert!(
+        !s.search.synonyms.contains_key("infosec"),
+        "an empty list switches one off"
+    );
+}
+
+#[test]
+fn the_bundled_config_is_valid() {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.toml");
+    let s = Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap();
+    assert_eq!(s.corpus.dir, PathBuf::from("corpus"));
+}

@@ -1,0 +1,161 @@
+//! Corpus loading on the bundled seed documents and on broken files.
+
+mod common;
+
+use common::Sandbox;
+use rolefaq::config::CorpusSettings;
+use rolefaq::corpus::load_dir;
+use rolefaq::model::PassageKind;
+
+#[test]
+fn seed_corpus_loads_clean_citable_passages() {
+    let sb = Sandbox::new();
+    let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
+    assert_eq!(c.documents.len(), 5);
+    assert!(c.skipped.is_empty(), "{:?}", c.skipped);
+    let raw = common::corpus_text(&sb.corpus());
+    for p in &c.passages {
+        // debris is gone
+        assert!(
+            !p.text.ends_with("...") && !p.text.ends_with('…'),
+            "teaser kept: {}",
+            p.text
+        );
+        assert!(!p.text.contains("TALK TO A CTO"));
+        assert!(!p.text.starts_with("Seasoned technology executive"));
+        assert!(
+            p.text.chars().count() <= 900 || !p.text.trim_end().contains(". "),
+            "overlong passage {}",
+            p.id
+        );
+        // paragraphs and list items are verbatim
+        if p.kind != PassageKind::TableRow {
+            assert!(raw.contains(&p.text), "not verbatim: {}", p.text);
+        }
+        assert!(p.citation().contains(&p.doc_title));
+    }
+    // ids are unique and stable in form
+    let mut ids: Vec<&str> = c.passages.iter().map(|p| p.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), c.passages.len());
+    // every dropped line names its rule, and the kinds of debris are all caught
+    let rules: std::collections::HashSet<&str> =
+        c.dropped.iter().map(|d| d.rule.as_str()).collect();
+    for r in [
+        "ellipsis-teaser",
+        "call-to-action",
+        "author-bio",
+        "preamble",
+    ] {
+        assert!(rules.contains(r), "no line dropped by {r}: {rules:?}");
+    }
+}
+
+#[test]
+fn table_rows_carry_their_header_and_list_items_their_lead_in() {
+    let sb = Sandbox::new();
+    let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
+    let row = c
+        .passages
+        .iter()
+        .find(|p| {
+            p.table
+                .as_ref()
+                .is_some_and(|t| t.cells[0] == "Primary focus")
+        })
+        .expect("the Primary focus row");
+    let t = row.table.as_ref().unwrap();
+    assert_eq!(t.headers, vec!["Dimension", "CIO", "CTO"]);
+    assert_eq!(
+        rolefaq::corpus::split::table_row_labelled(t),
+        "Primary focus — CIO: Internal IT operations and business efficiency — CTO: External product innovation and revenue growth"
+    );
+    assert!(row
+        .text
+        .starts_with("| Dimension | CIO | CTO |\n| Primary focus |"));
+    let item = c
+        .passages
+        .iter()
+        .find(|p| p.text == "Overseeing information security")
+        .expect("list item");
+    assert_eq!(item.kind, PassageKind::ListItem);
+    assert_eq!(
+        item.context.as_deref(),
+        Some("CIOs commonly handle responsibilities such as:")
+    );
+    assert_eq!(item.section.as_deref(), Some("Understanding the CIO Role"));
+}
+
+#[test]
+fn bad_files_are_skipped_with_a_warning_naming_them() {
+    let sb = Sandbox::new();
+    sb.write(
+        "latin1.txt",
+        b"---\ntitle: x\n---\nCaf\xe9 ol\xe9 is not UTF-8 text at all.\n",
+    );
+    sb.write(
+        "nofm.md",
+        b"# Just a heading\n\nNo front matter here, so it cannot be cited.\n",
+    );
+    sb.write("binary.txt", &[0u8, 159, 146, 150, 0, 1, 2]);
+    sb.write("empty.txt", b"");
+    sb.write("notes.pdf", b"%PDF-1.4");
+    sb.write(
+        "page.html",
+        b"<html><head><title>An HTML page</title></head><body><nav>Home | About</nav><p>The CISO reports to the CIO in many organizations and runs security operations.</p></body></html>",
+    );
+    let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
+    let skipped: Vec<(&str, &str)> = c
+        .skipped
+        .iter()
+        .map(|s| (s.path.rsplit('/').next().unwrap(), s.reason.as_str()))
+        .collect();
+    let reason = |f: &str| {
+        skipped
+            .iter()
+            .find(|(p, _)| *p == f)
+            .map(|(_, r)| *r)
+            .unwrap_or("")
+    };
+    assert!(reason("latin1.txt").contains("UTF-8"), "{skipped:?}");
+    assert!(reason("nofm.md").contains("front matter"), "{skipped:?}");
+    assert!(reason("binary.txt").contains("binary"), "{skipped:?}");
+    assert!(reason("empty.txt").contains("front matter"), "{skipped:?}");
+    assert!(reason("notes.pdf").contains("unsupported"), "{skipped:?}");
+    assert_eq!(
+        c.documents.len(),
+        6,
+        "the five seeds and the HTML page still load"
+    );
+    let html = c.passages.iter().find(|p| p.doc_id == "page").unwrap();
+    assert_eq!(html.doc_title, "An HTML page");
+    assert!(!c.passages.iter().any(|p| p.text.contains("Home | About")));
+}
+
+#[test]
+fn markdown_documents_keep_headings_lists_and_tables() {
+    let sb = Sandbox::new();
+    sb.write(
+        "handbook.md",
+        "---\ntitle: Handbook\nurl: https://example.test/handbook\n---\n# Security\n\nThe CISO owns these duties:\n\n- Running the security operations center\n- Incident response\n\n| Area | CISO | CIO |\n|---|---|---|\n| Budget | Security budget | IT budget |\n".as_bytes(),
+    );
+    let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
+    let ps: Vec<_> = c
+        .passages
+        .iter()
+        .filter(|p| p.doc_id == "handbook")
+        .collect();
+    assert_eq!(ps.len(), 4, "{ps:#?}");
+    assert_eq!(ps[1].text, "Running the security operations center");
+    assert_eq!(
+        ps[1].context.as_deref(),
+        Some("The CISO owns these duties:")
+    );
+    assert_eq!(ps[1].section.as_deref(), Some("Security"));
+    assert_eq!(
+        ps[3].table.as_ref().unwrap().cells,
+        vec!["Budget", "Security budget", "IT budget"]
+    );
+    assert_eq!(ps[0].url.as_deref(), Some("https://example.test/handbook"));
+}

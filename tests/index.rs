@@ -1,0 +1,170 @@
+//! Atomic rebuilds, index faults and answering while rebuilding.
+
+mod common;
+
+use common::Sandbox;
+use rolefaq::service::{AskOptions, Service};
+use rolefaq::Error;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+const OPTS: AskOptions = AskOptions { top: 3, offset: 0 };
+
+fn current(sb: &Sandbox) -> String {
+    std::fs::read_to_string(sb.index().join("CURRENT")).unwrap()
+}
+
+#[test]
+fn open_builds_a_missing_index_and_reports_freshness() {
+    let sb = Sandbox::new();
+    let svc = Service::open(sb.settings()).unwrap();
+    assert!(sb.index().join("CURRENT").exists());
+    let f = svc.freshness();
+    assert_eq!(f.documents, 5);
+    assert!(f.passages > 50);
+    assert!(!f.stale);
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(sb.index().join(current(&sb)).join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["documents"], 5);
+    assert_eq!(manifest["corpus_hash"].as_str().unwrap().len(), 64);
+    // a changed corpus makes the index stale on the next open
+    sb.write(
+        "extra.txt",
+        b"---\ntitle: Extra\n---\nThe CDO leads the data strategy of the company.\n",
+    );
+    let svc = Service::open(sb.settings()).unwrap();
+    assert!(svc.freshness().stale);
+}
+
+#[test]
+fn a_failed_build_leaves_the_old_index_serving() {
+    let sb = Sandbox::new();
+    let svc = Service::open(sb.settings()).unwrap();
+    let before = current(&sb);
+    // break the corpus completely: nothing loadable
+    for e in std::fs::read_dir(sb.corpus()).unwrap() {
+        std::fs::write(e.unwrap().path(), b"no front matter").unwrap();
+    }
+    let err = svc.reindex().unwrap_err();
+    assert!(matches!(err, Error::EmptyCorpus(_)), "{err}");
+    assert_eq!(current(&sb), before, "CURRENT must not move on failure");
+    // no half-built generation left behind
+    let leftovers: Vec<_> = std::fs::read_dir(sb.index())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".build-"))
+        .collect();
+    assert!(leftovers.is_empty());
+    // still answering from the old generation, in this process and a new one
+    assert!(!svc.ask("who owns cybersecurity?", OPTS).unwrap().no_answer);
+    let reopened = Service::open(sb.settings()).unwrap();
+    assert!(
+        !reopened
+            .ask("who owns cybersecurity?", OPTS)
+            .unwrap()
+            .no_answer
+    );
+}
+
+#[test]
+fn reindex_reports_changes_and_swaps_generations() {
+    let sb = Sandbox::new();
+    let svc = Service::open(sb.settings()).unwrap();
+    let first = current(&sb);
+    std::fs::remove_file(sb.corpus().join("cio-vs-cto-sparring-partners.txt")).unwrap();
+    sb.write("cdo.txt", b"---\ntitle: The CDO\n---\nThe Chief Data Officer (CDO) owns the data strategy and data quality programs.\n");
+    let report = svc.reindex().unwrap();
+    assert_eq!(report.added, vec!["cdo"]);
+    assert_eq!(report.removed, vec!["cio-vs-cto-sparring-partners"]);
+    assert!(report.changed.is_empty());
+    assert_ne!(current(&sb), first);
+    let a = svc.ask("who owns the data strategy?", OPTS).unwrap();
+    assert_eq!(a.results[0].doc, "cdo");
+    assert_eq!(svc.sources().len(), 5);
+}
+
+#[test]
+fn questions_keep_being_answered_during_reindex_and_rebuilds_do_not_overlap() {
+    let sb = Sandbox::new();
+    let svc = Arc::new(Service::open(sb.settings()).unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let askers: Vec<_> = (0..2)
+        .map(|_| {
+            let (svc, stop, answered, failed) =
+                (svc.clone(), stop.clone(), answered.clone(), failed.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    match svc.ask("who sets the technical roadmap?", OPTS) {
+                        Ok(a) if !a.no_answer => answered.fetch_add(1, Ordering::SeqCst),
+                        _ => failed.fetch_add(1, Ordering::SeqCst),
+                    };
+                }
+            })
+        })
+        .collect();
+    let mut in_progress = 0;
+    for _ in 0..3 {
+        let (a, b) = (svc.clone(), svc.clone());
+        let ta = std::thread::spawn(move || a.reindex());
+        let tb = std::thread::spawn(move || b.reindex());
+        for r in [ta.join().unwrap(), tb.join().unwrap()] {
+            match r {
+                Ok(_) => {}
+                Err(Error::RebuildInProgress) => in_progress += 1,
+                Err(e) => panic!("unexpected error {e}"),
+            }
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    for t in askers {
+        t.join().unwrap();
+    }
+    assert_eq!(failed.load(Ordering::SeqCst), 0);
+    assert!(answered.load(Ordering::SeqCst) > 0);
+    assert!(
+        in_progress <= 3,
+        "each round has at least one rebuild that runs"
+    );
+    // deterministic: while the rebuild lock is held elsewhere, a rebuild is refused
+    let held = rolefaq::index::lock_rebuild(&sb.index()).unwrap();
+    assert!(matches!(svc.reindex(), Err(Error::RebuildInProgress)));
+    drop(held);
+    assert!(svc.reindex().is_ok());
+    // only the current and one previous generation are kept
+    let gens = std::fs::read_dir(sb.index())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("gen-"))
+        .count();
+    assert!(gens <= 2, "{gens} generations kept");
+}
+
+#[test]
+fn a_damaged_index_is_detected_and_rebuilt() {
+    let sb = Sandbox::new();
+    drop(Service::open(sb.settings()).unwrap());
+    let gen = sb.index().join(current(&sb));
+    // truncated passages file
+    std::fs::write(gen.join("passages.json"), b"[{\"id\":").unwrap();
+    let svc = Service::open(sb.settings()).unwrap();
+    assert!(!svc.ask("who owns cybersecurity?", OPTS).unwrap().no_answer);
+    // older schema version
+    let gen = sb.index().join(current(&sb));
+    let m = std::fs::read_to_string(gen.join("manifest.json")).unwrap();
+    std::fs::write(
+        gen.join("manifest.json"),
+        m.replace("\"schema_version\": 1", "\"schema_version\": 0"),
+    )
+    .unwrap();
+    let svc = Service::open(sb.settings()).unwrap();
+    assert_ne!(sb.index().join(current(&sb)), gen);
+    assert!(!svc.ask("who owns cybersecurity?", OPTS).unwrap().no_answer);
+    // index directory deleted
+    std::fs::remove_dir_all(sb.index()).unwrap();
+    let svc = Service::open(sb.settings()).unwrap();
+    assert!(!svc.ask("who owns cybersecurity?", OPTS).unwrap().no_answer);
+}
