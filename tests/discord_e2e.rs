@@ -285,40 +285,81 @@ async fn cooldown_refuses_ephemerally() {
     h.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn compare_renders_the_core_comparison_or_its_error() {
-    let h = Harness::start(|_| {}).await;
-    let expected = h.service().compare("CIO", "CTO", None);
-    let i = h.fake.command(
-        "compare",
-        &[("role_a", 3, json!("CIO")), ("role_b", 3, json!("CTO"))],
-        ASKER,
-        &[],
-        0,
-    );
+async fn compare(h: &Harness, a: &str, b: &str, aspect: Option<&str>, n: usize) -> Vec<Request> {
+    let mut opts = vec![("role_a", 3, json!(a)), ("role_b", 3, json!(b))];
+    if let Some(x) = aspect {
+        opts.push(("aspect", 3, json!(x)));
+    }
+    let i = h.fake.command("compare", &opts, ASKER, &[], 0);
     h.fake.dispatch(&i);
-    let first = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
-    assert_eq!(first[0].callback_type(), Some(5));
-    match expected {
-        Ok(cmp) => {
-            let r = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
-            let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
-            assert_eq!(text(&e, "/title"), "CIO vs CTO");
-            let fields = e["fields"].as_array().cloned().unwrap_or_default();
-            assert_eq!(fields.len(), cmp.rows.len().min(25));
-            for f in &fields {
-                assert!(f["value"].as_str().unwrap().contains("**CIO:**"), "{f}");
-            }
-        }
-        Err(err) => {
-            // A public deferral cannot become ephemeral: delete it, follow up privately.
-            let r = h.fake.wait_for_interaction(&i, 3, WAIT).await.unwrap();
-            assert!(r.iter().any(|r| r.is_delete_original()), "{r:?}");
-            let f = r.iter().find(|r| r.is_followup()).unwrap();
-            assert!(f.is_ephemeral());
-            let msg = rolefaq::discord::handlers::user_message(&err);
-            assert_eq!(text(&embed(f), "/description"), msg);
-        }
+    h.fake.wait_for_interaction(&i, n, WAIT).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_renders_one_field_per_aspect_with_footnotes() {
+    let h = Harness::start(|_| {}).await;
+    let cmp = h
+        .service()
+        .compare("CIO", "CTO", None)
+        .expect("the corpus compares CIO and CTO");
+    assert!(!cmp.rows.is_empty());
+    let r = compare(&h, "CIO", "CTO", None, 2).await;
+    assert_eq!(r[0].callback_type(), Some(5));
+    assert!(!r[0].is_ephemeral());
+    let e = embed(r.iter().find(|r| r.is_edit_original()).expect("edit"));
+    assert_eq!(
+        text(&e, "/title"),
+        format!("{} vs {}", cmp.roles[0], cmp.roles[1])
+    );
+    let fields = e["fields"].as_array().cloned().unwrap_or_default();
+    assert_eq!(fields.len(), cmp.rows.len().min(25));
+    for (f, row) in fields.iter().zip(&cmp.rows) {
+        assert_eq!(f["name"].as_str().unwrap(), row.aspect);
+        let v = f["value"].as_str().unwrap();
+        assert!(v.contains(&format!("**{}:**", cmp.roles[0])), "{v}");
+        assert!(v.contains(&format!("**{}:**", cmp.roles[1])), "{v}");
+        assert!(v.chars().count() <= 1024);
+        assert_eq!(
+            v.contains("⚠ sources disagree"),
+            row.disagreement.is_some(),
+            "{v}"
+        );
+    }
+    assert!(
+        text(&e, "/description").starts_with("[1] "),
+        "footnotes: {e}"
+    );
+
+    // One aspect only.
+    let aspect = h
+        .service()
+        .known_aspects()
+        .first()
+        .cloned()
+        .expect("aspects");
+    let r = compare(&h, "CIO", "CTO", Some(&aspect), 2).await;
+    let e = embed(r.iter().find(|r| r.is_edit_original()).expect("edit"));
+    let fields = e["fields"].as_array().cloned().unwrap_or_default();
+    assert_eq!(fields.len(), 1, "{e}");
+    assert_eq!(fields[0]["name"].as_str().unwrap(), aspect);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_unknown_role_is_an_ephemeral_refusal_listing_known_roles() {
+    let h = Harness::start(|_| {}).await;
+    let roles = h.service().known_roles();
+    let r = compare(&h, "CIO", "Chief Pizza Officer", None, 3).await;
+    assert_eq!(r[0].callback_type(), Some(5));
+    // A public deferral cannot become ephemeral: delete it, follow up privately.
+    assert!(r.iter().any(|r| r.is_delete_original()), "{r:?}");
+    assert!(!r.iter().any(|r| r.is_edit_original()));
+    let f = r.iter().find(|r| r.is_followup()).expect("follow-up");
+    assert!(f.is_ephemeral());
+    let d = text(&embed(f), "/description");
+    assert!(d.contains("Chief Pizza Officer"), "{d}");
+    for role in &roles {
+        assert!(d.contains(role.as_str()), "{role} missing from {d}");
     }
     h.stop().await;
 }
@@ -343,6 +384,21 @@ async fn autocomplete_offers_filtered_roles() {
         assert!(name.to_lowercase().contains(&typed), "{name} vs {typed}");
     }
     assert!(choices.iter().any(|c| c["name"] == roles[0].as_str()));
+
+    let aspects = h.service().known_aspects();
+    let i = h
+        .fake
+        .autocomplete("compare", &[("role_a", "CIO")], ("aspect", ""), ASKER);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    let names: Vec<String> = r[0].body["data"]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), aspects.len().min(25));
+    assert!(names.iter().all(|n| aspects.contains(n)));
     h.stop().await;
 }
 
