@@ -428,7 +428,7 @@ fn random_inputs_always_fit() {
         );
         check_limits(&r);
         if let Some(d) = r.embeds[0].description.as_deref() {
-            if bold_markers(d) % 2 != 0 {
+            if bold_markers(d) & 1 == 1 {
                 let cs: Vec<char> = d.chars().collect();
                 let (mut i, mut ctx) = (0, Vec::new());
                 while i < cs.len() {
