@@ -618,6 +618,12 @@ async fn loopback_guard_refuses_discord_and_unreachable_or_foreign_gateways() {
     assert!(format!("{err:#}").contains("gateway URL"), "{err:#}");
     assert!(fake.identifies().is_empty());
 
+    // `serve` refuses without a token before opening anything.
+    let mut s = settings.clone();
+    s.discord.token = rolefaq::config::Secret::default();
+    let err = rolefaq::discord::serve(s).await.err().expect("refused");
+    assert!(format!("{err:#}").contains("DISCORD_TOKEN"), "{err:#}");
+
     // No token: a clear error.
     let mut s = settings.clone();
     s.discord.token = rolefaq::config::Secret::new("  ");

@@ -2,7 +2,8 @@
 //!
 //! Invariant: this module tree is the only place in the crate that imports serenity.
 //!
-//! * [`serve`] opens the [`Service`] and runs the bot until SIGINT/SIGTERM.
+//! * [`serve`] opens the [`Service`] and runs the bot until SIGINT/SIGTERM
+//!   ([`serve_blocking`] for synchronous callers such as the CLI).
 //! * [`run`] runs the bot over an open service until `shutdown` resolves.
 //! * [`build_client`] builds the serenity client after the start-up checks (token,
 //!   loopback guard, gateway URL) so tests can drive it against a fake Discord.
@@ -107,6 +108,15 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .context("opening the index panicked")?
         .context("cannot open the index")?;
     run(settings, Arc::new(service), shutdown_signal()).await
+}
+
+/// [`serve`] on a fresh multi-threaded tokio runtime, for the synchronous CLI.
+pub fn serve_blocking(settings: Settings) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(serve(settings))
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
