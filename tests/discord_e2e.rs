@@ -197,6 +197,15 @@ async fn more_results_pages_for_the_asker_and_refuses_others() {
     assert_eq!(text(&e, "/title"), QUESTION);
     assert!(text(&e, "/description").contains("**3.**"), "{e}");
     assert!(text(&e, "/footer/text").starts_with("Results 3–"), "{e}");
+    if total > 4 {
+        // A second click pages on again (the state advanced).
+        let message = h.fake.message_from(&page2.body, Some(&i));
+        let c2 = h.fake.click(&more, &message, ASKER);
+        h.fake.dispatch(&c2);
+        let r = h.fake.wait_for_interaction(&c2, 2, WAIT).await.unwrap();
+        let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
+        assert!(text(&e, "/description").contains("**5.**"), "{e}");
+    }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let refused_edits = h
         .fake
@@ -632,4 +641,33 @@ async fn loopback_guard_refuses_discord_and_unreachable_or_foreign_gateways() {
         .err()
         .expect("refused");
     assert!(format!("{err:#}").contains("DISCORD_TOKEN"), "{err:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shard_settings_decide_the_identified_shards() {
+    // Shards 1..=1 of 3: this process identifies as shard [1, 3] only.
+    let h = Harness::start(|s| {
+        s.discord.shard_count = Some(3);
+        s.discord.shard_start = Some(1);
+        s.discord.shard_end = Some(1);
+    })
+    .await;
+    let ids = h.fake.wait_identifies(1, WAIT).await.unwrap();
+    assert_eq!(ids[0]["shard"], json!([1, 3]));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.fake.identifies().len(), 1);
+    let (_i, r) = ask(&h, QUESTION, ASKER, false).await;
+    assert_eq!(r[0].callback_type(), Some(5));
+    h.stop().await;
+
+    // Automatic: the fake's /gateway/bot recommends one shard.
+    let h = Harness::start(|_| {}).await;
+    let ids = h.fake.identifies();
+    assert_eq!(ids[0]["shard"], json!([0, 1]));
+    assert!(h
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.path == "/api/v10/gateway/bot"));
+    h.stop().await;
 }

@@ -464,12 +464,11 @@ fn with_buttons(st: &State, reply: Reply, more: bool, private: bool, mut ps: Pag
     }
     ps.shown = reply.clone();
     let key = st.store(ps);
-    let mut reply = reply;
-    reply.buttons = buttons_for(&key, more, private);
-    if let Some(p) = st.pages().get_mut(&key) {
-        p.shown.buttons.clear();
+    Reply {
+        buttons: buttons_for(&key, more, private),
+        ..reply
     }
-    reply.fitted()
+    .fitted()
 }
 
 fn buttons_for(key: &str, more: bool, private: bool) -> Vec<Button> {
@@ -635,16 +634,23 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
         return Ok(());
     }
     // More results: acknowledge (type 6), then edit the message with the next page.
+    // The offset advances under the lock, so two quick clicks show two different pages.
+    let step = st.settings.page_size.max(1);
+    let offset = match st.pages().get_mut(key) {
+        Some(p) => {
+            p.offset += step;
+            p.offset
+        }
+        None => ps.offset + step,
+    };
     c.create_response(&ctx.http, CreateInteractionResponse::Acknowledge)
         .await?;
-    let offset = ps.offset + st.settings.page_size.max(1);
     match ask_page(st, &ps.question, offset).await {
         Ok((reply, more)) => {
-            let mut shown = reply.clone();
-            shown.buttons.clear();
             if let Some(p) = st.pages().get_mut(key) {
-                p.offset = offset;
-                p.shown = shown;
+                if p.offset == offset {
+                    p.shown = reply.clone();
+                }
             }
             let mut reply = reply;
             reply.buttons = buttons_for(key, more, ps.private);

@@ -12,7 +12,8 @@
 //!
 //! `discord.shard_count` / `shard_start` / `shard_end` choose the shards this process runs:
 //!
-//! * none set: Discord's recommended count (`GET /gateway/bot`, `start_autosharded`);
+//! * none set: Discord's recommended count from `GET /gateway/bot` (as serenity's
+//!   `start_autosharded`; one shard if that request fails);
 //! * `shard_count = N` only: all N shards in this process (`start_shards`);
 //! * `shard_count = N`, `shard_start = a`, `shard_end = b`: shards `a..=b` (inclusive)
 //!   of N (`start_shard_range`), so several processes can split the shards.
@@ -273,7 +274,19 @@ impl ShardPlan {
 
     async fn start(self, client: &mut Client) -> serenity::Result<()> {
         match self {
-            Self::Auto => client.start_autosharded().await,
+            Self::Auto => match client.http.get_bot_gateway().await {
+                Ok(g) => {
+                    tracing::info!(
+                        shards = g.shards,
+                        "starting Discord's recommended shard count"
+                    );
+                    client.start_shards(g.shards.max(1)).await
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "GET /gateway/bot failed; starting one shard");
+                    client.start().await
+                }
+            },
             Self::All { total } => client.start_shards(total).await,
             // serenity treats the range's end as inclusive (it boots end - start + 1 shards).
             Self::Range { first, last, total } => {

@@ -243,6 +243,23 @@ impl FakeDiscord {
         }
     }
 
+    /// Wait until the bot has sent `n` IDENTIFY payloads; returns them.
+    pub async fn wait_identifies(&self, n: usize, timeout: Duration) -> Result<Vec<Value>, String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let ids = self.identifies();
+            if ids.len() >= n {
+                return Ok(ids);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(format!("timed out waiting for {n} IDENTIFYs, got {ids:?}"));
+            }
+        }
+    }
+
     /// Wait until the bot has identified and a gateway session is open.
     pub async fn wait_ready(&self, timeout: Duration) -> Result<(), String> {
         let deadline = tokio::time::Instant::now() + timeout;
