@@ -630,7 +630,7 @@ async fn loopback_guard_refuses_discord_and_unreachable_or_foreign_gateways() {
     // `serve` refuses without a token before opening anything.
     let mut s = settings.clone();
     s.discord.token = rolefaq::config::Secret::default();
-    let err = rolefaq::discord::serve(s).await.err().expect("refused");
+    let err = rolefaq::discord::serve(s).await.expect_err("refused");
     assert!(format!("{err:#}").contains("DISCORD_TOKEN"), "{err:#}");
 
     // No token: a clear error.

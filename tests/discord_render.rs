@@ -461,3 +461,33 @@ fn random_inputs_always_fit() {
         assert!(ch.len() <= 25 && ch.iter().all(|c| c.chars().count() <= 100));
     }
 }
+
+/// Invariant: only `src/discord/` imports serenity.
+#[test]
+fn serenity_is_only_used_under_src_discord() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    assert!(files.len() > 5);
+    for f in files {
+        if f.starts_with(src.join("discord")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(
+            !text.contains("serenity"),
+            "{} mentions serenity",
+            f.display()
+        );
+    }
+}
