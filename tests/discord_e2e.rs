@@ -671,3 +671,39 @@ async fn shard_settings_decide_the_identified_shards() {
         .any(|r| r.path == "/api/v10/gateway/bot"));
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interactions_without_optional_or_newer_fields_are_still_answered() {
+    let h = Harness::start(|_| {}).await;
+    let mut i = h
+        .fake
+        .command("ask", &[("question", 3, json!(QUESTION))], ASKER, &[], 0);
+    let o = i.as_object_mut().unwrap();
+    // Documented as optional, deprecated or added recently; serenity 0.12.5 requires them.
+    for key in [
+        "channel_id",
+        "locale",
+        "attachment_size_limit",
+        "guild_locale",
+    ] {
+        o.remove(key);
+    }
+    let m = o["member"].as_object_mut().unwrap();
+    for key in ["flags", "deaf", "mute"] {
+        m.remove(key);
+    }
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    let edit = r.iter().find(|r| r.is_edit_original()).expect("answered");
+    assert_eq!(text(&embed(edit), "/title"), QUESTION);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let callbacks = h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.is_callback() && r.interaction_id() == i["id"].as_str())
+        .count();
+    assert_eq!(callbacks, 1, "answered exactly once");
+    h.stop().await;
+}

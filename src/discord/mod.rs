@@ -232,7 +232,10 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
     };
     let state = Arc::new(handlers::State::new(core, d.clone()));
     let client = ClientBuilder::new_with_http(http, INTENTS)
-        .event_handler(handlers::Handler { state })
+        .event_handler(handlers::Handler {
+            state: Arc::clone(&state),
+        })
+        .raw_event_handler(handlers::Compat { state })
         .await
         .context("cannot build the Discord client")?;
     if let Some(url) = gateway {
