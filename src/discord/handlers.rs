@@ -299,7 +299,7 @@ pub fn fill_interaction_defaults(v: &mut Value) -> Vec<&'static str> {
 
 /// Absent or JSON null.
 fn missing(v: Option<&Value>) -> bool {
-    v.map_or(true, Value::is_null)
+    !matches!(v, Some(x) if !x.is_null())
 }
 
 async fn respond(ctx: &Context, cmd: &CommandInteraction, reply: &Reply) -> anyhow::Result<()> {
