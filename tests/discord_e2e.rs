@@ -707,3 +707,53 @@ async fn interactions_without_optional_or_newer_fields_are_still_answered() {
     assert_eq!(callbacks, 1, "answered exactly once");
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_reindex_while_one_runs_is_refused_ephemerally() {
+    let h = Harness::start(|s| s.discord.admin_user_ids = vec![ASKER]).await;
+    let a = h.fake.command("reindex", &[], ASKER, &[], 0);
+    let b = h.fake.command("reindex", &[], ASKER, &[], 0);
+    h.fake.dispatch(&a);
+    h.fake.dispatch(&b);
+    let ra = h.fake.wait_for_interaction(&a, 1, WAIT).await.unwrap();
+    let rb = h.fake.wait_for_interaction(&b, 1, WAIT).await.unwrap();
+    let (first, second) = if ra[0].callback_type() == Some(5) {
+        (&a, &rb)
+    } else {
+        (&b, &ra)
+    };
+    assert_eq!(
+        second[0].callback_type(),
+        Some(4),
+        "one of the two is refused"
+    );
+    assert!(second[0].is_ephemeral());
+    assert!(text(&embed(&second[0]), "/description").contains("already in progress"));
+    let r = h
+        .fake
+        .wait_for_interaction(first, 2, Duration::from_secs(90))
+        .await
+        .unwrap();
+    let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
+    assert_eq!(text(&e, "/title"), "Index rebuilt");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_question_is_answered_within_discord_limits() {
+    let h = Harness::start(|_| {}).await;
+    let q = format!(
+        "{} {}",
+        QUESTION,
+        "and what about the roadmap 🚀 ".repeat(200)
+    );
+    let (_i, r) = ask(&h, &q, ASKER, false).await;
+    let edit = r.iter().find(|r| r.is_edit_original()).unwrap();
+    let e = embed(edit);
+    let n = |p: &str| text(&e, p).chars().count();
+    assert_eq!(n("/title"), 256);
+    assert!(text(&e, "/title").ends_with('…'));
+    assert!(n("/description") <= 4096 && n("/footer/text") <= 2048);
+    assert!(n("/title") + n("/description") + n("/footer/text") <= 6000);
+    h.stop().await;
+}
