@@ -757,3 +757,53 @@ async fn oversized_question_is_answered_within_discord_limits() {
     assert!(n("/title") + n("/description") + n("/footer/text") <= 6000);
     h.stop().await;
 }
+
+/// A DM interaction: no guild, no member, the invoking `user` at the top level (context 1).
+fn as_dm(mut i: Value) -> Value {
+    let o = i.as_object_mut().unwrap();
+    let member = o.remove("member").unwrap();
+    o.insert("user".into(), member["user"].clone());
+    o.remove("guild_id");
+    o.insert("context".into(), json!(1));
+    o.insert(
+        "channel".into(),
+        json!({"id": CHANNEL_ID.to_string(), "type": 1}),
+    );
+    o.insert(
+        "authorizing_integration_owners".into(),
+        json!({"1": member["user"]["id"]}),
+    );
+    if let Some(d) = o.get_mut("data").and_then(Value::as_object_mut) {
+        d.remove("guild_id");
+    }
+    i
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_messages_work_and_reindex_there_needs_an_admin_user_id() {
+    let h = Harness::start(|s| s.discord.admin_user_ids = vec![ASKER]).await;
+    let i = as_dm(
+        h.fake
+            .command("ask", &[("question", 3, json!(QUESTION))], OTHER, &[], 0),
+    );
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    assert!(r.iter().any(|r| r.is_edit_original()));
+
+    let i = as_dm(h.fake.command("reindex", &[], OTHER, &[], 0));
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+
+    let i = as_dm(h.fake.command("reindex", &[], ASKER, &[], 0));
+    h.fake.dispatch(&i);
+    let r = h
+        .fake
+        .wait_for_interaction(&i, 2, Duration::from_secs(90))
+        .await
+        .unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    h.stop().await;
+}

@@ -378,7 +378,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                     cmd,
                     &render::refusal(&format!(
                         "You are asking a bit fast — please wait {} s and try again.",
-                        wait.as_secs().max(1)
+                        wait.as_millis().div_ceil(1000).max(1)
                     )),
                 )
                 .await;
@@ -424,7 +424,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                     cmd,
                     &render::refusal(&format!(
                         "You are asking a bit fast — please wait {} s and try again.",
-                        wait.as_secs().max(1)
+                        wait.as_millis().div_ceil(1000).max(1)
                     )),
                 )
                 .await;
