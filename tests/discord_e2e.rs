@@ -191,7 +191,7 @@ async fn more_results_pages_for_the_asker_and_refuses_others() {
     let c = h.fake.click(&more, &message, ASKER);
     h.fake.dispatch(&c);
     let r = h.fake.wait_for_interaction(&c, 2, WAIT).await.unwrap();
-    assert_eq!(r[0].callback_type(), Some(6));
+    assert_eq!(r[0].body, json!({"type": 6}));
     let page2 = r.iter().find(|r| r.is_edit_original()).unwrap();
     let e = embed(page2);
     assert_eq!(text(&e, "/title"), QUESTION);

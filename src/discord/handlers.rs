@@ -737,7 +737,10 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
         }
         None => ps.offset + step,
     };
-    c.create_response(&ctx.http, CreateInteractionResponse::Acknowledge)
+    // DEFERRED_UPDATE_MESSAGE. Sent as `{"type": 6}`: serenity's `Acknowledge` adds
+    // `"data": null`, which Discord documents as an absent optional field.
+    ctx.http
+        .create_interaction_response(c.id, &c.token, &json!({ "type": 6 }), Vec::new())
         .await?;
     match ask_page(st, &ps.question, offset).await {
         Ok((reply, more)) => {

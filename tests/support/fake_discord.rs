@@ -124,9 +124,14 @@ impl Request {
 struct Shared {
     gateway_url: Mutex<String>,
     requests: Mutex<Vec<Request>>,
+    /// Requests the fake answered with an error status (what Discord would refuse).
+    errors: Mutex<Vec<(u16, Request)>>,
     identifies: Mutex<Vec<Value>>,
     sessions: Mutex<Vec<mpsc::UnboundedSender<Value>>>,
     heartbeats: AtomicU64,
+    /// Interaction ids already answered, and tokens whose webhook is usable.
+    acknowledged: Mutex<std::collections::HashSet<String>>,
+    tokens: Mutex<std::collections::HashSet<String>>,
     message_ids: AtomicU64,
     changed: Notify,
 }
@@ -207,6 +212,11 @@ impl FakeDiscord {
 
     pub fn requests(&self) -> Vec<Request> {
         self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// Requests answered with an error status, as Discord would have refused them.
+    pub fn errors(&self) -> Vec<(u16, Request)> {
+        self.shared.errors.lock().unwrap().clone()
     }
 
     pub fn identifies(&self) -> Vec<Value> {
@@ -505,8 +515,35 @@ async fn rest_handler(
         ("PUT", ["api", "v10", "applications", app, "guilds", guild, "commands"]) if authorized => {
             commands_response(&body_json, app, Some(guild))
         }
-        ("POST", ["api", "v10", "interactions", _id, _token, "callback"]) => {
-            StatusCode::NO_CONTENT.into_response()
+        ("POST", ["api", "v10", "interactions", id, token, "callback"]) => {
+            // Discord: one initial response per interaction (error 40060 otherwise).
+            if !shared.acknowledged.lock().unwrap().insert(id.to_string()) {
+                (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(json!({"message": "Interaction has already been acknowledged.", "code": 40060})),
+                )
+                    .into_response()
+            } else if !matches!(body_json["type"].as_u64(), Some(1 | 4 | 5 | 6 | 7 | 8 | 9)) {
+                (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(json!({"message": "Invalid Form Body", "code": 50035})),
+                )
+                    .into_response()
+            } else {
+                shared.tokens.lock().unwrap().insert(token.to_string());
+                StatusCode::NO_CONTENT.into_response()
+            }
+        }
+        ("PATCH" | "DELETE", ["api", "v10", "webhooks", app, token, "messages", _])
+        | ("POST", ["api", "v10", "webhooks", app, token])
+            if *app != APP_ID.to_string() || !shared.tokens.lock().unwrap().contains(*token) =>
+        {
+            // Webhook calls before the initial response (or for another app) fail on Discord.
+            (
+                StatusCode::NOT_FOUND,
+                axum::Json(json!({"message": "Unknown Webhook", "code": 10015})),
+            )
+                .into_response()
         }
         ("PATCH", ["api", "v10", "webhooks", _app, _token, "messages", _msg]) => {
             (StatusCode::OK, axum::Json(message_object(&shared, &body_json, None))).into_response()
@@ -522,6 +559,13 @@ async fn rest_handler(
         }
         _ => (StatusCode::NOT_FOUND, axum::Json(json!({"message": "Unknown route (fake)", "code": 0}))).into_response(),
     };
+    if response.status().as_u16() >= 400 {
+        shared
+            .errors
+            .lock()
+            .unwrap()
+            .push((response.status().as_u16(), req.clone()));
+    }
     shared.requests.lock().unwrap().push(req);
     shared.bump();
     response

@@ -120,8 +120,14 @@ impl Harness {
         }
     }
 
-    /// Stop the bot and check it shut down cleanly.
+    /// Stop the bot and check it shut down cleanly and never made a request the fake
+    /// (like Discord) refused.
     pub async fn stop(mut self) {
+        let errors = self.fake.errors();
+        assert!(
+            errors.is_empty(),
+            "requests Discord would refuse: {errors:#?}"
+        );
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
