@@ -632,6 +632,15 @@ async fn gateway_session(stream: tokio::net::TcpStream, shared: Arc<Shared>) -> 
                         let shard = v["d"]["shard"].clone();
                         let shard = if shard.is_array() { shard } else { json!([0, 1]) };
                         shared.identifies.lock().unwrap().push(v["d"].clone());
+                        shared.bump();
+                        let intents = v["d"]["intents"].as_u64().unwrap_or(0);
+                        if intents & PRIVILEGED_INTENTS != 0 {
+                            // Discord: 4014 Disallowed intent(s) for unapproved privileged intents.
+                            use tokio_tungstenite::tungstenite::protocol::{frame::coding::CloseCode, CloseFrame};
+                            let frame = CloseFrame { code: CloseCode::Library(4014), reason: "Disallowed intent(s).".into() };
+                            let _ = sink.send(WsMessage::Close(Some(frame))).await;
+                            return Err(format!("privileged intents requested: {intents}"));
+                        }
                         seq += 1;
                         let gw = shared.gateway_url.lock().unwrap().clone();
                         let ready = json!({
