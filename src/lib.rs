@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod config;
 pub mod discord;
+pub mod embed;
 pub mod error;
 pub mod model;
 pub mod roles;

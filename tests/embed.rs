@@ -1,0 +1,173 @@
+//! Sentence embeddings against reference vectors of all-MiniLM-L6-v2.
+//!
+//! Needs the real model: run `scripts/fetch-model.sh` first (CI does). The
+//! tests fail, not skip, when it is missing. `ROLEFAQ_MODEL_DIR` overrides the
+//! default `models/all-MiniLM-L6-v2`.
+//!
+//! The reference (tests/data/minilm_reference.json) comes from
+//! scripts/make-embedding-reference.py, a float64 numpy re-implementation of
+//! sentence-transformers' pipeline for this model.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use rolefaq::embed::{cosine, dot, Embedder, DEFAULT_MODEL_DIR, MAX_SEQ_LEN, MODEL_DIR_ENV};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Reference {
+    max_seq_length: usize,
+    items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+struct Item {
+    text: String,
+    input_ids: Vec<u32>,
+    embedding: Vec<f32>,
+}
+
+fn model_dir() -> PathBuf {
+    match std::env::var_os(MODEL_DIR_ENV).filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_DIR),
+    }
+}
+
+fn embedder() -> Arc<Embedder> {
+    static MODEL: OnceLock<Arc<Embedder>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let dir = model_dir();
+            let started = Instant::now();
+            let model = Embedder::load(&dir).unwrap_or_else(|e| {
+                panic!(
+                    "cannot load the embedding model from {}: {e}\n\
+                     Run `scripts/fetch-model.sh {}` before these tests.",
+                    dir.display(),
+                    dir.display()
+                )
+            });
+            eprintln!("model load: {:?}", started.elapsed());
+            Arc::new(model)
+        })
+        .clone()
+}
+
+fn reference() -> Reference {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/minilm_reference.json");
+    let text = std::fs::read_to_string(&path).expect("tests/data/minilm_reference.json");
+    serde_json::from_str(&text).expect("valid reference json")
+}
+
+fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn tokenization_matches_reference() {
+    let e = embedder();
+    let r = reference();
+    assert_eq!(r.max_seq_length, MAX_SEQ_LEN);
+    for item in &r.items {
+        let ids = e.tokenize(&item.text).expect("tokenize");
+        assert_eq!(ids, item.input_ids, "tokens of {:?}", item.text);
+    }
+    assert!(
+        r.items.iter().any(|i| i.input_ids.len() == MAX_SEQ_LEN),
+        "reference must exercise truncation"
+    );
+}
+
+#[test]
+fn vectors_match_reference() {
+    let e = embedder();
+    let r = reference();
+    let texts: Vec<&str> = r.items.iter().map(|i| i.text.as_str()).collect();
+    let started = Instant::now();
+    // One padded batch: also checks that padding does not leak into the result.
+    let got = e.embed_batch(&texts).expect("embed");
+    eprintln!("embedded {} reference texts in {:?}", texts.len(), started.elapsed());
+    assert_eq!(got.len(), r.items.len());
+    let mut worst = 0f32;
+    for (item, v) in r.items.iter().zip(&got) {
+        assert_eq!(v.len(), item.embedding.len());
+        let cos = cosine(v, &item.embedding);
+        let diff = max_abs_diff(v, &item.embedding);
+        worst = worst.max(diff);
+        assert!(cos >= 0.9999, "cosine {cos} for {:?}", item.text);
+        assert!(diff <= 1e-4, "max abs diff {diff} for {:?}", item.text);
+    }
+    eprintln!("worst max abs diff vs reference: {worst:e}");
+}
+
+#[test]
+fn semantic_sanity() {
+    let e = embedder();
+    let q = e.embed_query("who owns cybersecurity").expect("embed");
+    let cio = e
+        .embed_query("The CIO oversees information security")
+        .expect("embed");
+    let cto = e
+        .embed_query("The CTO leads product development")
+        .expect("embed");
+    let (s_cio, s_cto) = (dot(&q, &cio), dot(&q, &cto));
+    assert!(s_cio > s_cto, "security question: CIO {s_cio} vs CTO {s_cto}");
+
+    let q = e
+        .embed_query("who is responsible for building the product")
+        .expect("embed");
+    assert!(dot(&q, &cto) > dot(&q, &cio));
+}
+
+#[test]
+fn properties() {
+    let e = embedder();
+    assert_eq!(e.dim(), 384);
+    assert!(e.embed_batch(&[]).expect("empty batch").is_empty());
+
+    let texts = [
+        "Chief Information Security Officer",
+        "",
+        "The CDO sets the data strategy and chairs the data governance board.",
+        "VP Engineering",
+    ];
+    let batch = e.embed_batch(&texts).expect("embed");
+    for (t, v) in texts.iter().zip(&batch) {
+        assert_eq!(v.len(), 384);
+        let norm = dot(v, v).sqrt();
+        assert!((norm - 1.0).abs() < 1e-5, "norm {norm} for {t:?}");
+        let single = e.embed_query(t).expect("embed");
+        let diff = max_abs_diff(v, &single);
+        assert!(diff <= 1e-5, "batch vs single differ by {diff} for {t:?}");
+        assert_eq!(single, e.embed_query(t).expect("embed"), "deterministic");
+    }
+}
+
+#[test]
+fn long_text_is_truncated_not_rejected() {
+    let e = embedder();
+    let long = "the head of platform engineering owns the developer platform ".repeat(200);
+    assert_eq!(e.tokenize(&long).expect("tokenize").len(), MAX_SEQ_LEN);
+    let v = e.embed_query(&long).expect("embed");
+    assert_eq!(v.len(), 384);
+}
+
+#[test]
+fn shared_across_threads() {
+    let e = embedder();
+    let handles: Vec<_> = ["CIO", "CTO"]
+        .into_iter()
+        .map(|t| {
+            let e = Arc::clone(&e);
+            std::thread::spawn(move || e.embed_query(t).expect("embed"))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().expect("thread").len(), 384);
+    }
+}
