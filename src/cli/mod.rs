@@ -207,9 +207,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Serve => {
-            bail!("the Discord bot is not built into this version yet");
-        }
+        Command::Serve => crate::discord::serve_blocking(settings)?,
     }
     Ok(())
 }
