@@ -184,6 +184,11 @@ impl Default for SearchSettings {
                 syn("difference", &["differ", "distinction", "versus"]),
                 syn("adopt", &["adoption"]),
                 syn("tech", &["technology", "technologies"]),
+                syn("hackers", &["security", "cybersecurity", "threat"]),
+                syn("guard", &["protect", "protecting", "security"]),
+                syn("staff", &["employees", "workforce"]),
+                syn("company", &["organization", "business"]),
+                syn("train", &["training", "skill gaps"]),
                 syn(
                     "keep an eye on",
                     &["monitor", "track", "scouting", "evaluate"],

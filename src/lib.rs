@@ -5,6 +5,7 @@
 
 pub mod compare;
 pub mod config;
+pub mod discord;
 pub mod embed;
 pub mod error;
 pub mod model;

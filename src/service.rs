@@ -76,8 +76,11 @@ pub struct Service {
 impl Service {
     /// Open the index in `settings.index.dir`, building it from the corpus first
     /// when it is missing, unreadable or of another schema (with a log line why).
+    /// The embedding model is loaded as `[model]` says (lexical only without one).
     pub fn open(settings: Settings) -> Result<Self> {
-        Self::open_with(settings, None)
+        let embedder =
+            crate::embed::load_configured(&settings.model).map(|e| e as Arc<dyn Embedding>);
+        Self::open_with(settings, embedder)
     }
 
     /// As [`Service::open`] with an embedding model for hybrid ranking.
@@ -262,6 +265,14 @@ impl Service {
         for (from, to) in &u.corrections {
             out.push_str(&format!("  corrected {from} → {to}\n"));
         }
+        if let (Some(e), Some(emb)) = (&self.embedder, &engine.gen.embeddings) {
+            if let Ok(v) = e.embed_batch(&[u.text.as_str()]) {
+                for (ord, sim) in search::dense(emb, &v[0], 3) {
+                    let t: String = engine.gen.passages[ord].text.chars().take(70).collect();
+                    out.push_str(&format!("  dense {sim:.3}: {t}\n"));
+                }
+            }
+        }
         out
     }
 
@@ -293,6 +304,11 @@ impl Service {
     /// Errors with `RebuildInProgress` when another rebuild runs.
     pub fn reindex(&self) -> Result<IndexReport> {
         self.reindex_with_progress(false)
+    }
+
+    /// The loaded embedding model, if any.
+    pub fn embedder(&self) -> Option<Arc<dyn Embedding>> {
+        self.embedder.clone()
     }
 
     pub fn reindex_with_progress(&self, progress: bool) -> Result<IndexReport> {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use rolefaq::embed::{cosine, dot, Embedder, DEFAULT_MODEL_DIR, MAX_SEQ_LEN, MODEL_DIR_ENV};
+use rolefaq::embed::{cosine, dot, Embedder, DEFAULT_MODEL_DIR, MAX_SEQ_LEN};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -29,10 +29,7 @@ struct Item {
 }
 
 fn model_dir() -> PathBuf {
-    match std::env::var_os(MODEL_DIR_ENV).filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_DIR),
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_DIR)
 }
 
 fn embedder() -> Arc<Embedder> {
@@ -91,7 +88,11 @@ fn vectors_match_reference() {
     let started = Instant::now();
     // One padded batch: also checks that padding does not leak into the result.
     let got = e.embed_batch(&texts).expect("embed");
-    eprintln!("embedded {} reference texts in {:?}", texts.len(), started.elapsed());
+    eprintln!(
+        "embedded {} reference texts in {:?}",
+        texts.len(),
+        started.elapsed()
+    );
     assert_eq!(got.len(), r.items.len());
     let mut worst = 0f32;
     for (item, v) in r.items.iter().zip(&got) {
@@ -116,7 +117,10 @@ fn semantic_sanity() {
         .embed_query("The CTO leads product development")
         .expect("embed");
     let (s_cio, s_cto) = (dot(&q, &cio), dot(&q, &cto));
-    assert!(s_cio > s_cto, "security question: CIO {s_cio} vs CTO {s_cto}");
+    assert!(
+        s_cio > s_cto,
+        "security question: CIO {s_cio} vs CTO {s_cto}"
+    );
 
     let q = e
         .embed_query("who is responsible for building the product")

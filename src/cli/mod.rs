@@ -276,7 +276,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let svc_settings = settings.clone();
             let progress = std::io::stderr().is_terminal() && !json;
             let _lock = crate::index::lock_rebuild(&svc_settings.index.dir)?;
-            let report = crate::index::rebuild(&svc_settings, None, progress)
+            let embedder = crate::embed::load_configured(&svc_settings.model);
+            let embedder = embedder
+                .as_deref()
+                .map(|e| e as &dyn crate::index::Embedding);
+            let report = crate::index::rebuild(&svc_settings, embedder, progress)
                 .context("rebuilding the index (the previous index, if any, is still in place)")?;
             if json {
                 print_json(&report)?;
@@ -309,9 +313,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Serve => {
-            bail!("the Discord bot is not built into this version yet");
-        }
+        Command::Serve => crate::discord::serve_blocking(settings)?,
         Command::Bench {
             queries,
             generated,

@@ -27,9 +27,6 @@ pub const MAX_SEQ_LEN: usize = 256;
 /// Where `scripts/fetch-model.sh` puts the model by default (relative to the repository).
 pub const DEFAULT_MODEL_DIR: &str = "models/all-MiniLM-L6-v2";
 
-/// Environment variable that overrides [`DEFAULT_MODEL_DIR`] in [`model_dir_from_env`].
-pub const MODEL_DIR_ENV: &str = "ROLEFAQ_MODEL_DIR";
-
 /// Texts run through the model together; larger batches pad more and use more memory.
 const CHUNK: usize = 32;
 
@@ -53,7 +50,9 @@ pub enum EmbedError {
         path: PathBuf,
         source: serde_json::Error,
     },
-    #[error("could not load tokenizer {path}: {message} (corrupt file? rerun scripts/fetch-model.sh)")]
+    #[error(
+        "could not load tokenizer {path}: {message} (corrupt file? rerun scripts/fetch-model.sh)"
+    )]
     Tokenizer { path: PathBuf, message: String },
     #[error(
         "could not load model weights {path}: {source} (corrupt or not a BERT safetensors file? \
@@ -73,14 +72,6 @@ impl From<EmbedError> for crate::Error {
     fn from(e: EmbedError) -> Self {
         crate::Error::Model(e.to_string())
     }
-}
-
-/// The model directory: `$ROLEFAQ_MODEL_DIR` if set, else [`DEFAULT_MODEL_DIR`].
-pub fn model_dir_from_env() -> PathBuf {
-    std::env::var_os(MODEL_DIR_ENV)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_DIR))
 }
 
 /// A loaded sentence-embedding model (all-MiniLM-L6-v2 or another BERT
@@ -123,10 +114,11 @@ impl Embedder {
         }
 
         let config_path = dir.join("config.json");
-        let config_text = std::fs::read_to_string(&config_path).map_err(|source| EmbedError::Io {
-            path: config_path.clone(),
-            source,
-        })?;
+        let config_text =
+            std::fs::read_to_string(&config_path).map_err(|source| EmbedError::Io {
+                path: config_path.clone(),
+                source,
+            })?;
         let config: Config =
             serde_json::from_str(&config_text).map_err(|source| EmbedError::Config {
                 path: config_path.clone(),
@@ -260,7 +252,11 @@ impl Embedder {
         let summed = hidden.broadcast_mul(&mask)?.sum(1)?; // (rows, dim)
         let counts = mask.sum(1)?.clamp(1e-9f32, f32::MAX)?; // (rows, 1)
         let mean = summed.broadcast_div(&counts)?;
-        let norms = mean.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?.clamp(1e-12f32, f32::MAX)?;
+        let norms = mean
+            .sqr()?
+            .sum_keepdim(D::Minus1)?
+            .sqrt()?
+            .clamp(1e-12f32, f32::MAX)?;
         Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
     }
 }
@@ -283,6 +279,45 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
         0.0
     } else {
         ab / (aa.sqrt() * bb.sqrt())
+    }
+}
+
+/// Name recorded in index manifests for this model.
+pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
+
+impl crate::index::Embedding for Embedder {
+    fn name(&self) -> String {
+        MODEL_NAME.to_string()
+    }
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn embed_batch(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
+        Ok(Embedder::embed_batch(self, texts)?)
+    }
+}
+
+/// The model the settings ask for, loaded once; `None` (lexical ranking only)
+/// when it is switched off, missing or broken — said once, with what to do.
+pub fn load_configured(
+    settings: &crate::config::ModelSettings,
+) -> Option<std::sync::Arc<Embedder>> {
+    if !settings.enabled {
+        return None;
+    }
+    if !MODEL_FILES.iter().all(|f| settings.dir.join(f).exists()) {
+        tracing::warn!(
+            "no embedding model in {} (run scripts/fetch-model.sh); ranking is lexical only",
+            settings.dir.display()
+        );
+        return None;
+    }
+    match Embedder::load(&settings.dir) {
+        Ok(e) => Some(std::sync::Arc::new(e)),
+        Err(e) => {
+            tracing::warn!("embedding model unusable ({e}); ranking is lexical only");
+            None
+        }
     }
 }
 
@@ -341,10 +376,10 @@ mod tests {
     }
 
     #[test]
-    fn model_dir_default() {
-        // Only checks the fallback; the variable is not set in tests.
-        if std::env::var_os(MODEL_DIR_ENV).is_none() {
-            assert_eq!(model_dir_from_env(), PathBuf::from(DEFAULT_MODEL_DIR));
-        }
+    fn default_model_dir_matches_the_config_default() {
+        assert_eq!(
+            crate::config::ModelSettings::default().dir,
+            PathBuf::from(DEFAULT_MODEL_DIR)
+        );
     }
 }

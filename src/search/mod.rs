@@ -125,7 +125,13 @@ pub struct Scored {
     pub ord: usize,
     pub score: f32,
     pub coverage: f32,
+    /// Cosine similarity to the question (0 without embeddings).
+    pub dense: f32,
 }
+
+/// Dense similarity at which a passage is close enough to the question to be
+/// kept without lexical overlap, and to lower the coverage an answer needs.
+const DENSE_CLOSE: f32 = 0.45;
 
 /// How ranking is tuned (from `[search]` and `[model]` settings).
 #[derive(Debug, Clone, Copy)]
@@ -302,15 +308,22 @@ pub fn rank(
                 ord,
                 score,
                 coverage: cov,
+                dense: d,
             }
         })
-        .filter(|s| s.coverage > 0.0 || u.concepts.iter().all(|c| c.role.is_some()))
+        .filter(|s| s.coverage > 0.0 || role_only || s.dense >= DENSE_CLOSE)
         .collect();
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
-    if scored
-        .first()
-        .is_none_or(|s| s.coverage < params.min_coverage)
-    {
+    // Honest "no answer": some passage must cover enough of the question, or,
+    // when one is semantically close, at least half as much.
+    let best_cov = scored.iter().map(|s| s.coverage).fold(0.0f32, f32::max);
+    let close = scored.iter().any(|s| s.dense >= DENSE_CLOSE);
+    let needed = if close {
+        params.min_coverage / 2.0
+    } else {
+        params.min_coverage
+    };
+    if best_cov < needed || (best_cov == 0.0 && !role_only) {
         return Ok(Vec::new());
     }
     Ok(diversify(gen, lex, scored))

@@ -1,0 +1,329 @@
+//! The Discord shell: a serenity gateway client answering slash commands.
+//!
+//! Invariant: this module tree is the only place in the crate that imports serenity.
+//!
+//! * [`serve`] opens the [`Service`] and runs the bot until SIGINT/SIGTERM
+//!   ([`serve_blocking`] for synchronous callers such as the CLI).
+//! * [`run`] runs the bot over an open service until `shutdown` resolves.
+//! * [`build_client`] builds the serenity client after the start-up checks (token,
+//!   loopback guard, gateway URL) so tests can drive it against a fake Discord.
+//!
+//! # Sharding
+//!
+//! `discord.shard_count` / `shard_start` / `shard_end` choose the shards this process runs:
+//!
+//! * none set: Discord's recommended count from `GET /gateway/bot` (as serenity's
+//!   `start_autosharded`; one shard if that request fails);
+//! * `shard_count = N` only: all N shards in this process (`start_shards`);
+//! * `shard_count = N`, `shard_start = a`, `shard_end = b`: shards `a..=b` (inclusive)
+//!   of N (`start_shard_range`), so several processes can split the shards.
+//!   `shard_start` defaults to 0 and `shard_end` to N-1.
+//!
+//! # Loopback guard
+//!
+//! When `discord.api_base` is not `https://discord.com` every REST call goes to that base
+//! (serenity's `HttpBuilder::proxy`, with serenity's ratelimiter disabled because in
+//! 0.12.5 it ignores the proxy and would call discord.com directly), and `GET {api_base}/api/v10/gateway` is fetched
+//! before start-up: if it fails we refuse to start (serenity would otherwise fall back to
+//! Discord's real gateway). In test mode (`ROLEFAQ_TEST_MODE=1`, or unit tests) the REST
+//! base and the gateway URL must be on 127.0.0.1, ::1 or localhost.
+
+pub mod commands;
+pub mod guard;
+pub mod handlers;
+pub mod render;
+
+use crate::config::Settings;
+use crate::model::{Answer, Comparison, Freshness, IndexReport, SourceInfo};
+use crate::service::{AskOptions, Service};
+use anyhow::{bail, Context as _};
+use serenity::all::{Client, ClientBuilder, GatewayIntents, HttpBuilder};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the bot needs from the core. Implemented by [`Service`]; the methods are
+/// blocking and are always called on tokio's blocking pool.
+pub trait Core: Send + Sync + 'static {
+    fn ask(&self, question: &str, opts: AskOptions) -> crate::Result<Answer>;
+    fn compare(&self, a: &str, b: &str, aspect: Option<&str>) -> crate::Result<Comparison>;
+    fn reindex(&self) -> crate::Result<IndexReport>;
+    fn sources(&self) -> Vec<SourceInfo>;
+    fn freshness(&self) -> Freshness;
+    fn known_roles(&self) -> Vec<String>;
+    fn known_aspects(&self) -> Vec<String>;
+}
+
+impl Core for Service {
+    fn ask(&self, question: &str, opts: AskOptions) -> crate::Result<Answer> {
+        Service::ask(self, question, opts)
+    }
+    fn compare(&self, a: &str, b: &str, aspect: Option<&str>) -> crate::Result<Comparison> {
+        Service::compare(self, a, b, aspect)
+    }
+    fn reindex(&self) -> crate::Result<IndexReport> {
+        Service::reindex(self)
+    }
+    fn sources(&self) -> Vec<SourceInfo> {
+        Service::sources(self)
+    }
+    fn freshness(&self) -> Freshness {
+        Service::freshness(self)
+    }
+    fn known_roles(&self) -> Vec<String> {
+        Service::known_roles(self)
+    }
+    fn known_aspects(&self) -> Vec<String> {
+        Service::known_aspects(self)
+    }
+}
+
+/// Log targets that would print the bot token if enabled at TRACE: tungstenite dumps
+/// every websocket frame (the gateway IDENTIFY carries the token) at trace level.
+pub const SECRET_LEAKING_LOG_DIRECTIVES: &[&str] = &["tungstenite=debug"];
+
+/// Cap the log targets that would print the token (see [`SECRET_LEAKING_LOG_DIRECTIVES`]),
+/// whatever the user asked for. The binary applies this to its `EnvFilter`.
+pub fn cap_secret_leaking_logs(
+    mut filter: tracing_subscriber::EnvFilter,
+) -> tracing_subscriber::EnvFilter {
+    for d in SECRET_LEAKING_LOG_DIRECTIVES {
+        match d.parse() {
+            Ok(directive) => filter = filter.add_directive(directive),
+            Err(e) => tracing::error!(directive = d, error = %e, "bad built-in log directive"),
+        }
+    }
+    filter
+}
+
+/// Gateway intents: interactions need none, so no privileged intent is ever asked for.
+pub const INTENTS: GatewayIntents = GatewayIntents::empty();
+
+/// `rolefaq serve`: open the index (building it when missing) and run the bot until
+/// SIGINT or SIGTERM.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    check_token(&settings)?;
+    let s = settings.clone();
+    let service = tokio::task::spawn_blocking(move || Service::open(s))
+        .await
+        .context("opening the index panicked")?
+        .context("cannot open the index")?;
+    run(settings, Arc::new(service), shutdown_signal()).await
+}
+
+/// [`serve`] on a fresh multi-threaded tokio runtime, for the synchronous CLI.
+pub fn serve_blocking(settings: Settings) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(serve(settings))
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received, shutting down"),
+        () = term => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+/// Run the bot over an open service until `shutdown` resolves (or the gateway fails).
+pub async fn run(
+    settings: Settings,
+    service: Arc<Service>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    run_with_core(settings, service, shutdown).await
+}
+
+/// As [`run`] over any [`Core`].
+pub async fn run_with_core(
+    settings: Settings,
+    core: Arc<dyn Core>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let mut client = build_client(&settings, core).await?;
+    let manager = Arc::clone(&client.shard_manager);
+    let shards = ShardPlan::from_settings(&settings)?;
+    let mut task = tokio::spawn(async move { shards.start(&mut client).await });
+    tokio::select! {
+        res = &mut task => {
+            res.context("gateway task panicked")?.context("gateway connection failed")?;
+            Ok(())
+        }
+        () = shutdown => {
+            tracing::info!("stopping shards");
+            manager.shutdown_all().await;
+            match tokio::time::timeout(Duration::from_secs(10), task).await {
+                Ok(Ok(Err(e))) => tracing::debug!(error = %e, "gateway ended during shutdown"),
+                Ok(_) => {}
+                Err(_) => tracing::warn!("shards did not stop within 10 s"),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_token(settings: &Settings) -> anyhow::Result<()> {
+    if settings.discord.token.is_empty() {
+        bail!(
+            "no Discord bot token: set DISCORD_TOKEN (or ROLEFAQ__DISCORD__TOKEN) in the \
+             environment (see docs/discord.md)"
+        );
+    }
+    Ok(())
+}
+
+/// Build the serenity client after the start-up checks: a token is set, the REST base
+/// passes the loopback guard, and (for a non-Discord base) the gateway URL is fetched
+/// from that base and checked — start-up fails rather than falling back to Discord.
+pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::Result<Client> {
+    check_token(settings)?;
+    let d = &settings.discord;
+    let test = guard::test_mode();
+    let base = d.api_base.trim().trim_end_matches('/').to_string();
+    guard::check_endpoint("discord.api_base", &base, test)?;
+    let mut builder = HttpBuilder::new(d.token.expose());
+    let proxied = !guard::is_discord(&base);
+    if proxied {
+        // serenity 0.12.5's ratelimiter builds its requests without the proxy (it passes
+        // `None` to `Request::build`), which would send every call to discord.com; with
+        // a proxy the ratelimiter must be off (a real REST proxy rate-limits itself).
+        builder = builder.proxy(base.clone()).ratelimiter_disabled(true);
+    }
+    let http = builder.build();
+    let gateway = if proxied {
+        let g = http
+            .get_gateway()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+            .with_context(|| {
+                format!(
+                    "GET {base}/api/v10/gateway failed; refusing to start (serenity would \
+                 otherwise fall back to Discord's real gateway)"
+                )
+            })?;
+        guard::check_endpoint("gateway URL", &g.url, test)?;
+        tracing::info!(api_base = %base, gateway = %g.url, "using a non-Discord REST base");
+        Some(g.url)
+    } else {
+        None
+    };
+    let state = Arc::new(handlers::State::new(core, d.clone()));
+    let client = ClientBuilder::new_with_http(http, INTENTS)
+        .event_handler(handlers::Handler {
+            state: Arc::clone(&state),
+        })
+        .raw_event_handler(handlers::Compat { state })
+        .await
+        .context("cannot build the Discord client")?;
+    if let Some(url) = gateway {
+        // Overwrite whatever serenity fetched (or fell back to) with the checked URL.
+        *client.ws_url.lock().await = url;
+    }
+    Ok(client)
+}
+
+/// Which shards this process runs; see the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardPlan {
+    Auto,
+    All { total: u32 },
+    Range { first: u32, last: u32, total: u32 },
+}
+
+impl ShardPlan {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let d = &settings.discord;
+        match (d.shard_count, d.shard_start, d.shard_end) {
+            (None, None, None) => Ok(Self::Auto),
+            (None, _, _) => bail!("discord.shard_start/shard_end need discord.shard_count"),
+            (Some(0), _, _) => bail!("discord.shard_count must be at least 1"),
+            (Some(total), None, None) => Ok(Self::All { total }),
+            (Some(total), start, end) => {
+                let first = start.unwrap_or(0);
+                let last = end.unwrap_or(total - 1);
+                if first > last || last >= total {
+                    bail!(
+                        "discord shard range {first}..={last} is not within 0..{total} \
+                         (shard_end is inclusive)"
+                    );
+                }
+                Ok(Self::Range { first, last, total })
+            }
+        }
+    }
+
+    async fn start(self, client: &mut Client) -> serenity::Result<()> {
+        match self {
+            Self::Auto => match client.http.get_bot_gateway().await {
+                Ok(g) => {
+                    tracing::info!(
+                        shards = g.shards,
+                        "starting Discord's recommended shard count"
+                    );
+                    client.start_shards(g.shards.max(1)).await
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "GET /gateway/bot failed; starting one shard");
+                    client.start().await
+                }
+            },
+            Self::All { total } => client.start_shards(total).await,
+            // serenity treats the range's end as inclusive (it boots end - start + 1 shards).
+            Self::Range { first, last, total } => {
+                client.start_shard_range(first..last, total).await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_plans() {
+        let mut s = Settings::default();
+        assert_eq!(ShardPlan::from_settings(&s).unwrap(), ShardPlan::Auto);
+        s.discord.shard_count = Some(4);
+        assert_eq!(
+            ShardPlan::from_settings(&s).unwrap(),
+            ShardPlan::All { total: 4 }
+        );
+        s.discord.shard_start = Some(2);
+        assert_eq!(
+            ShardPlan::from_settings(&s).unwrap(),
+            ShardPlan::Range {
+                first: 2,
+                last: 3,
+                total: 4
+            }
+        );
+        s.discord.shard_end = Some(4);
+        assert!(ShardPlan::from_settings(&s).is_err());
+        s.discord.shard_count = None;
+        assert!(ShardPlan::from_settings(&s).is_err());
+    }
+}

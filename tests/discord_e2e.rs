@@ -1,0 +1,809 @@
+//! End to end: the bot (real `Service` over the repo's corpus) against a fake Discord
+//! on 127.0.0.1 that follows Discord's documented REST and gateway payloads.
+
+mod support;
+
+use rolefaq::service::AskOptions;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+use support::fake_discord::*;
+use support::harness::*;
+
+const ASKER: u64 = 400_000_000_000_000_111;
+const OTHER: u64 = 400_000_000_000_000_222;
+const QUESTION: &str = "Who is responsible for cybersecurity?";
+
+fn embed(r: &Request) -> Value {
+    r.embeds().first().cloned().unwrap_or(Value::Null)
+}
+
+fn text(v: &Value, ptr: &str) -> String {
+    v.pointer(ptr)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn ask(h: &Harness, question: &str, user: u64, private: bool) -> (Value, Vec<Request>) {
+    let mut opts = vec![("question", 3, json!(question))];
+    if private {
+        opts.push(("private", 5, json!(true)));
+    }
+    let i = h.fake.command("ask", &opts, user, &[], 0);
+    h.fake.dispatch(&i);
+    let reqs = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    (i, reqs)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_documented_command_payloads_without_privileged_intents() {
+    let h = Harness::start(|_| {}).await;
+    let puts = h
+        .fake
+        .wait_for(1, WAIT, |r| r.method == "PUT")
+        .await
+        .unwrap();
+    assert_eq!(
+        puts[0].path,
+        format!("/api/v10/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+    );
+    assert_eq!(
+        puts[0].authorization.as_deref(),
+        Some(format!("Bot {TOKEN}").as_str())
+    );
+    let cmds = puts[0].body.as_array().unwrap();
+    let by_name: HashMap<&str, &Value> = cmds
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c))
+        .collect();
+    let mut names: Vec<&str> = by_name.keys().copied().collect();
+    names.sort_unstable();
+    assert_eq!(names, ["ask", "compare", "help", "reindex", "sources"]);
+    for c in cmds {
+        let d = c["description"].as_str().unwrap();
+        assert!(!d.is_empty() && d.chars().count() <= 100, "{c}");
+        assert_eq!(c["type"], json!(1), "chat input command: {c}");
+    }
+    let ask = by_name["ask"];
+    assert_eq!(ask["options"][0]["name"], "question");
+    assert_eq!(ask["options"][0]["type"], 3);
+    assert_eq!(ask["options"][0]["required"], true);
+    assert_eq!(ask["options"][0]["max_length"], 1000);
+    assert_eq!(ask["options"][1]["name"], "private");
+    assert_eq!(ask["options"][1]["type"], 5);
+    let compare = by_name["compare"]["options"].as_array().unwrap();
+    let opt_names: Vec<&str> = compare
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(opt_names, ["role_a", "role_b", "aspect"]);
+    for o in compare {
+        assert_eq!(o["type"], 3);
+        assert_eq!(o["autocomplete"], true, "{o}");
+    }
+    assert_eq!(compare[0]["required"], true);
+    assert_eq!(compare[1]["required"], true);
+    assert_ne!(compare[2]["required"], true);
+    assert_eq!(by_name["reindex"]["default_member_permissions"], "8");
+    assert!(by_name["ask"]
+        .get("default_member_permissions")
+        .is_none_or(Value::is_null));
+
+    let ids = h.fake.identifies();
+    assert_eq!(ids.len(), 1);
+    let intents = ids[0]["intents"].as_u64().unwrap();
+    assert_eq!(
+        intents & PRIVILEGED_INTENTS,
+        0,
+        "privileged intents requested: {intents}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_globally_without_guild_ids() {
+    let h = Harness::start(|s| s.discord.guild_ids.clear()).await;
+    let puts = h
+        .fake
+        .wait_for(1, WAIT, |r| r.method == "PUT")
+        .await
+        .unwrap();
+    assert_eq!(
+        puts[0].path,
+        format!("/api/v10/applications/{APP_ID}/commands")
+    );
+    assert_eq!(puts[0].body.as_array().unwrap().len(), 5);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_defers_then_edits_with_cited_embed_and_freshness() {
+    let h = Harness::start(|_| {}).await;
+    let svc = h.service();
+    let expected = svc.ask(QUESTION, AskOptions { top: 2, offset: 0 }).unwrap();
+    assert!(!expected.no_answer, "the corpus should answer {QUESTION}");
+    let fresh = svc.freshness();
+
+    let (_i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    assert!(reqs[0].is_callback(), "{:?}", reqs[0]);
+    assert_eq!(reqs[0].callback_type(), Some(5), "deferred first");
+    assert!(!reqs[0].is_ephemeral());
+    let edit = reqs
+        .iter()
+        .find(|r| r.is_edit_original())
+        .expect("edit of @original");
+    let e = embed(edit);
+    assert_eq!(text(&e, "/title"), QUESTION);
+    let d = text(&e, "/description");
+    assert!(
+        d.contains(&expected.results[0].title),
+        "citation title missing: {d}"
+    );
+    assert!(d.contains('¶'), "paragraph location missing: {d}");
+    assert!(d.contains("**1.**"), "numbered: {d}");
+    let footer = text(&e, "/footer/text");
+    assert!(footer.contains(&fresh.built_at), "{footer}");
+    assert!(
+        footer.contains(&format!("{} documents", fresh.documents)),
+        "{footer}"
+    );
+    assert!(
+        footer.contains(&format!("{} passages", fresh.passages)),
+        "{footer}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_results_pages_for_the_asker_and_refuses_others() {
+    let h = Harness::start(|_| {}).await;
+    let total = h
+        .service()
+        .ask(QUESTION, AskOptions { top: 2, offset: 0 })
+        .unwrap()
+        .total;
+    assert!(total > 2, "precondition: more than one page ({total})");
+
+    let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let edit = reqs.iter().find(|r| r.is_edit_original()).unwrap();
+    let more = edit
+        .custom_ids()
+        .into_iter()
+        .find(|c| c.starts_with("rf:more:"))
+        .expect("More results button");
+    assert!(more.len() <= 100);
+    let message = h.fake.message_from(&edit.body, Some(&i));
+
+    // Someone else: ephemeral refusal, nothing edited.
+    let c = h.fake.click(&more, &message, OTHER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(
+        r[0].is_ephemeral(),
+        "refusal must be ephemeral: {:?}",
+        r[0].body
+    );
+    assert!(text(&embed(&r[0]), "/description").contains("Only the person who asked"));
+
+    // The asker: deferred update, then page 2 in the same message.
+    let c = h.fake.click(&more, &message, ASKER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 2, WAIT).await.unwrap();
+    assert_eq!(r[0].body, json!({"type": 6}));
+    let page2 = r.iter().find(|r| r.is_edit_original()).unwrap();
+    let e = embed(page2);
+    assert_eq!(text(&e, "/title"), QUESTION);
+    assert!(text(&e, "/description").contains("**3.**"), "{e}");
+    assert!(text(&e, "/footer/text").starts_with("Results 3–"), "{e}");
+    if total > 4 {
+        // A second click pages on again (the state advanced).
+        let message = h.fake.message_from(&page2.body, Some(&i));
+        let c2 = h.fake.click(&more, &message, ASKER);
+        h.fake.dispatch(&c2);
+        let r = h.fake.wait_for_interaction(&c2, 2, WAIT).await.unwrap();
+        let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
+        assert!(text(&e, "/description").contains("**5.**"), "{e}");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused_edits = h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.token() == c["token"].as_str() && r.is_edit_original())
+        .count();
+    assert_eq!(refused_edits, 1);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_answer_is_ephemeral_and_share_posts_it_publicly() {
+    let h = Harness::start(|_| {}).await;
+    let (i, reqs) = ask(&h, QUESTION, ASKER, true).await;
+    assert_eq!(reqs[0].callback_type(), Some(5));
+    assert!(reqs[0].is_ephemeral(), "private defers ephemerally");
+    let edit = reqs.iter().find(|r| r.is_edit_original()).unwrap();
+    let share = edit
+        .custom_ids()
+        .into_iter()
+        .find(|c| c.starts_with("rf:share:"))
+        .expect("Share button");
+    let message = h.fake.message_from(&edit.body, Some(&i));
+    let c = h.fake.click(&share, &message, ASKER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(!r[0].is_ephemeral(), "shared publicly");
+    assert_eq!(text(&embed(&r[0]), "/title"), QUESTION);
+    assert!(r[0].custom_ids().is_empty(), "shared copy has no buttons");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_buttons_are_disabled_and_the_user_told_privately() {
+    let h = Harness::start(|s| s.discord.button_timeout_secs = 0).await;
+    let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let edit = reqs.iter().find(|r| r.is_edit_original()).unwrap();
+    let more = edit.custom_ids().into_iter().next().expect("a button");
+    let message = h.fake.message_from(&edit.body, Some(&i));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let c = h.fake.click(&more, &message, ASKER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 2, WAIT).await.unwrap();
+    assert_eq!(
+        r[0].callback_type(),
+        Some(7),
+        "update message: disable buttons"
+    );
+    let buttons: Vec<Value> = r[0].body["data"]["components"][0]["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !buttons.is_empty() && buttons.iter().all(|b| b["disabled"] == true),
+        "{:?}",
+        r[0].body
+    );
+    let f = r.iter().find(|r| r.is_followup()).expect("follow-up");
+    assert!(f.is_ephemeral());
+    assert!(text(&embed(f), "/description").contains("expired"));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cooldown_refuses_ephemerally() {
+    let h = Harness::start(|s| s.discord.cooldown_secs = 60).await;
+    let (_i, first) = ask(&h, QUESTION, ASKER, false).await;
+    assert_eq!(first[0].callback_type(), Some(5));
+    let i = h.fake.command(
+        "ask",
+        &[("question", 3, json!("What does a CTO do?"))],
+        ASKER,
+        &[],
+        0,
+    );
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    assert!(text(&embed(&r[0]), "/description").contains("wait"));
+    // Another user is not affected.
+    let (_i, other) = ask(&h, QUESTION, OTHER, false).await;
+    assert_eq!(other[0].callback_type(), Some(5));
+    h.stop().await;
+}
+
+async fn compare(h: &Harness, a: &str, b: &str, aspect: Option<&str>, n: usize) -> Vec<Request> {
+    let mut opts = vec![("role_a", 3, json!(a)), ("role_b", 3, json!(b))];
+    if let Some(x) = aspect {
+        opts.push(("aspect", 3, json!(x)));
+    }
+    let i = h.fake.command("compare", &opts, ASKER, &[], 0);
+    h.fake.dispatch(&i);
+    h.fake.wait_for_interaction(&i, n, WAIT).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_renders_one_field_per_aspect_with_footnotes() {
+    let h = Harness::start(|_| {}).await;
+    let cmp = h
+        .service()
+        .compare("CIO", "CTO", None)
+        .expect("the corpus compares CIO and CTO");
+    assert!(!cmp.rows.is_empty());
+    let r = compare(&h, "CIO", "CTO", None, 2).await;
+    assert_eq!(r[0].callback_type(), Some(5));
+    assert!(!r[0].is_ephemeral());
+    let e = embed(r.iter().find(|r| r.is_edit_original()).expect("edit"));
+    assert_eq!(
+        text(&e, "/title"),
+        format!("{} vs {}", cmp.roles[0], cmp.roles[1])
+    );
+    let fields = e["fields"].as_array().cloned().unwrap_or_default();
+    assert_eq!(fields.len(), cmp.rows.len().min(25));
+    for (f, row) in fields.iter().zip(&cmp.rows) {
+        assert_eq!(f["name"].as_str().unwrap(), row.aspect);
+        let v = f["value"].as_str().unwrap();
+        assert!(v.contains(&format!("**{}:**", cmp.roles[0])), "{v}");
+        assert!(v.contains(&format!("**{}:**", cmp.roles[1])), "{v}");
+        assert!(v.chars().count() <= 1024);
+        assert_eq!(
+            v.contains("⚠ sources disagree"),
+            row.disagreement.is_some(),
+            "{v}"
+        );
+    }
+    assert!(
+        text(&e, "/description").starts_with("[1] "),
+        "footnotes: {e}"
+    );
+
+    // One aspect only.
+    let aspect = h
+        .service()
+        .known_aspects()
+        .first()
+        .cloned()
+        .expect("aspects");
+    let r = compare(&h, "CIO", "CTO", Some(&aspect), 2).await;
+    let e = embed(r.iter().find(|r| r.is_edit_original()).expect("edit"));
+    let fields = e["fields"].as_array().cloned().unwrap_or_default();
+    assert_eq!(fields.len(), 1, "{e}");
+    assert_eq!(fields[0]["name"].as_str().unwrap(), aspect);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_unknown_role_is_an_ephemeral_refusal_listing_known_roles() {
+    let h = Harness::start(|_| {}).await;
+    let roles = h.service().known_roles();
+    let r = compare(&h, "CIO", "Chief Pizza Officer", None, 3).await;
+    assert_eq!(r[0].callback_type(), Some(5));
+    // A public deferral cannot become ephemeral: delete it, follow up privately.
+    assert!(r.iter().any(|r| r.is_delete_original()), "{r:?}");
+    assert!(!r.iter().any(|r| r.is_edit_original()));
+    let f = r.iter().find(|r| r.is_followup()).expect("follow-up");
+    assert!(f.is_ephemeral());
+    let d = text(&embed(f), "/description");
+    assert!(d.contains("Chief Pizza Officer"), "{d}");
+    for role in &roles {
+        assert!(d.contains(role.as_str()), "{role} missing from {d}");
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocomplete_offers_filtered_roles() {
+    let h = Harness::start(|_| {}).await;
+    let roles = h.service().known_roles();
+    assert!(!roles.is_empty());
+    let typed = roles[0].chars().next().unwrap().to_string().to_lowercase();
+    let i = h
+        .fake
+        .autocomplete("compare", &[], ("role_a", &typed), ASKER);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(8));
+    let choices = r[0].body["data"]["choices"].as_array().cloned().unwrap();
+    assert!(!choices.is_empty() && choices.len() <= 25);
+    for c in &choices {
+        let name = c["name"].as_str().unwrap();
+        assert!(name.chars().count() <= 100 && c["value"].as_str().unwrap().chars().count() <= 100);
+        assert!(name.to_lowercase().contains(&typed), "{name} vs {typed}");
+    }
+    assert!(choices.iter().any(|c| c["name"] == roles[0].as_str()));
+
+    let aspects = h.service().known_aspects();
+    let i = h
+        .fake
+        .autocomplete("compare", &[("role_a", "CIO")], ("aspect", ""), ASKER);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    let names: Vec<String> = r[0].body["data"]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), aspects.len().min(25));
+    assert!(names.iter().all(|n| aspects.contains(n)));
+    h.stop().await;
+}
+
+fn extra_docs(dir: &std::path::Path, n: usize) {
+    for k in 0..n {
+        std::fs::write(
+            dir.join(format!("extra-note-{k:02}.md")),
+            format!(
+                "---\ntitle: Extra note {k}\n---\n# Extra note {k}\n\nThe chief information officer reviews the budget for \
+                 enterprise systems in quarter {k} and reports to the board.\n\nThe chief \
+                 technology officer leads the engineering teams that build product number {k}.\n"
+            ),
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_paginates_with_buttons_and_help_is_ephemeral() {
+    let h = Harness::start(|s| extra_docs(&s.corpus.dir, 8)).await;
+    let list = h.service().sources();
+    assert!(list.len() > 10, "precondition: two pages ({})", list.len());
+    let i = h.fake.command("sources", &[], ASKER, &[], 0);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    let e = embed(&r[0]);
+    assert!(text(&e, "/title").contains("page 1/2"), "{e}");
+    assert!(text(&e, "/description").contains(&list[0].id), "{e}");
+    let ids = r[0].custom_ids();
+    assert_eq!(ids, ["rf:src:0", "rf:src:1"]);
+    let message = h.fake.message_from(&r[0].body, Some(&i));
+    let c = h.fake.click("rf:src:1", &message, OTHER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(7));
+    let e = embed(&r[0]);
+    assert!(text(&e, "/title").contains("page 2/2"), "{e}");
+    assert!(text(&e, "/description").contains(&list[10].id), "{e}");
+
+    let i = h.fake.command("help", &[], ASKER, &[], 0);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    let e = embed(&r[0]);
+    let names: Vec<String> = e["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect();
+    for cmd in ["/ask", "/compare", "/sources", "/reindex"] {
+        assert!(
+            names.iter().any(|n| n.starts_with(cmd)),
+            "{cmd} missing in {names:?}"
+        );
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reindex_refused_for_non_admin_and_runs_for_admin_while_asks_are_answered() {
+    let h = Harness::start(|_| {}).await;
+    let i = h.fake.command("reindex", &[], OTHER, &[], 0);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    assert!(text(&embed(&r[0]), "/description").contains("Only admins"));
+
+    // Admin by role, while questions keep coming.
+    let admin = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&admin);
+    let asks: Vec<Value> = (0..20)
+        .map(|k| {
+            let i = h
+                .fake
+                .command("ask", &[("question", 3, json!(QUESTION))], 500 + k, &[], 0);
+            h.fake.dispatch(&i);
+            i
+        })
+        .collect();
+    let r = h
+        .fake
+        .wait_for_interaction(&admin, 2, Duration::from_secs(90))
+        .await
+        .unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    assert!(r[0].is_ephemeral());
+    let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
+    assert_eq!(text(&e, "/title"), "Index rebuilt", "{e}");
+    assert!(text(&e, "/description").contains("**Documents:**"));
+    for i in &asks {
+        let r = h.fake.wait_for_interaction(i, 2, WAIT).await.unwrap();
+        assert_eq!(r[0].callback_type(), Some(5));
+        let edit = r.iter().find(|r| r.is_edit_original()).expect("answered");
+        assert_eq!(text(&embed(edit), "/title"), QUESTION, "no failure replies");
+        assert!(!r.iter().any(|r| r.is_delete_original() || r.is_followup()));
+    }
+
+    // Admin by the ADMINISTRATOR permission bit in member.permissions.
+    let by_perm = h.fake.command("reindex", &[], OTHER, &[], 8);
+    h.fake.dispatch(&by_perm);
+    let r = h
+        .fake
+        .wait_for_interaction(&by_perm, 2, Duration::from_secs(90))
+        .await
+        .unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn burst_of_200_interactions_each_answered_exactly_once() {
+    let h = Harness::start(|s| s.discord.cooldown_secs = 0).await;
+    let questions = [
+        QUESTION,
+        "What does a CTO do?",
+        "Who owns the technology roadmap?",
+        "Who does the CIO report to?",
+    ];
+    let all: Vec<Value> = (0..200u64)
+        .map(|k| {
+            h.fake.command(
+                "ask",
+                &[(
+                    "question",
+                    3,
+                    json!(questions[k as usize % questions.len()]),
+                )],
+                600 + k % 7,
+                &[],
+                0,
+            )
+        })
+        .collect();
+    for i in &all {
+        h.fake.dispatch(i);
+    }
+    let ids: std::collections::HashSet<String> = all
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    let tokens: std::collections::HashSet<String> = all
+        .iter()
+        .map(|i| i["token"].as_str().unwrap().to_string())
+        .collect();
+    let ids2 = ids.clone();
+    let tokens2 = tokens.clone();
+    h.fake
+        .wait_for(400, Duration::from_secs(120), move |r| {
+            (r.is_callback() && r.interaction_id().is_some_and(|i| ids2.contains(i)))
+                || (r.is_edit_original() && r.token().is_some_and(|t| tokens2.contains(t)))
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let reqs = h.fake.requests();
+    let mut callbacks: HashMap<String, usize> = HashMap::new();
+    let mut edits: HashMap<String, usize> = HashMap::new();
+    for r in &reqs {
+        if r.is_callback() {
+            *callbacks
+                .entry(r.interaction_id().unwrap().to_string())
+                .or_default() += 1;
+        } else if r.is_edit_original() {
+            *edits.entry(r.token().unwrap().to_string()).or_default() += 1;
+        }
+        assert!(
+            !r.is_delete_original() && !r.is_followup(),
+            "an interaction failed: {r:?}"
+        );
+    }
+    for id in &ids {
+        assert_eq!(callbacks.get(id), Some(&1), "interaction {id}");
+    }
+    for t in &tokens {
+        assert_eq!(edits.get(t), Some(&1), "token {t}");
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_guard_refuses_discord_and_unreachable_or_foreign_gateways() {
+    set_test_mode();
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = FakeDiscord::start().await;
+    let settings = test_settings(tmp.path(), &fake.api_base());
+    let core: std::sync::Arc<dyn rolefaq::discord::Core> = open_service(&settings).await;
+
+    let mut s = settings.clone();
+    s.discord.api_base = "https://discord.com".into();
+    let err = rolefaq::discord::build_client(&s, core.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("loopback"), "{err:#}");
+
+    // Unreachable REST base: refuse to start instead of falling back to Discord's gateway.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    s.discord.api_base = format!("http://127.0.0.1:{port}");
+    let err = rolefaq::discord::build_client(&s, core.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("refusing to start"), "{err:#}");
+
+    // A fake that hands out Discord's real gateway URL.
+    fake.set_gateway_url("wss://gateway.discord.gg");
+    let err = rolefaq::discord::build_client(&settings, core.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("gateway URL"), "{err:#}");
+    assert!(fake.identifies().is_empty());
+
+    // `serve` refuses without a token before opening anything.
+    let mut s = settings.clone();
+    s.discord.token = rolefaq::config::Secret::default();
+    let err = rolefaq::discord::serve(s).await.expect_err("refused");
+    assert!(format!("{err:#}").contains("DISCORD_TOKEN"), "{err:#}");
+
+    // No token: a clear error.
+    let mut s = settings.clone();
+    s.discord.token = rolefaq::config::Secret::new("  ");
+    let err = rolefaq::discord::build_client(&s, core)
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("DISCORD_TOKEN"), "{err:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shard_settings_decide_the_identified_shards() {
+    // Shards 1..=1 of 3: this process identifies as shard [1, 3] only.
+    let h = Harness::start(|s| {
+        s.discord.shard_count = Some(3);
+        s.discord.shard_start = Some(1);
+        s.discord.shard_end = Some(1);
+    })
+    .await;
+    let ids = h.fake.wait_identifies(1, WAIT).await.unwrap();
+    assert_eq!(ids[0]["shard"], json!([1, 3]));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.fake.identifies().len(), 1);
+    let (_i, r) = ask(&h, QUESTION, ASKER, false).await;
+    assert_eq!(r[0].callback_type(), Some(5));
+    h.stop().await;
+
+    // Automatic: the fake's /gateway/bot recommends one shard.
+    let h = Harness::start(|_| {}).await;
+    let ids = h.fake.identifies();
+    assert_eq!(ids[0]["shard"], json!([0, 1]));
+    assert!(h
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.path == "/api/v10/gateway/bot"));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interactions_without_optional_or_newer_fields_are_still_answered() {
+    let h = Harness::start(|_| {}).await;
+    let mut i = h
+        .fake
+        .command("ask", &[("question", 3, json!(QUESTION))], ASKER, &[], 0);
+    let o = i.as_object_mut().unwrap();
+    // Documented as optional, deprecated or added recently; serenity 0.12.5 requires them.
+    for key in [
+        "channel_id",
+        "locale",
+        "attachment_size_limit",
+        "guild_locale",
+    ] {
+        o.remove(key);
+    }
+    let m = o["member"].as_object_mut().unwrap();
+    for key in ["flags", "deaf", "mute"] {
+        m.remove(key);
+    }
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    let edit = r.iter().find(|r| r.is_edit_original()).expect("answered");
+    assert_eq!(text(&embed(edit), "/title"), QUESTION);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let callbacks = h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.is_callback() && r.interaction_id() == i["id"].as_str())
+        .count();
+    assert_eq!(callbacks, 1, "answered exactly once");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_reindex_while_one_runs_is_refused_ephemerally() {
+    let h = Harness::start(|s| s.discord.admin_user_ids = vec![ASKER]).await;
+    let a = h.fake.command("reindex", &[], ASKER, &[], 0);
+    let b = h.fake.command("reindex", &[], ASKER, &[], 0);
+    h.fake.dispatch(&a);
+    h.fake.dispatch(&b);
+    let ra = h.fake.wait_for_interaction(&a, 1, WAIT).await.unwrap();
+    let rb = h.fake.wait_for_interaction(&b, 1, WAIT).await.unwrap();
+    let (first, second) = if ra[0].callback_type() == Some(5) {
+        (&a, &rb)
+    } else {
+        (&b, &ra)
+    };
+    assert_eq!(
+        second[0].callback_type(),
+        Some(4),
+        "one of the two is refused"
+    );
+    assert!(second[0].is_ephemeral());
+    assert!(text(&embed(&second[0]), "/description").contains("already in progress"));
+    let r = h
+        .fake
+        .wait_for_interaction(first, 2, Duration::from_secs(90))
+        .await
+        .unwrap();
+    let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
+    assert_eq!(text(&e, "/title"), "Index rebuilt");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_question_is_answered_within_discord_limits() {
+    let h = Harness::start(|_| {}).await;
+    let q = format!(
+        "{} {}",
+        QUESTION,
+        "and what about the roadmap 🚀 ".repeat(200)
+    );
+    let (_i, r) = ask(&h, &q, ASKER, false).await;
+    let edit = r.iter().find(|r| r.is_edit_original()).unwrap();
+    let e = embed(edit);
+    let n = |p: &str| text(&e, p).chars().count();
+    assert_eq!(n("/title"), 256);
+    assert!(text(&e, "/title").ends_with('…'));
+    assert!(n("/description") <= 4096 && n("/footer/text") <= 2048);
+    assert!(n("/title") + n("/description") + n("/footer/text") <= 6000);
+    h.stop().await;
+}
+
+/// A DM interaction: no guild, no member, the invoking `user` at the top level (context 1).
+fn as_dm(mut i: Value) -> Value {
+    let o = i.as_object_mut().unwrap();
+    let member = o.remove("member").unwrap();
+    o.insert("user".into(), member["user"].clone());
+    o.remove("guild_id");
+    o.insert("context".into(), json!(1));
+    o.insert(
+        "channel".into(),
+        json!({"id": CHANNEL_ID.to_string(), "type": 1}),
+    );
+    o.insert(
+        "authorizing_integration_owners".into(),
+        json!({"1": member["user"]["id"]}),
+    );
+    if let Some(d) = o.get_mut("data").and_then(Value::as_object_mut) {
+        d.remove("guild_id");
+    }
+    i
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_messages_work_and_reindex_there_needs_an_admin_user_id() {
+    let h = Harness::start(|s| s.discord.admin_user_ids = vec![ASKER]).await;
+    let i = as_dm(
+        h.fake
+            .command("ask", &[("question", 3, json!(QUESTION))], OTHER, &[], 0),
+    );
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    assert!(r.iter().any(|r| r.is_edit_original()));
+
+    let i = as_dm(h.fake.command("reindex", &[], OTHER, &[], 0));
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+
+    let i = as_dm(h.fake.command("reindex", &[], ASKER, &[], 0));
+    h.fake.dispatch(&i);
+    let r = h
+        .fake
+        .wait_for_interaction(&i, 2, Duration::from_secs(90))
+        .await
+        .unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    h.stop().await;
+}

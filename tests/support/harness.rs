@@ -1,0 +1,150 @@
+//! Starts the bot (real `Service` over a temp copy of the repo's corpus) against a
+//! [`FakeDiscord`], with `ROLEFAQ_TEST_MODE=1`.
+
+use super::fake_discord::{FakeDiscord, ADMIN_ROLE_ID, GUILD_ID};
+use rolefaq::config::{Secret, Settings};
+use rolefaq::discord::Core;
+use rolefaq::service::Service;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const TOKEN: &str = "MTEST.fake-token.do-not-log-9f3c1e";
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub struct Harness {
+    pub fake: FakeDiscord,
+    /// The real service when started with [`Harness::start`].
+    pub service: Option<Arc<Service>>,
+    pub settings: Settings,
+    stop: Option<oneshot::Sender<()>>,
+    pub task: JoinHandle<anyhow::Result<()>>,
+    pub _tmp: tempfile::TempDir,
+}
+
+pub fn set_test_mode() {
+    // Set before any thread reads the environment; every test does this first.
+    std::env::set_var("ROLEFAQ_TEST_MODE", "1");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    if let Ok(rd) = std::fs::read_dir(from) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                copy_dir(&p, &to.join(e.file_name()));
+            } else {
+                std::fs::copy(&p, to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+}
+
+/// Settings over a temp copy of `CARGO_MANIFEST_DIR/corpus` and a temp index.
+pub fn test_settings(tmp: &Path, api_base: &str) -> Settings {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    copy_dir(&corpus, &tmp.join("corpus"));
+    let mut s = Settings::default();
+    s.corpus.dir = tmp.join("corpus");
+    s.index.dir = tmp.join("index");
+    s.model.enabled = false;
+    s.discord.api_base = api_base.to_string();
+    s.discord.token = Secret::new(TOKEN);
+    s.discord.guild_ids = vec![GUILD_ID];
+    s.discord.admin_role_ids = vec![ADMIN_ROLE_ID];
+    s.discord.cooldown_secs = 0;
+    s.discord.page_size = 2;
+    s
+}
+
+pub async fn open_service(settings: &Settings) -> Arc<Service> {
+    let s = settings.clone();
+    Arc::new(
+        tokio::task::spawn_blocking(move || Service::open(s))
+            .await
+            .unwrap()
+            .expect("open the service over the test corpus"),
+    )
+}
+
+impl Harness {
+    /// Real service, settings adjusted by `cfg`.
+    pub async fn start(cfg: impl FnOnce(&mut Settings)) -> Self {
+        set_test_mode();
+        let fake = FakeDiscord::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let mut settings = test_settings(tmp.path(), &fake.api_base());
+        cfg(&mut settings);
+        let service = open_service(&settings).await;
+        let core: Arc<dyn Core> = service.clone();
+        let mut h = Self::start_with(fake, settings, core, tmp).await;
+        h.service = Some(service);
+        h
+    }
+
+    pub async fn start_with(
+        fake: FakeDiscord,
+        settings: Settings,
+        core: Arc<dyn Core>,
+        tmp: tempfile::TempDir,
+    ) -> Self {
+        let (tx, rx) = oneshot::channel::<()>();
+        let s = settings.clone();
+        let task = tokio::spawn(async move {
+            rolefaq::discord::run_with_core(s, core, async {
+                let _ = rx.await;
+            })
+            .await
+        });
+        let mut task = task;
+        tokio::select! {
+            r = fake.wait_ready(WAIT) => r.unwrap(),
+            r = &mut task => panic!("the bot stopped before READY: {r:?}; requests: {:?}", fake.requests()),
+        }
+        // Commands are registered on READY; wait for it so tests start from a settled bot.
+        fake.wait_for(1, WAIT, |r| {
+            r.method == "PUT" && r.path.ends_with("/commands")
+        })
+        .await
+        .unwrap();
+        Self {
+            fake,
+            service: None,
+            settings,
+            stop: Some(tx),
+            task,
+            _tmp: tmp,
+        }
+    }
+
+    /// Stop the bot and check it shut down cleanly and never made a request the fake
+    /// (like Discord) refused.
+    pub async fn stop(mut self) {
+        let errors = self.fake.errors();
+        assert!(
+            errors.is_empty(),
+            "requests Discord would refuse: {errors:#?}"
+        );
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let res = tokio::time::timeout(WAIT, &mut self.task)
+            .await
+            .expect("bot did not stop in time")
+            .expect("bot task panicked");
+        res.expect("bot returned an error");
+    }
+}
+
+impl Harness {
+    pub fn service(&self) -> Arc<Service> {
+        Arc::clone(
+            self.service
+                .as_ref()
+                .expect("started with the real service"),
+        )
+    }
+}
