@@ -246,46 +246,6 @@ pub struct BenchReport {
     pub notes: Vec<String>,
 }
 
-/// The dense model as the index's [`Embedding`], for benchmarking hybrid
-/// ranking until the shells wire the model in themselves.
-pub struct ModelEmbedding {
-    model: crate::embed::Embedder,
-    name: String,
-}
-
-impl ModelEmbedding {
-    /// Load the model of `settings.model` when it is enabled and present;
-    /// `Ok(None)` when it is disabled or its directory lacks the model files.
-    pub fn from_settings(settings: &Settings) -> Result<Option<Self>, BenchError> {
-        let dir = &settings.model.dir;
-        if !settings.model.enabled
-            || !crate::embed::MODEL_FILES
-                .iter()
-                .all(|f| dir.join(f).is_file())
-        {
-            return Ok(None);
-        }
-        let model = crate::embed::Embedder::load(dir).map_err(crate::Error::from)?;
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "model".into());
-        Ok(Some(Self { model, name }))
-    }
-}
-
-impl Embedding for ModelEmbedding {
-    fn name(&self) -> String {
-        self.name.clone()
-    }
-    fn dim(&self) -> usize {
-        self.model.dim()
-    }
-    fn embed_batch(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
-        Ok(self.model.embed_batch(texts)?)
-    }
-}
-
 /// Nearest-rank percentile (`p` in 0..=100) of ascending `sorted` values; 0 when empty.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {

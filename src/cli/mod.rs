@@ -182,9 +182,8 @@ fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
 fn bench_embedder(
     settings: &Settings,
 ) -> anyhow::Result<Option<std::sync::Arc<dyn crate::index::Embedding>>> {
-    let model = bench::ModelEmbedding::from_settings(settings)
-        .with_context(|| format!("loading the model in {}", settings.model.dir.display()))?;
-    Ok(model.map(|m| std::sync::Arc::new(m) as std::sync::Arc<dyn crate::index::Embedding>))
+    Ok(crate::embed::load_configured(&settings.model)
+        .map(|e| e as std::sync::Arc<dyn crate::index::Embedding>))
 }
 
 /// The bench's serving probe: this binary, with the same configuration, run as
