@@ -70,7 +70,11 @@ fn top_and_human_output() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("1. "), "{text}");
+    assert!(
+        text.starts_with("The CTO"),
+        "the role verdict comes first: {text}"
+    );
+    assert!(text.contains("\n1. "), "{text}");
     assert!(text.contains("\n5. "));
     assert!(text.contains("*roadmap*"), "query terms emphasised: {text}");
     assert!(text.contains("— "), "citations shown");
