@@ -159,3 +159,71 @@ fn markdown_documents_keep_headings_lists_and_tables() {
     );
     assert_eq!(ps[0].url.as_deref(), Some("https://example.test/handbook"));
 }
+
+#[test]
+fn corpus_faults_skip_the_file_and_keep_the_rest() {
+    let sb = Sandbox::new();
+    // a 50 MB file, over the default 20 MB limit
+    let big = sb.corpus().join("huge.txt");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&big).unwrap();
+        f.write_all(b"---\ntitle: Huge\n---\n").unwrap();
+        let line =
+            "The CIO owns the servers and the CTO owns the product roadmap today.\n".repeat(1000);
+        for _ in 0..(50 * 1024 * 1024 / line.len() + 1) {
+            f.write_all(line.as_bytes()).unwrap();
+        }
+    }
+    // duplicate id: same stem, another extension
+    sb.write(
+        "cio-vs-cto-key-differences.md",
+        b"---\ntitle: Dup\n---\nA duplicate document id.\n",
+    );
+    // broken front matter
+    sb.write(
+        "unclosed.txt",
+        b"---\ntitle: Never closed\nThe body starts here.\n",
+    );
+    sb.write("badkey.txt", b"---\ntitel: Typo\n---\nBody.\n");
+    // unreadable: a dangling symlink
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        sb.dir.path().join("nowhere.txt"),
+        sb.corpus().join("dangling.txt"),
+    )
+    .unwrap();
+
+    let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
+    let reason = |f: &str| {
+        c.skipped
+            .iter()
+            .find(|s| s.path.ends_with(f))
+            .map(|s| s.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason("huge.txt").contains("max_file_bytes"),
+        "{:?}",
+        c.skipped
+    );
+    // the first file in name order keeps the id; the other is skipped, naming it
+    let dup = reason("cio-vs-cto-key-differences.txt");
+    assert!(
+        dup.contains("duplicate") && dup.contains("cio-vs-cto-key-differences.md"),
+        "{dup}"
+    );
+    assert!(
+        reason("unclosed.txt").contains("front matter"),
+        "{:?}",
+        c.skipped
+    );
+    assert!(reason("badkey.txt").contains("titel"), "{:?}", c.skipped);
+    #[cfg(unix)]
+    assert!(
+        reason("dangling.txt").contains("unreadable"),
+        "{:?}",
+        c.skipped
+    );
+    assert_eq!(c.documents.len(), 5, "the seeds still load");
+}

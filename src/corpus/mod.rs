@@ -214,12 +214,13 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
         };
         match parse_document(&path, text) {
             Ok((doc, blocks)) => {
-                if parsed.iter().any(|p| p.doc.id == doc.id) {
-                    skip(
-                        &mut corpus,
-                        &path,
-                        format!("duplicate document id '{}'", doc.id),
+                if let Some(first) = parsed.iter().find(|p| p.doc.id == doc.id) {
+                    let reason = format!(
+                        "duplicate document id '{}' (already loaded from {}; rename one of them)",
+                        doc.id,
+                        first.doc.path.display()
                     );
+                    skip(&mut corpus, &path, reason);
                     continue;
                 }
                 parsed.push(Parsed {
