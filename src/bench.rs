@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::corpus;
 use crate::index::{self, Embedding};
 use crate::model::Passage;
-use crate::search::{self, query, RankParams};
+use crate::search::{self, RankParams};
 use crate::service::{AskOptions, Service};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -815,15 +815,7 @@ fn breakdown(
     );
     for q in queries {
         let t = Instant::now();
-        let (text, truncated) = query::sanitize(q, s.max_query_chars);
-        let u = query::understand(
-            &text,
-            truncated,
-            &s.synonyms,
-            &engine.roles,
-            &engine.lexicon,
-            s.fuzzy,
-        );
+        let u = svc.understand(&engine, q);
         und += t.elapsed();
         let t = Instant::now();
         let qv = match embedder {

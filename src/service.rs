@@ -163,22 +163,14 @@ impl Service {
     /// Answer a question with ranked, cited passages (or `no_answer`).
     pub fn ask(&self, question: &str, opts: AskOptions) -> Result<Answer> {
         let s = &self.settings.search;
-        let (text, truncated) = query::sanitize(question, s.max_query_chars);
-        if text.chars().all(|c| !c.is_alphanumeric()) {
+        let engine = self.engine();
+        let u = self.understand(&engine, question);
+        if u.text.chars().all(|c| !c.is_alphanumeric()) {
             return Err(Error::BadQuestion(
                 "the question is empty; ask something like \"who owns cybersecurity?\"".into(),
             ));
         }
         let top = opts.top.clamp(1, s.max_top);
-        let engine = self.engine();
-        let u = query::understand(
-            &text,
-            truncated,
-            &s.synonyms,
-            &engine.roles,
-            &engine.lexicon,
-            s.fuzzy,
-        );
         let query_vec = match &self.embedder {
             Some(e) if engine.gen.embeddings.is_some() => e
                 .embed_batch(&[u.text.as_str()])
@@ -226,7 +218,7 @@ impl Service {
             None
         };
         Ok(Answer {
-            query: text,
+            query: u.text.clone(),
             no_answer,
             suggestion: no_answer.then(|| self.coverage_hint(&engine)),
             verdict,
@@ -235,19 +227,24 @@ impl Service {
         })
     }
 
-    /// How a question was understood (for `rolefaq ask --explain`).
-    pub fn explain(&self, question: &str) -> String {
+    /// Clean and understand a question against an engine's vocabulary and roles.
+    pub fn understand(&self, engine: &Engine, question: &str) -> query::Understood {
         let s = &self.settings.search;
         let (text, truncated) = query::sanitize(question, s.max_query_chars);
-        let engine = self.engine();
-        let u = query::understand(
+        query::understand(
             &text,
             truncated,
             &s.synonyms,
             &engine.roles,
             &engine.lexicon,
             s.fuzzy,
-        );
+        )
+    }
+
+    /// How a question was understood (for `rolefaq ask --explain`).
+    pub fn explain(&self, question: &str) -> String {
+        let engine = self.engine();
+        let u = self.understand(&engine, question);
         let mut out = format!("who-question: {}  roles: {:?}\n", u.asks_who, u.roles);
         for c in &u.concepts {
             let alts: Vec<String> = c
