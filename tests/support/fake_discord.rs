@@ -39,6 +39,8 @@ pub struct Request {
     pub query: Option<String>,
     pub authorization: Option<String>,
     pub body: Value,
+    /// When the fake received it (for the end-to-end benchmark).
+    pub at: std::time::Instant,
 }
 
 impl Request {
@@ -471,6 +473,7 @@ async fn rest_handler(
             .and_then(|h| h.to_str().ok())
             .map(String::from),
         body: body_json.clone(),
+        at: std::time::Instant::now(),
     };
     let authorized = req
         .authorization
