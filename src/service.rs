@@ -71,7 +71,12 @@ pub struct Service {
     rebuild: Mutex<()>,
     embedder: Option<Arc<dyn Embedding>>,
     stale: AtomicBool,
+    /// Recent question embeddings (paging re-asks the same question).
+    query_vectors: Mutex<std::collections::HashMap<String, Vec<f32>>>,
 }
+
+/// Question embeddings kept before the cache is cleared.
+const QUERY_CACHE: usize = 512;
 
 impl Service {
     /// Open the index in `settings.index.dir`, building it from the corpus first
@@ -136,6 +141,7 @@ impl Service {
             rebuild: Mutex::new(()),
             embedder,
             stale: AtomicBool::new(stale),
+            query_vectors: Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -172,10 +178,7 @@ impl Service {
         }
         let top = opts.top.clamp(1, s.max_top);
         let query_vec = match &self.embedder {
-            Some(e) if engine.gen.embeddings.is_some() => e
-                .embed_batch(&[u.text.as_str()])
-                .ok()
-                .and_then(|mut v| v.pop()),
+            Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
             _ => None,
         };
         let params = RankParams {
@@ -225,6 +228,26 @@ impl Service {
             total: ranked.len(),
             results,
         })
+    }
+
+    /// The question's embedding, from the cache when it was asked recently.
+    fn query_vector(&self, e: &dyn Embedding, text: &str) -> Option<Vec<f32>> {
+        if let Some(v) = self
+            .query_vectors
+            .lock()
+            .ok()
+            .and_then(|c| c.get(text).cloned())
+        {
+            return Some(v);
+        }
+        let v = e.embed_batch(&[text]).ok().and_then(|mut v| v.pop())?;
+        if let Ok(mut cache) = self.query_vectors.lock() {
+            if cache.len() >= QUERY_CACHE {
+                cache.clear();
+            }
+            cache.insert(text.to_string(), v.clone());
+        }
+        Some(v)
     }
 
     /// Clean and understand a question against an engine's vocabulary and roles.

@@ -166,3 +166,41 @@ fn who_questions_get_a_role_verdict_with_counts() {
         .verdict
         .is_none());
 }
+
+#[test]
+fn hybrid_ranking_meets_the_bar_and_pages_consistently() {
+    let sb = Sandbox::new();
+    let mut settings = sb.settings();
+    settings.model.enabled = true;
+    settings.model.dir = common::repo().join("models/all-MiniLM-L6-v2");
+    assert!(
+        settings.model.dir.join("model.safetensors").exists(),
+        "run scripts/fetch-model.sh first"
+    );
+    let svc = Service::open(settings).unwrap();
+    assert!(
+        svc.hybrid(),
+        "passage embeddings stored and the model loaded"
+    );
+    let dev = evaluate(&load("dev-questions.json"), |q| svc.ask(q, FIVE)).unwrap();
+    assert!(dev.results.iter().all(|q| q.correct), "{:#?}", dev.results);
+    assert!(dev.s_at_1 >= 0.9, "S@1 {}", dev.s_at_1);
+    let own = evaluate(&load("quality-questions.json"), |q| svc.ask(q, FIVE)).unwrap();
+    assert!(own.s_at_3 >= 0.95, "own questions S@3 {}", own.s_at_3);
+    // a paraphrase with little word overlap still finds the security passages
+    let a = svc
+        .ask("Who guards the company's data against hackers?", FIVE)
+        .unwrap();
+    assert!(!a.no_answer);
+    assert!(a.results[..3]
+        .iter()
+        .any(|h| h.text.to_lowercase().contains("secur")));
+    // the second page (cached question embedding) continues the first
+    let all = svc
+        .ask("who owns cybersecurity?", AskOptions { top: 6, offset: 0 })
+        .unwrap();
+    let p2 = svc
+        .ask("who owns cybersecurity?", AskOptions { top: 3, offset: 3 })
+        .unwrap();
+    assert_eq!(p2.results[0].passage_id, all.results[3].passage_id);
+}
