@@ -807,3 +807,36 @@ async fn direct_messages_work_and_reindex_there_needs_an_admin_user_id() {
     assert_eq!(r[0].callback_type(), Some(5));
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn option_values_of_the_wrong_type_get_an_ephemeral_explanation() {
+    let h = Harness::start(|_| {}).await;
+    // question sent as an integer, compare roles as a boolean and a number
+    let cases = [
+        h.fake
+            .command("ask", &[("question", 4, json!(42))], ASKER, &[], 0),
+        h.fake.command("ask", &[], ASKER + 1, &[], 0),
+        h.fake.command(
+            "compare",
+            &[("role_a", 5, json!(true)), ("role_b", 10, json!(3.5))],
+            ASKER + 2,
+            &[],
+            0,
+        ),
+    ];
+    for i in &cases {
+        h.fake.dispatch(i);
+        let reqs = h.fake.wait_for_interaction(i, 1, WAIT).await.unwrap();
+        // the reply (or the follow-up after a deferral) is ephemeral and says what to do
+        let last = h
+            .fake
+            .wait_for_interaction(i, reqs.len(), WAIT)
+            .await
+            .unwrap();
+        assert!(
+            last.iter().any(|r| r.is_ephemeral()),
+            "no ephemeral explanation: {last:#?}"
+        );
+    }
+    h.stop().await;
+}
