@@ -177,6 +177,30 @@ impl Service {
             ));
         }
         let top = opts.top.clamp(1, s.max_top);
+        // A role the corpus never mentions: say so rather than answer about another.
+        let unknown: Vec<&String> = u
+            .roles
+            .iter()
+            .filter(|r| {
+                engine
+                    .book
+                    .resolve(r)
+                    .is_none_or(|role| engine.book.mention_count(&role.key) == 0)
+            })
+            .collect();
+        if let Some(role) = unknown.first() {
+            return Ok(Answer {
+                query: u.text.clone(),
+                results: Vec::new(),
+                no_answer: true,
+                verdict: None,
+                suggestion: Some(format!(
+                    "The corpus says nothing about the {role}. {}",
+                    self.coverage_hint(&engine)
+                )),
+                total: 0,
+            });
+        }
         let query_vec = match &self.embedder {
             Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
             _ => None,

@@ -204,3 +204,16 @@ fn hybrid_ranking_meets_the_bar_and_pages_consistently() {
         .unwrap();
     assert_eq!(p2.results[0].passage_id, all.results[3].passage_id);
 }
+
+#[test]
+fn a_role_the_corpus_never_mentions_gets_no_answer() {
+    let (_sb, svc) = service();
+    let a = svc.ask("who is the CISO?", FIVE).unwrap();
+    assert!(a.no_answer);
+    assert!(a
+        .suggestion
+        .unwrap()
+        .contains("says nothing about the CISO"));
+    // a role it does mention still answers
+    assert!(!svc.ask("who is the CTO?", FIVE).unwrap().no_answer);
+}
