@@ -41,16 +41,19 @@ pub struct CorpusSettings {
     pub repeated_line_min_docs: usize,
     /// Lines of at most this many words that contain one of these phrases
     /// (case-insensitive) are call-to-action or promo lines.
+    #[serde(deserialize_with = "one_or_many")]
     pub cta_phrases: Vec<String>,
     pub cta_max_words: usize,
     /// Words that, in a short line, mark an author byline or bio
     /// (e.g. "seasoned", "dedicated to", "specialized in").
+    #[serde(deserialize_with = "one_or_many")]
     pub bio_markers: Vec<String>,
     /// Lines shorter than this many words without final punctuation and not a
     /// heading candidate are treated as navigation debris.
     pub min_words: usize,
     /// Phrases that mark promotional or cross-link lines ("core use case for",
     /// "for a deeper look"); matched case-insensitively anywhere in a paragraph.
+    #[serde(deserialize_with = "one_or_many")]
     pub promo_phrases: Vec<String>,
     /// Largest corpus file loaded, in bytes; larger files are skipped with a warning.
     pub max_file_bytes: u64,
@@ -285,10 +288,13 @@ pub struct DiscordSettings {
     /// REST base URL (`https://discord.com`, a REST proxy, or a local fake in tests).
     pub api_base: String,
     /// Register commands in these guilds (instant); empty = global registration.
+    #[serde(deserialize_with = "one_or_many")]
     pub guild_ids: Vec<u64>,
     /// Users allowed to run /reindex.
+    #[serde(deserialize_with = "one_or_many")]
     pub admin_user_ids: Vec<u64>,
     /// Roles whose members may run /reindex.
+    #[serde(deserialize_with = "one_or_many")]
     pub admin_role_ids: Vec<u64>,
     /// Seconds a user waits between questions.
     pub cooldown_secs: u64,
@@ -330,6 +336,43 @@ pub struct Settings {
     pub search: SearchSettings,
     pub model: ModelSettings,
     pub discord: DiscordSettings,
+}
+
+/// A list, or a single value standing for a one-element list: an environment
+/// variable such as `ROLEFAQ__DISCORD__GUILD_IDS=123` has no comma to split on,
+/// and split items arrive as strings ("1", "2").
+fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Item<T> {
+        Val(T),
+        Text(String),
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        Many(Vec<Item<T>>),
+        One(Item<T>),
+    }
+    let items = match OneOrMany::<T>::deserialize(d)? {
+        OneOrMany::Many(v) => v,
+        OneOrMany::One(x) => vec![x],
+    };
+    items
+        .into_iter()
+        .map(|i| match i {
+            Item::Val(v) => Ok(v),
+            Item::Text(t) => t
+                .trim()
+                .parse::<T>()
+                .map_err(|e| serde::de::Error::custom(format!("'{t}': {e}"))),
+        })
+        .collect()
 }
 
 /// Command-line overrides, the last word over file and environment.

@@ -40,6 +40,15 @@ fn file_then_env_then_flags() {
     assert_eq!(s.discord.guild_ids, vec![1, 2, 3]);
     assert_eq!(s.index.dir, PathBuf::from("idx-file"));
 
+    // one id, no comma: still a list
+    let one = env(&[("ROLEFAQ__DISCORD__GUILD_IDS", "900000000000000010")]);
+    let s = Settings::load_with_env(Some(&p), true, &one, &none).unwrap();
+    assert_eq!(s.discord.guild_ids, vec![900000000000000010]);
+
+    let bad = env(&[("ROLEFAQ__DISCORD__ADMIN_USER_IDS", "12,abc")]);
+    let err = Settings::load_with_env(Some(&p), true, &bad, &none).unwrap_err();
+    assert!(err.to_string().contains("abc"), "{err}");
+
     let flags = Overrides {
         corpus_dir: Some("from-flag".into()),
         no_model: true,

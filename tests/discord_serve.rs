@@ -1,0 +1,102 @@
+//! The `rolefaq serve` binary itself, pointed at a fake Discord by
+//! `ROLEFAQ__DISCORD__API_BASE`: registers its commands and answers /ask.
+
+mod support;
+
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use support::fake_discord::{FakeDiscord, GUILD_ID};
+use support::harness::{TOKEN, WAIT};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_binary_registers_commands_and_answers_ask() {
+    support::harness::set_test_mode();
+    let fake = FakeDiscord::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let child = Command::new(env!("CARGO_BIN_EXE_rolefaq"))
+        .current_dir(tmp.path())
+        .arg("--corpus")
+        .arg(repo.join("corpus"))
+        .arg("--index")
+        .arg(tmp.path().join("index"))
+        .args(["--no-model", "serve"])
+        .env("ROLEFAQ_TEST_MODE", "1")
+        .env("ROLEFAQ__DISCORD__API_BASE", fake.api_base())
+        .env("ROLEFAQ__DISCORD__GUILD_IDS", GUILD_ID.to_string())
+        .env("DISCORD_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    if let Err(e) = fake.wait_ready(WAIT).await {
+        let _ = child.0.kill();
+        panic!("{e}; rolefaq said: {}", child.0.stderr_after_exit());
+    }
+    let puts = fake
+        .wait_for(1, WAIT, |r| {
+            r.method == "PUT" && r.path.ends_with("/commands")
+        })
+        .await
+        .unwrap();
+    let names: Vec<String> = puts[0]
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    for n in ["ask", "compare", "reindex", "sources", "help"] {
+        assert!(names.contains(&n.to_string()), "{names:?}");
+    }
+    let i = fake.command(
+        "ask",
+        &[("question", 3, json!("who owns cybersecurity?"))],
+        4242,
+        &[],
+        0,
+    );
+    fake.dispatch(&i);
+    let reqs = fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    let edit = reqs
+        .iter()
+        .find(|r| r.is_edit_original())
+        .expect("the answer");
+    let embed = &edit.body["embeds"][0];
+    assert_eq!(embed["title"], "who owns cybersecurity?");
+    assert!(
+        embed["description"].as_str().unwrap().contains("¶"),
+        "cited: {embed}"
+    );
+    // still running, then stopped
+    assert!(child.0.try_wait().unwrap().is_none());
+    let _ = child.0.kill();
+    let out = child.0.stderr_after_exit();
+    assert!(!out.contains(TOKEN), "the token never reaches the logs");
+}
+
+trait StderrText {
+    fn stderr_after_exit(&mut self) -> String;
+}
+
+impl StderrText for Child {
+    fn stderr_after_exit(&mut self) -> String {
+        use std::io::Read;
+        let _ = self.wait();
+        let mut s = String::new();
+        if let Some(mut e) = self.stderr.take() {
+            let _ = e.read_to_string(&mut s);
+        }
+        s
+    }
+}
