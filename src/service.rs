@@ -75,6 +75,9 @@ pub struct Service {
     query_vectors: Mutex<std::collections::HashMap<String, Vec<f32>>>,
 }
 
+/// Top passages a role verdict looks at.
+const VERDICT_WINDOW: usize = 8;
+
 /// Question embeddings kept before the cache is cleared.
 const QUERY_CACHE: usize = 512;
 
@@ -222,22 +225,27 @@ impl Service {
             params,
         )?;
         let stems = search::query_stems(&u);
-        let results: Vec<_> = ranked
-            .iter()
-            .enumerate()
-            .skip(opts.offset)
-            .take(top)
-            .map(|(i, r)| search::to_hit(&engine.gen.passages[r.ord], i + 1, r.score, &stems))
+        // Each hit is cut once, for the page and for the verdict alike.
+        let verdict_window = if u.asks_who { VERDICT_WINDOW } else { 0 };
+        let page = opts.offset..(opts.offset + top).min(ranked.len());
+        let hits: std::collections::BTreeMap<usize, crate::model::Hit> = (0..verdict_window
+            .min(ranked.len()))
+            .chain(page.clone())
+            .map(|i| {
+                let r = &ranked[i];
+                (
+                    i,
+                    search::to_hit(&engine.gen.passages[r.ord], i + 1, r.score, &stems),
+                )
+            })
             .collect();
+        let results: Vec<_> = page.filter_map(|i| hits.get(&i).cloned()).collect();
         let no_answer = ranked.is_empty();
-        let verdict = if u.asks_who && !no_answer {
-            let top: Vec<_> = ranked
-                .iter()
-                .take(8)
-                .enumerate()
-                .map(|(i, r)| {
-                    let p = &engine.gen.passages[r.ord];
-                    (search::to_hit(p, i + 1, r.score, &stems), p)
+        let verdict = if verdict_window > 0 && !no_answer {
+            let top: Vec<_> = (0..verdict_window)
+                .filter_map(|i| {
+                    hits.get(&i)
+                        .map(|h| (h.clone(), &engine.gen.passages[ranked[i].ord]))
                 })
                 .collect();
             verdict::verdict(&top, &engine.book, &search::content_concepts(&u))

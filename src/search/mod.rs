@@ -365,7 +365,12 @@ fn defines_role(text: &str, u: &Understood) -> bool {
         .flat_map(|c| c.alts.iter().map(|(s, _)| s.join(" ")))
         .collect();
     crate::corpus::split::sentences(text).iter().any(|s| {
-        let toks: Vec<String> = schema::tokens(s).into_iter().map(|(t, _)| t).collect();
+        // a definition opens its sentence: the first words are enough
+        let head = match s.char_indices().nth(120) {
+            Some((i, _)) => &s[..i],
+            None => s,
+        };
+        let toks: Vec<String> = schema::tokens(head).into_iter().map(|(t, _)| t).collect();
         let mut i = usize::from(
             toks.first()
                 .is_some_and(|t| t == "a" || t == "an" || t == "the"),

@@ -285,8 +285,26 @@ pub trait Vocabulary {
     fn nearest(&self, stem: &str, max_edits: usize) -> Option<String>;
 }
 
+/// Phrases whose stems are remembered per thread: stop words, synonyms and
+/// role aliases come back on every question.
+const STEM_CACHE: usize = 4096;
+
 fn stems_of(phrase: &str) -> Vec<String> {
-    schema::tokens(phrase).into_iter().map(|(s, _)| s).collect()
+    use std::cell::RefCell;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Vec<String>>> = RefCell::new(HashMap::new());
+    }
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(phrase).cloned()) {
+        return hit;
+    }
+    let stems: Vec<String> = schema::tokens(phrase).into_iter().map(|(s, _)| s).collect();
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() < STEM_CACHE {
+            c.insert(phrase.to_string(), stems.clone());
+        }
+    });
+    stems
 }
 
 /// Understand a cleaned question.

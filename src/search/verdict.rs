@@ -6,9 +6,6 @@ use crate::model::{Hit, Passage, RoleShare, Verdict};
 use crate::roles::RoleBook;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-/// Passages considered for the verdict.
-const CONSIDERED: usize = 8;
-
 /// The question's content concepts, each a list of alternatives (stem sequences).
 pub type Concepts = Vec<Vec<Vec<String>>>;
 
@@ -147,7 +144,7 @@ pub fn roles_of(
 /// responsibility to it.
 pub fn verdict(hits: &[(Hit, &Passage)], book: &RoleBook, concepts: &Concepts) -> Option<Verdict> {
     let mut by_role: BTreeMap<String, (BTreeSet<String>, Vec<usize>, String)> = BTreeMap::new();
-    for (hit, p) in hits.iter().take(CONSIDERED) {
+    for (hit, p) in hits {
         for (role, clause) in roles_of(p, hit, book, concepts) {
             let e = by_role.entry(role).or_default();
             e.0.insert(hit.doc.clone());
