@@ -149,6 +149,19 @@ fn caller_of(cmd: &CommandInteraction) -> Caller {
     }
 }
 
+/// The ephemeral "wait N s" refusal when the user is still cooling down.
+fn cooldown_refusal(st: &State, user_id: u64) -> Option<Reply> {
+    st.cooldown
+        .check(user_id, Instant::now())
+        .err()
+        .map(|wait| {
+            render::refusal(&format!(
+                "You are asking a bit fast — please wait {} s and try again.",
+                wait.as_millis().div_ceil(1000).max(1)
+            ))
+        })
+}
+
 fn opt_str<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
     cmd.data
         .options
@@ -372,16 +385,8 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 )
                 .await;
             }
-            if let Err(wait) = st.cooldown.check(caller.user_id, Instant::now()) {
-                return respond(
-                    ctx,
-                    cmd,
-                    &render::refusal(&format!(
-                        "You are asking a bit fast — please wait {} s and try again.",
-                        wait.as_millis().div_ceil(1000).max(1)
-                    )),
-                )
-                .await;
+            if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
+                return respond(ctx, cmd, &refusal).await;
             }
             defer(ctx, cmd, private).await?;
             let outcome = ask_page(st, &question, 0).await;
@@ -418,16 +423,8 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 )
                 .await;
             }
-            if let Err(wait) = st.cooldown.check(caller.user_id, Instant::now()) {
-                return respond(
-                    ctx,
-                    cmd,
-                    &render::refusal(&format!(
-                        "You are asking a bit fast — please wait {} s and try again.",
-                        wait.as_millis().div_ceil(1000).max(1)
-                    )),
-                )
-                .await;
+            if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
+                return respond(ctx, cmd, &refusal).await;
             }
             defer(ctx, cmd, false).await?;
             let res = st
