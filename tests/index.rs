@@ -147,6 +147,10 @@ fn questions_keep_being_answered_during_reindex_and_rebuilds_do_not_overlap() {
         .filter(|e| e.file_name().to_string_lossy().starts_with("gen-"))
         .count();
     assert!(gens <= 2, "{gens} generations kept");
+    // a build directory left by a killed process is cleaned up by the next rebuild
+    std::fs::create_dir_all(sb.index().join(".build-crashed")).unwrap();
+    svc.reindex().unwrap();
+    assert!(!sb.index().join(".build-crashed").exists());
 }
 
 #[test]

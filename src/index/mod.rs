@@ -265,7 +265,7 @@ pub fn rebuild(
     let pointer_tmp = index_dir.join(".CURRENT.tmp");
     write_file(&pointer_tmp, name.as_bytes())?;
     fs::rename(&pointer_tmp, index_dir.join(CURRENT)).map_err(io_err(index_dir))?;
-    prune(index_dir, &name, previous.as_ref().map(|_| ()).is_some());
+    prune(index_dir, &name);
 
     let (added, removed, changed) = diff(previous.as_ref(), &corpus);
     Ok(IndexReport {
@@ -405,7 +405,7 @@ fn write_generation(
 /// Remove generations other than the current one and the one before it, and
 /// leftovers of failed builds. Readers that still hold an old generation keep
 /// their open files (Unix semantics); errors are only logged.
-fn prune(index_dir: &Path, current: &str, _had_previous: bool) {
+fn prune(index_dir: &Path, current: &str) {
     let Ok(entries) = fs::read_dir(index_dir) else {
         return;
     };
@@ -414,6 +414,12 @@ fn prune(index_dir: &Path, current: &str, _had_previous: bool) {
         let name = e.file_name().to_string_lossy().to_string();
         if name.starts_with("gen-") && name != current {
             gens.push(name);
+        } else if name.starts_with(".build-") {
+            // left by a process killed mid-build: we hold the rebuild lock, so
+            // no other build is writing it
+            if let Err(err) = fs::remove_dir_all(e.path()) {
+                tracing::warn!(dir = %name, "could not remove a stale build directory: {err}");
+            }
         }
     }
     gens.sort();
