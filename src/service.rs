@@ -94,8 +94,13 @@ impl Service {
     /// As [`Service::open`] with an embedding model for hybrid ranking.
     pub fn open_with(settings: Settings, embedder: Option<Arc<dyn Embedding>>) -> Result<Self> {
         let dir = &settings.index.dir;
+        // Hashing the corpus reads every file: once per open.
+        let corpus_hash = corpus::fingerprint(&settings.corpus.dir).ok();
+        let fresh =
+            |g: &Generation| corpus_hash.as_deref() == Some(g.manifest.corpus_hash.as_str());
+        let same_model = |g: &Generation| g.manifest.model.is_some() == embedder.is_some();
         let opened = match index::open_current(dir) {
-            Ok(Some(gen)) if gen.manifest.model.is_some() != embedder.is_some() => {
+            Ok(Some(gen)) if !same_model(&gen) => {
                 tracing::info!(
                     "index embeddings ({}) do not match the configured model ({}); rebuilding",
                     gen.manifest.model.as_deref().unwrap_or("none"),
@@ -120,14 +125,9 @@ impl Service {
             Some(g) => g,
             None => {
                 let _lock = index::lock_rebuild(dir)?;
-                // Another process may have built it while we waited.
+                // Another process may have finished a build since we looked.
                 match index::open_current(dir) {
-                    Ok(Some(g))
-                        if g.manifest.model.is_some() == embedder.is_some()
-                            && Self::fresh(&settings, &g) =>
-                    {
-                        g
-                    }
+                    Ok(Some(g)) if same_model(&g) && fresh(&g) => g,
                     _ => {
                         index::rebuild(&settings, embedder.as_deref(), false)?;
                         index::open_current(dir)?.ok_or_else(|| {
@@ -137,7 +137,7 @@ impl Service {
                 }
             }
         };
-        let stale = !Self::fresh(&settings, &gen);
+        let stale = !fresh(&gen);
         Ok(Self {
             settings,
             engine: RwLock::new(Arc::new(Engine::new(gen))),
@@ -146,10 +146,6 @@ impl Service {
             stale: AtomicBool::new(stale),
             query_vectors: Mutex::new(std::collections::HashMap::new()),
         })
-    }
-
-    fn fresh(settings: &Settings, gen: &Generation) -> bool {
-        corpus::fingerprint(&settings.corpus.dir).is_ok_and(|h| h == gen.manifest.corpus_hash)
     }
 
     pub fn settings(&self) -> &Settings {
@@ -355,22 +351,13 @@ impl Service {
     /// Rebuild the index from the corpus beside the serving one, then swap.
     /// Errors with `RebuildInProgress` when another rebuild runs.
     pub fn reindex(&self) -> Result<IndexReport> {
-        self.reindex_with_progress(false)
-    }
-
-    /// The loaded embedding model, if any.
-    pub fn embedder(&self) -> Option<Arc<dyn Embedding>> {
-        self.embedder.clone()
-    }
-
-    pub fn reindex_with_progress(&self, progress: bool) -> Result<IndexReport> {
         let _guard = self
             .rebuild
             .try_lock()
             .map_err(|_| Error::RebuildInProgress)?;
         let dir = &self.settings.index.dir;
         let _lock = index::lock_rebuild(dir)?;
-        let report = index::rebuild(&self.settings, self.embedder.as_deref(), progress)?;
+        let report = index::rebuild(&self.settings, self.embedder.as_deref(), false)?;
         let gen = index::open_current(dir)?
             .ok_or_else(|| Error::Index("rebuilt index could not be opened".into()))?;
         let engine = Arc::new(Engine::new(gen));
@@ -380,6 +367,11 @@ impl Service {
         }
         self.stale.store(false, Ordering::SeqCst);
         Ok(report)
+    }
+
+    /// The loaded embedding model, if any.
+    pub fn embedder(&self) -> Option<Arc<dyn Embedding>> {
+        self.embedder.clone()
     }
 
     /// Documents of the serving index.

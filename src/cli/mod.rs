@@ -272,14 +272,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Index { verbose, json } => {
-            let svc_settings = settings.clone();
             let progress = std::io::stderr().is_terminal() && !json;
-            let _lock = crate::index::lock_rebuild(&svc_settings.index.dir)?;
-            let embedder = crate::embed::load_configured(&svc_settings.model);
+            let _lock = crate::index::lock_rebuild(&settings.index.dir)?;
+            let embedder = crate::embed::load_configured(&settings.model);
             let embedder = embedder
                 .as_deref()
                 .map(|e| e as &dyn crate::index::Embedding);
-            let report = crate::index::rebuild(&svc_settings, embedder, progress)
+            let report = crate::index::rebuild(&settings, embedder, progress)
                 .context("rebuilding the index (the previous index, if any, is still in place)")?;
             if json {
                 print_json(&report)?;

@@ -181,10 +181,8 @@ pub fn clean(
                 }
             }
             Block::Paragraph(t) if word_count(t) < rules.min_words => verdict[i] = Some("fragment"),
-            Block::Heading(t) if !next_is_content && kept.get(k + 1).is_none() => {
-                let _ = t;
-                verdict[i] = Some("fragment");
-            }
+            // a marked-up heading at the very end heads nothing
+            Block::Heading(_) if k + 1 == kept.len() => verdict[i] = Some("fragment"),
             b => out.push(b.clone()),
         }
     }

@@ -7,6 +7,7 @@ pub mod query;
 pub mod snippet;
 pub mod verdict;
 
+use crate::embed::dot;
 use crate::index::{schema, Embeddings, Generation};
 use crate::model::{Hit, Passage, PassageKind};
 use query::{Understood, Vocabulary};
@@ -193,7 +194,7 @@ fn lexical(gen: &Generation, q: &dyn Query) -> tantivy::Result<Vec<(usize, f32)>
 /// Dense candidates: (passage ord, cosine) for unit vectors.
 pub fn dense(emb: &Embeddings, query: &[f32], k: usize) -> Vec<(usize, f32)> {
     let mut all: Vec<(usize, f32)> = (0..emb.len())
-        .map(|i| (i, emb.row(i).iter().zip(query).map(|(a, b)| a * b).sum()))
+        .map(|i| (i, dot(emb.row(i), query)))
         .collect();
     let k = k.min(all.len());
     if k == 0 {
@@ -268,26 +269,22 @@ pub fn rank(
         .map(|h| h.1)
         .fold(0.0f32, f32::max)
         .max(1e-6);
-    let mut pool: HashMap<usize, (f32, f32)> = HashMap::new();
+    // Candidates from both retrievers; the BM25 score normalised (0 for dense-only ones).
+    let mut pool: HashMap<usize, f32> = HashMap::new();
     for &(ord, s) in &lexical_hits {
-        pool.entry(ord).or_default().0 = s / max_bm25;
+        pool.insert(ord, s / max_bm25);
     }
-    let dense_of: HashMap<usize, f32> = dense_hits.iter().copied().collect();
     for &(ord, _) in &dense_hits {
         pool.entry(ord).or_default();
     }
     let mut scored: Vec<Scored> = pool
         .into_iter()
-        .map(|(ord, (bm25, _))| {
+        .map(|(ord, bm25)| {
             let (cov, roles_ok) = coverage(lex, ord, u);
-            let d = query_vec
-                .and_then(|v| {
-                    gen.embeddings
-                        .as_ref()
-                        .map(|e| e.row(ord).iter().zip(v).map(|(a, b)| a * b).sum::<f32>())
-                })
-                .or_else(|| dense_of.get(&ord).copied())
-                .unwrap_or(0.0);
+            let d = match (query_vec, &gen.embeddings) {
+                (Some(v), Some(e)) => dot(e.row(ord), v),
+                _ => 0.0,
+            };
             let focus = role_focus(lex, ord, u, role_stems);
             let role_factor = if roles_ok { 0.8 + 0.2 * focus } else { 0.75 };
             let defines =

@@ -2,7 +2,7 @@
 //! synonyms and role aliases, correct words the index does not know.
 
 use crate::index::schema;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Words that carry no content in a question.
 const STOP_WORDS: &[&str] = &[
@@ -460,23 +460,23 @@ pub fn understand(
     }
     concepts.sort_by_key(|(i, _)| *i);
     // The same concept twice ("CIO … CIO") counts once.
-    let mut seen: HashMap<Vec<String>, ()> = HashMap::new();
+    let mut seen: HashSet<Vec<String>> = HashSet::new();
     let concepts: Vec<Concept> = concepts
         .into_iter()
         .map(|(_, c)| c)
-        .filter(|c| seen.insert(c.alts[0].0.clone(), ()).is_none())
+        .filter(|c| seen.insert(c.alts[0].0.clone()))
         .collect();
-    let roles_found_empty = found_roles.is_empty();
+    let asks_definition = !found_roles.is_empty()
+        && lower_words
+            .first()
+            .is_some_and(|w| w == "who" || w == "what" || w == "what's" || w == "define")
+        && lower_words.len() <= 8;
     Understood {
         text: text.to_string(),
         concepts,
         roles: found_roles,
         asks_who,
-        asks_definition: !roles_found_empty
-            && lower_words
-                .first()
-                .is_some_and(|w| w == "who" || w == "what" || w == "what's" || w == "define")
-            && lower_words.len() <= 8,
+        asks_definition,
         corrections,
         truncated,
     }
