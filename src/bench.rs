@@ -173,6 +173,10 @@ pub struct Latency {
     pub p90_us: f64,
     pub p99_us: f64,
     pub max_us: f64,
+    /// The slowest questions by their median time (µs), slowest first: with few
+    /// distinct questions the p99 is the slowest question's own time.
+    #[serde(default)]
+    pub slowest: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -271,6 +275,7 @@ pub fn latency_of(durations: &[Duration]) -> Latency {
         p90_us: percentile(&us, 90.0),
         p99_us: percentile(&us, 99.0),
         max_us: us.last().copied().unwrap_or(0.0),
+        slowest: Vec::new(),
     }
 }
 
@@ -284,18 +289,33 @@ pub fn measure_latency<F: FnMut(&str)>(
 ) -> Latency {
     let started = Instant::now();
     let mut samples = Vec::with_capacity(min_samples.max(queries.len()));
+    let mut per_query: Vec<Vec<Duration>> = vec![Vec::new(); queries.len()];
     loop {
-        for q in queries {
+        for (q, own) in queries.iter().zip(per_query.iter_mut()) {
             let t = Instant::now();
             ask(q);
-            samples.push(t.elapsed());
+            let took = t.elapsed();
+            samples.push(took);
+            own.push(took);
         }
         if queries.is_empty() || samples.len() >= min_samples || started.elapsed() >= max_time {
             break;
         }
     }
-    latency_of(&samples)
+    let mut latency = latency_of(&samples);
+    let mut medians: Vec<(String, f64)> = queries
+        .iter()
+        .zip(&per_query)
+        .map(|(q, own)| (q.clone(), latency_of(own).p50_us))
+        .collect();
+    medians.sort_by(|a, b| b.1.total_cmp(&a.1));
+    medians.truncate(SLOWEST_REPORTED);
+    latency.slowest = medians;
+    latency
 }
+
+/// How many of the slowest questions a latency report names.
+const SLOWEST_REPORTED: usize = 5;
 
 /// Queries per second of `threads` threads each asking in turn (starting at
 /// different questions) for `time`. `make` gives each thread its asker.
@@ -935,6 +955,16 @@ pub fn to_markdown(r: &BenchReport) -> String {
                 us_ms(r.latency.max_us),
                 r.latency.samples
             ),
+        ),
+        (
+            "slowest questions (median)".into(),
+            r.latency
+                .slowest
+                .iter()
+                .take(3)
+                .map(|(q, us)| format!("{} “{q}”", us_ms(*us)))
+                .collect::<Vec<_>>()
+                .join("; "),
         ),
     ];
     for t in &r.throughput {

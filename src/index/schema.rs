@@ -69,12 +69,19 @@ pub fn fields_of(index: &Index) -> Option<Fields> {
 
 /// Analyse `text` into its tokens' stems, with their byte ranges.
 pub fn tokens(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut a = analyzer();
-    let mut stream = a.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        let t = stream.token();
-        out.push((t.text.clone(), t.offset_from..t.offset_to));
+    thread_local! {
+        // Building the analyzer allocates its filter chain: keep one per thread.
+        static ANALYZER_OF_THREAD: std::cell::RefCell<TextAnalyzer> =
+            std::cell::RefCell::new(analyzer());
     }
-    out
+    ANALYZER_OF_THREAD.with(|a| {
+        let mut a = a.borrow_mut();
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.text.clone(), t.offset_from..t.offset_to));
+        }
+        out
+    })
 }

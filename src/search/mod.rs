@@ -27,6 +27,9 @@ pub struct Lexicon {
     df: Vec<u32>,
     /// Sorted (term id, frequency) of each passage (text, context and section).
     passage_terms: Vec<Vec<(u32, u16)>>,
+    /// Subjects of definitional sentences ("The CTO (…) is …" → "cto"), as
+    /// space-joined stems, with the passages (ascending ords) that define them.
+    definitions: HashMap<String, Vec<u32>>,
     passages: usize,
 }
 
@@ -36,13 +39,21 @@ impl Lexicon {
         let mut terms = Vec::new();
         let mut df: Vec<u32> = Vec::new();
         let mut passage_terms = Vec::with_capacity(passages.len());
-        for p in passages {
+        let mut definitions: HashMap<String, Vec<u32>> = HashMap::new();
+        for (ord, p) in passages.iter().enumerate() {
             let mut text = crate::index::indexed_text(p);
             if let Some(s) = &p.section {
                 text.push('\n');
                 text.push_str(s);
             }
-            let mut all: Vec<u32> = schema::tokens(&text)
+            let toks = schema::tokens(&text);
+            for subject in definition_subjects(&text, &toks) {
+                let ords = definitions.entry(subject).or_default();
+                if ords.last() != Some(&(ord as u32)) {
+                    ords.push(ord as u32);
+                }
+            }
+            let mut all: Vec<u32> = toks
                 .into_iter()
                 .map(|(t, _)| {
                     let next = ids.len() as u32;
@@ -73,8 +84,26 @@ impl Lexicon {
             terms,
             df,
             passage_terms,
+            definitions,
             passages: passages.len(),
         }
+    }
+
+    fn id(&self, stem: &str) -> Option<u32> {
+        self.ids.get(stem).copied()
+    }
+
+    fn has_id(&self, passage: usize, id: u32) -> bool {
+        self.passage_terms[passage]
+            .binary_search_by_key(&id, |(t, _)| *t)
+            .is_ok()
+    }
+
+    /// Whether a sentence of the passage defines `subject` (space-joined stems).
+    fn defines(&self, passage: usize, subject: &str) -> bool {
+        self.definitions
+            .get(subject)
+            .is_some_and(|ords| ords.binary_search(&(passage as u32)).is_ok())
     }
 
     fn idf(&self, stem: &str) -> f32 {
@@ -82,19 +111,6 @@ impl Lexicon {
         ((self.passages as f32 - df + 0.5) / (df + 0.5) + 1.0).ln()
     }
 
-    /// How often `stem` occurs in a passage.
-    pub fn tf(&self, passage: usize, stem: &str) -> u16 {
-        let set = &self.passage_terms[passage];
-        self.ids
-            .get(stem)
-            .and_then(|id| set.binary_search_by_key(id, |(t, _)| *t).ok())
-            .map(|i| set[i].1)
-            .unwrap_or(0)
-    }
-
-    fn contains(&self, passage: usize, stems: &[String]) -> bool {
-        stems.iter().all(|s| self.tf(passage, s) > 0)
-    }
 }
 
 impl Vocabulary for Lexicon {
@@ -206,43 +222,117 @@ pub fn dense(emb: &Embeddings, query: &[f32], k: usize) -> Vec<(usize, f32)> {
     all
 }
 
-/// Fraction (IDF-weighted) of the question's non-role concepts that a passage
-/// expresses, and whether it mentions every role the question names.
-fn coverage(lex: &Lexicon, ord: usize, u: &Understood) -> (f32, bool) {
-    let mut total = 0.0;
-    let mut got = 0.0;
-    let mut roles_ok = true;
-    for c in &u.concepts {
-        let hit = c
-            .alts
+/// A question resolved against one lexicon: stems become term ids, concept
+/// weights are computed once instead of once per candidate.
+struct Resolved {
+    /// (is a role, coverage weight, alternatives as term ids). Alternatives with
+    /// a stem the corpus lacks are dropped: no passage can contain them.
+    concepts: Vec<(bool, f32, Vec<Vec<u32>>)>,
+    /// Term ids of single-word role aliases, and whether the question asks that role.
+    role_terms: Vec<(u32, bool)>,
+    /// Space-joined stems of the asked roles' aliases (definition subjects).
+    role_subjects: Vec<String>,
+}
+
+impl Resolved {
+    fn new(lex: &Lexicon, u: &Understood, role_stems: &HashMap<String, String>) -> Self {
+        let concepts = u
+            .concepts
             .iter()
-            .any(|(stems, _)| !stems.is_empty() && lex.contains(ord, stems));
-        if c.role.is_some() {
-            roles_ok &= hit;
-            continue;
-        }
-        let w = c.alts[0]
-            .0
+            .map(|c| {
+                let alts = c
+                    .alts
+                    .iter()
+                    .filter(|(stems, _)| !stems.is_empty())
+                    .filter_map(|(stems, _)| stems.iter().map(|s| lex.id(s)).collect())
+                    .collect();
+                let weight = c.alts[0]
+                    .0
+                    .iter()
+                    .map(|s| lex.idf(s))
+                    .fold(0.0f32, f32::max)
+                    .max(0.5)
+                    * c.weight;
+                (c.role.is_some(), weight, alts)
+            })
+            .collect();
+        let role_terms = if u.roles.is_empty() {
+            Vec::new()
+        } else {
+            role_stems
+                .iter()
+                .filter_map(|(stem, short)| Some((lex.id(stem)?, u.roles.contains(short))))
+                .collect()
+        };
+        let role_subjects = u
+            .concepts
             .iter()
-            .map(|s| lex.idf(s))
-            .fold(0.0f32, f32::max)
-            .max(0.5)
-            * c.weight;
-        total += w;
-        if hit {
-            got += w;
+            .filter(|c| c.role.is_some())
+            .flat_map(|c| c.alts.iter().map(|(s, _)| s.join(" ")))
+            .collect();
+        Self {
+            concepts,
+            role_terms,
+            role_subjects,
         }
     }
-    let cov = if total == 0.0 {
-        if roles_ok {
+
+    /// Fraction (IDF-weighted) of the question's non-role concepts that a
+    /// passage expresses, and whether it mentions every role the question names.
+    fn coverage(&self, lex: &Lexicon, ord: usize) -> (f32, bool) {
+        let mut total = 0.0;
+        let mut got = 0.0;
+        let mut roles_ok = true;
+        for (is_role, w, alts) in &self.concepts {
+            let hit = alts
+                .iter()
+                .any(|ids| ids.iter().all(|&id| lex.has_id(ord, id)));
+            if *is_role {
+                roles_ok &= hit;
+                continue;
+            }
+            total += w;
+            if hit {
+                got += w;
+            }
+        }
+        let cov = if total == 0.0 {
+            if roles_ok {
+                1.0
+            } else {
+                0.0
+            }
+        } else {
+            got / total
+        };
+        (cov, roles_ok)
+    }
+
+    /// Share of the passage's role mentions that are of the roles the question
+    /// names (1.0 when the question names none or the passage names none).
+    fn role_focus(&self, lex: &Lexicon, ord: usize) -> f32 {
+        let terms = &lex.passage_terms[ord];
+        let (mut asked, mut all) = (0u32, 0u32);
+        for &(id, is_asked) in &self.role_terms {
+            if let Ok(i) = terms.binary_search_by_key(&id, |(t, _)| *t) {
+                let n = u32::from(terms[i].1);
+                all += n;
+                if is_asked {
+                    asked += n;
+                }
+            }
+        }
+        if all == 0 {
             1.0
         } else {
-            0.0
+            asked as f32 / all as f32
         }
-    } else {
-        got / total
-    };
-    (cov, roles_ok)
+    }
+
+    /// Whether a sentence of the passage defines one of the asked roles.
+    fn defines_role(&self, lex: &Lexicon, ord: usize) -> bool {
+        self.role_subjects.iter().any(|r| lex.defines(ord, r))
+    }
 }
 
 /// Rank passages for a question. `query_vec` is the question's embedding when
@@ -264,6 +354,7 @@ pub fn rank(
         _ => Vec::new(),
     };
     let role_only = !u.concepts.is_empty() && u.concepts.iter().all(|c| c.role.is_some());
+    let resolved = Resolved::new(lex, u, role_stems);
     let max_bm25 = lexical_hits
         .iter()
         .map(|h| h.1)
@@ -280,15 +371,14 @@ pub fn rank(
     let mut scored: Vec<Scored> = pool
         .into_iter()
         .map(|(ord, bm25)| {
-            let (cov, roles_ok) = coverage(lex, ord, u);
+            let (cov, roles_ok) = resolved.coverage(lex, ord);
             let d = match (query_vec, &gen.embeddings) {
                 (Some(v), Some(e)) => dot(e.row(ord), v),
                 _ => 0.0,
             };
-            let focus = role_focus(lex, ord, u, role_stems);
+            let focus = resolved.role_focus(lex, ord);
             let role_factor = if roles_ok { 0.8 + 0.2 * focus } else { 0.75 };
-            let defines =
-                role_only && u.asks_definition && defines_role(&gen.passages[ord].text, u);
+            let defines = role_only && u.asks_definition && resolved.defines_role(lex, ord);
             let role_factor = if defines {
                 role_factor * 1.3
             } else {
@@ -326,71 +416,57 @@ pub fn rank(
     Ok(diversify(gen, lex, scored))
 }
 
-/// Share of the passage's role mentions that are of the roles the question
-/// names (1.0 when the question names none or the passage names none).
-fn role_focus(
-    lex: &Lexicon,
-    ord: usize,
-    u: &Understood,
-    role_stems: &HashMap<String, String>,
-) -> f32 {
-    if u.roles.is_empty() {
-        return 1.0;
-    }
-    let (mut asked, mut all) = (0u32, 0u32);
-    for (stem, short) in role_stems {
-        let n = lex.tf(ord, stem) as u32;
-        all += n;
-        if u.roles.contains(short) {
-            asked += n;
-        }
-    }
-    if all == 0 {
-        1.0
-    } else {
-        asked as f32 / all as f32
-    }
-}
+/// Verbs that make a sentence opening a definition: "… is / stands for / refers to / means …".
+const DEFINING_VERBS: &[&str] = &["is", "stand", "refer", "mean"];
 
-/// Whether a sentence of `text` defines one of the asked roles:
-/// "[A|The] CTO [(…)] is / stands for / refers to …".
-fn defines_role(text: &str, u: &Understood) -> bool {
-    let role_stems: Vec<String> = u
-        .concepts
-        .iter()
-        .filter(|c| c.role.is_some())
-        .flat_map(|c| c.alts.iter().map(|(s, _)| s.join(" ")))
-        .collect();
-    crate::corpus::split::sentences(text).iter().any(|s| {
-        // a definition opens its sentence: the first words are enough
-        let head = match s.char_indices().nth(120) {
-            Some((i, _)) => &s[..i],
-            None => s,
-        };
-        let toks: Vec<String> = schema::tokens(head).into_iter().map(|(t, _)| t).collect();
-        let mut i = usize::from(
-            toks.first()
-                .is_some_and(|t| t == "a" || t == "an" || t == "the"),
-        );
-        for r in &role_stems {
-            let n = r.split(' ').count();
-            if toks.len() > i + n && toks[i..i + n].join(" ") == *r {
-                i += n;
-                // skip an expansion in parentheses: "CIO (Chief Information Officer) is"
-                if let Some(close) = s.find(')') {
-                    let head = &s[..close];
-                    if head.contains('(') {
-                        let inner = schema::tokens(&s[head.find('(').unwrap_or(0)..close]).len();
-                        i += inner;
-                    }
-                }
-                return toks
-                    .get(i)
-                    .is_some_and(|t| matches!(t.as_str(), "is" | "stand" | "refer" | "mean"));
-            }
+/// Subjects of the sentences of `text` that open as a definition, "[A|The]
+/// CTO [(Chief Technology Officer)] is …" → "cto", as space-joined stems;
+/// `toks` are the analyzer's tokens of `text`. A sentence starts at the first
+/// token or after `.`, `!`, `?`, `:`, `;` or a line break; words in
+/// parentheses are skipped; the subject is at most six words.
+fn definition_subjects(text: &str, toks: &[(String, std::ops::Range<usize>)]) -> Vec<String> {
+    const MAX_SUBJECT: usize = 6;
+    let gap = |i: usize| -> &str {
+        let from = if i == 0 { 0 } else { toks[i - 1].1.end };
+        text.get(from..toks[i].1.start).unwrap_or("")
+    };
+    let ends_sentence = |g: &str| g.contains(['.', '!', '?', ':', ';', '\n']);
+    let mut out = Vec::new();
+    for start in 0..toks.len() {
+        if start > 0 && !ends_sentence(gap(start)) {
+            continue;
         }
-        false
-    })
+        let mut i = start;
+        if matches!(toks[i].0.as_str(), "a" | "an" | "the") {
+            i += 1;
+        }
+        let mut subject: Vec<&str> = Vec::new();
+        let mut in_parens = false;
+        while i < toks.len() && subject.len() <= MAX_SUBJECT {
+            let g = gap(i);
+            if i > start && ends_sentence(g) {
+                break;
+            }
+            if g.contains('(') {
+                in_parens = true;
+            }
+            if g.contains(')') {
+                in_parens = false;
+            }
+            let t = toks[i].0.as_str();
+            if !in_parens {
+                if DEFINING_VERBS.contains(&t) {
+                    if !subject.is_empty() {
+                        out.push(subject.join(" "));
+                    }
+                    break;
+                }
+                subject.push(t);
+            }
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Collapse near-duplicate passages and prefer distinct sources near the top:
@@ -487,5 +563,57 @@ pub fn to_hit(p: &Passage, rank: usize, score: f32, stems: &HashSet<String>) -> 
         citation: p.citation(),
         url: p.url.clone(),
         passage_id: p.id.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subjects(text: &str) -> Vec<String> {
+        definition_subjects(text, &schema::tokens(text))
+    }
+
+    #[test]
+    fn definitions_are_found_at_sentence_openings() {
+        assert_eq!(subjects("The CTO is the technical leader."), ["cto"]);
+        assert_eq!(
+            subjects("Budgets matter. A CIO (Chief Information Officer) is accountable."),
+            ["cio"]
+        );
+        assert_eq!(
+            subjects("CISO stands for chief information security officer"),
+            ["ciso"]
+        );
+        assert_eq!(
+            subjects("Intro:\nThe chief data officer means well"),
+            ["chief data offic"]
+        );
+    }
+
+    #[test]
+    fn sentences_that_do_not_open_as_definitions_have_no_subject() {
+        // the role is not the subject at the opening of a sentence
+        assert_eq!(
+            subjects("In many firms the CTO is technical."),
+            ["in mani firm the cto"]
+        );
+        // no defining verb before the sentence ends
+        assert!(subjects("The CTO leads. Engineering follows.").is_empty());
+        // a verb with nothing before it defines nothing
+        assert!(subjects("Is the CTO a leader?").is_empty());
+        assert!(subjects("").is_empty());
+    }
+
+    #[test]
+    fn lexicon_records_which_passages_define_a_role() {
+        use crate::roles::tests::passage;
+        let lex = Lexicon::build(&[
+            passage("a", 1, "The CIO runs IT. The CTO is the technology lead."),
+            passage("b", 1, "Many say the CTO is technical."),
+        ]);
+        assert!(lex.defines(0, "cto"));
+        assert!(!lex.defines(0, "cio"));
+        assert!(!lex.defines(1, "cto"));
     }
 }
