@@ -12,6 +12,11 @@ pub fn sentences(text: &str) -> Vec<&str> {
     text.split_sentence_bounds().collect()
 }
 
+/// [`sentences`] with the byte offset of each in `text`.
+pub fn sentence_spans(text: &str) -> Vec<(usize, &str)> {
+    text.split_sentence_bound_indices().collect()
+}
+
 /// Group sentences greedily into parts of at most `max` characters; a single
 /// sentence longer than `max` stays whole (a passage is never cut mid-sentence).
 pub fn group_sentences(text: &str, max: usize) -> Vec<String> {

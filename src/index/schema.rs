@@ -4,8 +4,8 @@ use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, TextAnalyzer,
 };
 use tantivy::Index;
 
@@ -67,15 +67,79 @@ pub fn fields_of(index: &Index) -> Option<Fields> {
     (index.schema() == expected).then_some(fields)
 }
 
-/// Analyse `text` into its tokens' stems, with their byte ranges.
+/// The analyzer without its stemmer: words as they are before stemming.
+fn unstemmed() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// The analyzer's stemmer alone, for one word at a time.
+fn stemmer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Words remembered per thread before the stem cache is emptied.
+const STEM_CACHE_WORDS: usize = 100_000;
+
+/// Analyse `text` into its tokens' stems, with their byte ranges: the same
+/// stems as [`analyzer`] (its stemmer works on one token at a time), with each
+/// word's stem remembered per thread, since stemming is most of the cost of
+/// analysing passages at query time.
 pub fn tokens(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    use std::cell::RefCell;
     thread_local! {
-        // Building the analyzer allocates its filter chain: keep one per thread.
-        static ANALYZER_OF_THREAD: std::cell::RefCell<TextAnalyzer> =
-            std::cell::RefCell::new(analyzer());
+        // Building an analyzer allocates its filter chain: keep them per thread.
+        static UNSTEMMED: RefCell<TextAnalyzer> = RefCell::new(unstemmed());
+        static STEMMER: RefCell<TextAnalyzer> = RefCell::new(stemmer());
+        static STEMS: RefCell<rustc_hash::FxHashMap<String, String>> = RefCell::default();
     }
-    ANALYZER_OF_THREAD.with(|a| {
-        let mut a = a.borrow_mut();
+    UNSTEMMED.with(|a| {
+        STEMS.with(|stems| {
+            let mut a = a.borrow_mut();
+            let mut stems = stems.borrow_mut();
+            let mut stream = a.token_stream(text);
+            let mut out = Vec::new();
+            while stream.advance() {
+                let t = stream.token();
+                let stem = match stems.get(t.text.as_str()) {
+                    Some(s) => s.clone(),
+                    None => {
+                        let s = STEMMER.with(|st| {
+                            let mut st = st.borrow_mut();
+                            let mut one = st.token_stream(&t.text);
+                            let mut s = String::new();
+                            while one.advance() {
+                                s = one.token().text.clone();
+                            }
+                            s
+                        });
+                        if stems.len() >= STEM_CACHE_WORDS {
+                            stems.clear();
+                        }
+                        stems.insert(t.text.clone(), s.clone());
+                        s
+                    }
+                };
+                out.push((stem, t.offset_from..t.offset_to));
+            }
+            out
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Tokens of the full analyzer chain, as tantivy indexes them.
+    fn indexed(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+        let mut a = analyzer();
         let mut stream = a.token_stream(text);
         let mut out = Vec::new();
         while stream.advance() {
@@ -83,5 +147,24 @@ pub fn tokens(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
             out.push((t.text.clone(), t.offset_from..t.offset_to));
         }
         out
-    })
+    }
+
+    #[test]
+    fn cached_stems_are_the_indexed_stems() {
+        let text = "The CIO's responsibilities: running, runs, ran — Café naïve ÉTUDES \
+                    cybersecurity x"
+            .to_string()
+            + &"a".repeat(50);
+        // twice: the second pass is served from the cache
+        assert_eq!(tokens(&text), indexed(&text));
+        assert_eq!(tokens(&text), indexed(&text));
+        assert!(tokens(&text).iter().any(|(t, _)| t == "respons"));
+    }
+
+    proptest! {
+        #[test]
+        fn cached_stems_match_the_analyzer_on_any_text(text in "\\PC{0,80}") {
+            prop_assert_eq!(tokens(&text), indexed(&text));
+        }
+    }
 }

@@ -110,7 +110,6 @@ impl Lexicon {
         let df = self.doc_freq(stem) as f32;
         ((self.passages as f32 - df + 0.5) / (df + 0.5) + 1.0).ln()
     }
-
 }
 
 impl Vocabulary for Lexicon {

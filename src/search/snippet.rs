@@ -1,28 +1,37 @@
 //! Best sentences of a passage, with the byte ranges of matched words.
 
-use crate::corpus::split::sentences;
+use crate::corpus::split::sentence_spans;
 use crate::index::schema;
 use std::collections::HashSet;
 
 /// The best one or two consecutive sentences of `text` for the query stems, verbatim,
 /// and the byte ranges (within the returned string) of the words that match.
 pub fn best_sentences(text: &str, query: &HashSet<String>) -> (String, Vec<(usize, usize)>) {
-    let sents: Vec<&str> = sentences(text)
+    let sents: Vec<(usize, &str)> = sentence_spans(text)
         .into_iter()
-        .filter(|s| !s.trim().is_empty())
+        .filter(|(_, s)| !s.trim().is_empty())
         .collect();
     if sents.is_empty() {
         return (String::new(), Vec::new());
     }
-    let score = |s: &str| {
-        let found: HashSet<String> = schema::tokens(s)
-            .into_iter()
-            .map(|(t, _)| t)
-            .filter(|t| query.contains(t))
-            .collect();
-        found.len()
-    };
-    let scores: Vec<usize> = sents.iter().map(|s| score(s)).collect();
+    // The passage is analysed once; each sentence owns the matched words in its span.
+    let matches: Vec<(String, std::ops::Range<usize>)> = schema::tokens(text)
+        .into_iter()
+        .filter(|(t, _)| query.contains(t))
+        .collect();
+    let scores: Vec<usize> = sents
+        .iter()
+        .map(|&(at, s)| {
+            let mut found: Vec<&str> = matches
+                .iter()
+                .filter(|(_, r)| r.start >= at && r.end <= at + s.len())
+                .map(|(t, _)| t.as_str())
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            found.len()
+        })
+        .collect();
     let best = (0..sents.len())
         .max_by_key(|&i| (scores[i], std::cmp::Reverse(i)))
         .unwrap_or(0);
@@ -35,9 +44,17 @@ pub fn best_sentences(text: &str, query: &HashSet<String>) -> (String, Vec<(usiz
     } else if prev > 0 {
         range = best - 1..best + 1;
     }
-    let chosen: String = sents[range].concat().trim().to_string();
-    let highlights = highlight(&chosen, query);
-    (chosen, highlights)
+    let (from, _) = sents[range.start];
+    let (last_at, last) = sents[range.end - 1];
+    let span = &text[from..last_at + last.len()];
+    let chosen = span.trim();
+    let base = from + (span.len() - span.trim_start().len());
+    let highlights = matches
+        .iter()
+        .filter(|(_, r)| r.start >= base && r.end <= base + chosen.len())
+        .map(|(_, r)| (r.start - base, r.end - base))
+        .collect();
+    (chosen.to_string(), highlights)
 }
 
 /// Byte ranges of the words of `text` whose stem is in `query`.
@@ -81,5 +98,18 @@ mod tests {
             emphasise(&best, &hl, "**", "**"),
             "The **CIO** oversees **security**."
         );
+    }
+
+    #[test]
+    fn neighbour_sentence_joins_and_keeps_its_highlights() {
+        let q: HashSet<String> = ["budget".to_string(), "cio".to_string()].into();
+        let text = "  Noise first.  The CIO decides.  Budgets follow the CIO. Tail.";
+        let (best, hl) = best_sentences(text, &q);
+        assert_eq!(best, "The CIO decides.  Budgets follow the CIO.");
+        assert_eq!(
+            emphasise(&best, &hl, "[", "]"),
+            "The [CIO] decides.  [Budgets] follow the [CIO]."
+        );
+        assert_eq!(best_sentences("   ", &q), (String::new(), Vec::new()));
     }
 }
