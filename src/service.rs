@@ -268,7 +268,7 @@ impl Service {
         {
             return Some(v);
         }
-        let v = e.embed_batch(&[text]).ok().and_then(|mut v| v.pop())?;
+        let v = e.embed_query(text).ok()?;
         if let Ok(mut cache) = self.query_vectors.lock() {
             if cache.len() >= QUERY_CACHE {
                 cache.clear();
@@ -276,6 +276,13 @@ impl Service {
             cache.insert(text.to_string(), v.clone());
         }
         Some(v)
+    }
+
+    /// Forget the cached question embeddings (benchmarks use it to time new questions).
+    pub fn forget_question_vectors(&self) {
+        if let Ok(mut cache) = self.query_vectors.lock() {
+            cache.clear();
+        }
     }
 
     /// Clean and understand a question against an engine's vocabulary and roles.

@@ -33,22 +33,69 @@ pub trait Embedding: Send + Sync {
     /// Model name recorded in the manifest.
     fn name(&self) -> String;
     fn dim(&self) -> usize;
+    /// Passage vectors, in the order of `texts`.
     fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
+    /// A question's vector (a model may embed questions faster, less exactly).
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>> {
+        self.embed_batch(&[text])?
+            .pop()
+            .ok_or_else(|| crate::Error::Model("the model returned no vector".into()))
+    }
 }
 
-/// Passage vectors, row-major `passages × dim`.
-#[derive(Debug, Clone)]
+/// Passage vectors held in memory as 8-bit codes with one scale per row:
+/// a quarter of the memory of f32 (39 MB instead of 154 MB for 100k passages
+/// of 384 dimensions) and a faster scan. For unit vectors the error of a dot
+/// product is about 1e-3, far below the differences ranking relies on. The
+/// file on disk keeps the exact f32 values.
+#[derive(Debug, Clone, Default)]
 pub struct Embeddings {
     pub dim: usize,
-    pub data: Vec<f32>,
+    codes: Vec<i8>,
+    scales: Vec<f32>,
 }
 
 impl Embeddings {
-    pub fn row(&self, i: usize) -> &[f32] {
-        &self.data[i * self.dim..(i + 1) * self.dim]
+    /// An empty set of `dim`-dimensional vectors.
+    pub fn new(dim: usize) -> Self {
+        Self {
+            dim,
+            ..Self::default()
+        }
     }
+
+    /// Append one vector (of `dim` values), quantised symmetrically: the
+    /// largest magnitude maps to ±127.
+    pub fn push(&mut self, row: &[f32]) {
+        let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
+        let scale = if max > 0.0 && max.is_finite() {
+            max / 127.0
+        } else {
+            1.0
+        };
+        self.codes.extend(
+            row.iter()
+                .take(self.dim)
+                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
+        );
+        self.codes
+            .resize(self.codes.len() + self.dim.saturating_sub(row.len()), 0);
+        self.scales.push(scale);
+    }
+
+    /// Dot product of row `i` with `query` (cosine for unit vectors).
+    pub fn dot(&self, i: usize, query: &[f32]) -> f32 {
+        let codes = &self.codes[i * self.dim..(i + 1) * self.dim];
+        let sum: f32 = codes
+            .iter()
+            .zip(query)
+            .map(|(&c, &q)| f32::from(c) * q)
+            .sum();
+        sum * self.scales[i]
+    }
+
     pub fn len(&self) -> usize {
-        self.data.len().checked_div(self.dim).unwrap_or(0)
+        self.scales.len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -146,22 +193,30 @@ fn open_generation(index_dir: &Path, name: &str) -> Result<Generation> {
     })
 }
 
+/// Read `rows` f32 vectors, quantising them one row at a time (the whole
+/// f32 file is never in memory).
 fn read_embeddings(path: &Path, rows: usize) -> Result<Embeddings> {
-    let bytes = fs::read(path).map_err(io_err(path))?;
-    if rows == 0 || bytes.len() % (4 * rows) != 0 {
+    use std::io::Read;
+    let len = fs::metadata(path).map_err(io_err(path))?.len() as usize;
+    if rows == 0 || len % (4 * rows) != 0 || len == 0 {
         return Err(Error::Index(format!(
             "{} has the wrong size",
             path.display()
         )));
     }
-    let data: Vec<f32> = bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
-    Ok(Embeddings {
-        dim: data.len() / rows,
-        data,
-    })
+    let dim = len / 4 / rows;
+    let mut file = std::io::BufReader::new(fs::File::open(path).map_err(io_err(path))?);
+    let mut bytes = vec![0u8; dim * 4];
+    let mut row = vec![0f32; dim];
+    let mut out = Embeddings::new(dim);
+    for _ in 0..rows {
+        file.read_exact(&mut bytes).map_err(io_err(path))?;
+        for (x, c) in row.iter_mut().zip(bytes.chunks_exact(4)) {
+            *x = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        }
+        out.push(&row);
+    }
+    Ok(out)
 }
 
 /// Holds the cross-process rebuild lock while alive.
@@ -429,5 +484,51 @@ fn prune(index_dir: &Path, current: &str) {
         if let Err(e) = fs::remove_dir_all(index_dir.join(&g)) {
             tracing::warn!(generation = %g, "could not remove old index generation: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(rng: &mut fastrand::Rng, dim: usize) -> Vec<f32> {
+        let v: Vec<f32> = (0..dim).map(|_| rng.f32() * 2.0 - 1.0).collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / n).collect()
+    }
+
+    #[test]
+    fn quantised_dot_products_stay_within_a_thousandth() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let dim = 384;
+        let rows: Vec<Vec<f32>> = (0..200).map(|_| unit(&mut rng, dim)).collect();
+        let mut e = Embeddings::new(dim);
+        for r in &rows {
+            e.push(r);
+        }
+        assert_eq!(e.len(), rows.len());
+        let mut worst = 0f32;
+        for _ in 0..20 {
+            let q = unit(&mut rng, dim);
+            for (i, r) in rows.iter().enumerate() {
+                let exact: f32 = r.iter().zip(&q).map(|(a, b)| a * b).sum();
+                worst = worst.max((e.dot(i, &q) - exact).abs());
+            }
+        }
+        assert!(worst < 1e-3, "worst dot error {worst}");
+        // a row with itself stays ~1
+        assert!((e.dot(0, &rows[0]) - 1.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn zero_short_and_odd_rows_quantise_without_nan() {
+        let mut e = Embeddings::new(4);
+        e.push(&[0.0; 4]);
+        e.push(&[1.0, -1.0]); // short: padded with zeros
+        e.push(&[f32::NAN, 1.0, 0.0, 0.0]);
+        assert_eq!(e.len(), 3);
+        assert_eq!(e.dot(0, &[1.0; 4]), 0.0);
+        assert!((e.dot(1, &[1.0, 0.0, 0.0, 0.0]) - 1.0).abs() < 1e-6);
+        assert!(e.dot(2, &[0.0, 1.0, 0.0, 0.0]).is_finite());
     }
 }

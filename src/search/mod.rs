@@ -7,7 +7,6 @@ pub mod query;
 pub mod snippet;
 pub mod verdict;
 
-use crate::embed::dot;
 use crate::index::{schema, Embeddings, Generation};
 use crate::model::{Hit, Passage, PassageKind};
 use query::{Understood, Vocabulary};
@@ -208,9 +207,7 @@ fn lexical(gen: &Generation, q: &dyn Query) -> tantivy::Result<Vec<(usize, f32)>
 
 /// Dense candidates: (passage ord, cosine) for unit vectors.
 pub fn dense(emb: &Embeddings, query: &[f32], k: usize) -> Vec<(usize, f32)> {
-    let mut all: Vec<(usize, f32)> = (0..emb.len())
-        .map(|i| (i, dot(emb.row(i), query)))
-        .collect();
+    let mut all: Vec<(usize, f32)> = (0..emb.len()).map(|i| (i, emb.dot(i, query))).collect();
     let k = k.min(all.len());
     if k == 0 {
         return Vec::new();
@@ -372,7 +369,7 @@ pub fn rank(
         .map(|(ord, bm25)| {
             let (cov, roles_ok) = resolved.coverage(lex, ord);
             let d = match (query_vec, &gen.embeddings) {
-                (Some(v), Some(e)) => dot(e.row(ord), v),
+                (Some(v), Some(e)) => e.dot(ord, v),
                 _ => 0.0,
             };
             let focus = resolved.role_focus(lex, ord);
