@@ -161,7 +161,7 @@ impl Bert {
         if c.hidden_act != "gelu" {
             candle_core::bail!("unsupported hidden_act {:?} (only gelu)", c.hidden_act);
         }
-        if c.num_attention_heads == 0 || c.hidden_size % c.num_attention_heads != 0 {
+        if c.num_attention_heads == 0 || !c.hidden_size.is_multiple_of(c.num_attention_heads) {
             candle_core::bail!("hidden_size is not a multiple of num_attention_heads");
         }
         let vb = if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {

@@ -198,7 +198,7 @@ fn open_generation(index_dir: &Path, name: &str) -> Result<Generation> {
 fn read_embeddings(path: &Path, rows: usize) -> Result<Embeddings> {
     use std::io::Read;
     let len = fs::metadata(path).map_err(io_err(path))?.len() as usize;
-    if rows == 0 || len % (4 * rows) != 0 || len == 0 {
+    if rows == 0 || len == 0 || !len.is_multiple_of(4 * rows) {
         return Err(Error::Index(format!(
             "{} has the wrong size",
             path.display()
