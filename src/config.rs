@@ -248,7 +248,7 @@ pub struct ModelSettings {
     /// Weight of the dense ranking in reciprocal-rank fusion (0 = lexical only).
     pub dense_weight: f32,
     /// Weights used to embed questions: "q8" (8-bit, about twice as fast,
-    /// within cosine 0.999 of exact) or "f32" (exact). Passages are always
+    /// median cosine 0.9996 to exact) or "f32" (exact). Passages are always
     /// embedded with the exact weights.
     pub question_precision: crate::embed::Precision,
 }

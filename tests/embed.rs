@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use rolefaq::embed::{cosine, dot, Embedder, DEFAULT_MODEL_DIR, MAX_SEQ_LEN};
+use rolefaq::embed::{cosine, dot, Embedder, Precision, DEFAULT_MODEL_DIR, MAX_SEQ_LEN};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -173,5 +173,53 @@ fn shared_across_threads() {
         .collect();
     for h in handles {
         assert_eq!(h.join().expect("thread").len(), 384);
+    }
+}
+
+#[test]
+fn q8_question_vectors_stay_close_to_the_reference_and_rank_alike() {
+    let dir = model_dir();
+    let q8 = Embedder::load_with(&dir, Precision::Q8).expect("load q8");
+    let exact = embedder();
+    let r = reference();
+    let mut cosines = Vec::new();
+    for item in r.items.iter().take(12) {
+        let v = q8.embed_query(&item.text).expect("embed");
+        assert!((dot(&v, &v).sqrt() - 1.0).abs() < 1e-4, "unit norm");
+        let cos = cosine(&v, &item.embedding);
+        // the worst case is the empty text ([CLS] [SEP] alone)
+        assert!(cos >= 0.995, "q8 cosine {cos} for {:?}", item.text);
+        cosines.push(cos);
+        // passages are embedded exactly whatever the question precision
+        let passage = q8.embed_batch(&[item.text.as_str()]).expect("embed");
+        assert!(max_abs_diff(&passage[0], &item.embedding) <= 1e-4);
+    }
+    cosines.sort_by(f32::total_cmp);
+    let median = cosines[cosines.len() / 2];
+    eprintln!(
+        "q8 cosines to the reference: min {} median {median}",
+        cosines[0]
+    );
+    assert!(median >= 0.999, "median q8 cosine {median}");
+    // the q8 question ranks passages as the exact one does
+    let passages = [
+        "The CIO oversees information security",
+        "The CTO leads product development",
+        "The CFO reports quarterly results",
+    ];
+    let pv = exact.embed_batch(&passages).expect("embed");
+    for q in [
+        "who owns cybersecurity",
+        "who builds the product",
+        "who does finance",
+    ] {
+        let order = |v: &[f32]| {
+            let mut o: Vec<usize> = (0..pv.len()).collect();
+            o.sort_by(|&a, &b| dot(v, &pv[b]).total_cmp(&dot(v, &pv[a])));
+            o
+        };
+        let a = order(&exact.embed_query(q).expect("embed"));
+        let b = order(&q8.embed_query(q).expect("embed"));
+        assert_eq!(a, b, "ranking for {q:?}");
     }
 }

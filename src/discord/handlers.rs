@@ -46,6 +46,9 @@ pub struct State {
     cooldown: Cooldown,
     pages: Mutex<HashMap<String, PageState>>,
     reindexing: AtomicBool,
+    /// One core call per CPU at a time: a burst of interactions queues here
+    /// instead of crowding out the runtime threads that send deferrals.
+    core_slots: tokio::sync::Semaphore,
     registered: AtomicBool,
     next_key: AtomicU64,
     key_salt: u64,
@@ -61,6 +64,9 @@ impl State {
             settings,
             pages: Mutex::new(HashMap::new()),
             reindexing: AtomicBool::new(false),
+            core_slots: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, usize::from),
+            ),
             registered: AtomicBool::new(false),
             next_key: AtomicU64::new(1),
             key_salt: h.finish(),
@@ -96,6 +102,11 @@ impl State {
         T: Send + 'static,
         F: FnOnce(&dyn Core) -> T + Send + 'static,
     {
+        let _slot = self
+            .core_slots
+            .acquire()
+            .await
+            .map_err(|e| anyhow::anyhow!("core slots closed: {e}"))?;
         let core = Arc::clone(&self.core);
         tokio::task::spawn_blocking(move || f(core.as_ref()))
             .await
