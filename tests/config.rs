@@ -151,3 +151,20 @@ fn the_bundled_config_is_valid() {
     let s = Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap();
     assert_eq!(s.corpus.dir, PathBuf::from("corpus"));
 }
+
+#[test]
+fn question_precision_defaults_to_q8_and_is_overridable() {
+    use rolefaq::embed::Precision;
+    let none = Overrides::default();
+    let s = Settings::load_with_env(None, false, &env(&[]), &none).unwrap();
+    assert_eq!(s.model.question_precision, Precision::Q8);
+    let (_d, p) = file("[model]\nquestion_precision = \"f32\"\n");
+    let s = Settings::load_with_env(Some(&p), true, &env(&[]), &none).unwrap();
+    assert_eq!(s.model.question_precision, Precision::F32);
+    let e = env(&[("ROLEFAQ__MODEL__QUESTION_PRECISION", "q8")]);
+    let s = Settings::load_with_env(Some(&p), true, &e, &none).unwrap();
+    assert_eq!(s.model.question_precision, Precision::Q8);
+    let bad = env(&[("ROLEFAQ__MODEL__QUESTION_PRECISION", "q4")]);
+    let err = Settings::load_with_env(None, false, &bad, &none).unwrap_err();
+    assert!(err.to_string().contains("q4"), "{err}");
+}
