@@ -15,7 +15,7 @@ use crate::corpus;
 use crate::index::{self, Embedding};
 use crate::model::Passage;
 use crate::search::{self, RankParams};
-use crate::service::{AskOptions, Service};
+use crate::service::{AskOptions, Engine, Service};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -220,6 +220,14 @@ pub struct QueryStats {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RetrievalReport {
+    pub latency: Latency,
+    pub throughput: Vec<Throughput>,
+    /// Its queries/s over the peer's, per thread count.
+    pub qps_ratio: Vec<(usize, f64)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PeerReport {
     pub engine: String,
     pub build_ms: f64,
@@ -253,6 +261,11 @@ pub struct BenchReport {
     pub peer: Option<PeerReport>,
     /// Our queries/s over the peer's, per thread count.
     pub qps_ratio: Vec<(usize, f64)>,
+    /// Like for like with the peer: plain BM25 retrieval in our index (the
+    /// peer's words OR-ed, top N, passage texts read), no query understanding,
+    /// reranking or snippets.
+    #[serde(default)]
+    pub retrieval: Option<RetrievalReport>,
     pub notes: Vec<String>,
 }
 
@@ -701,6 +714,7 @@ pub fn run(
     }
     let breakdown = breakdown(&svc, embedder.as_deref(), &queries, opts.top);
     let serving_peak_mb = mb(proc_status_kb("VmHWM"));
+    let retrieval = opts.peer.then(|| retrieval_only(&svc, &queries, opts));
     drop(svc);
 
     #[cfg(feature = "peer")]
@@ -719,16 +733,16 @@ pub fn run(
     };
     let qps_ratio = peer
         .as_ref()
-        .map(|p| {
-            throughput
-                .iter()
-                .filter_map(|ours| {
-                    let theirs = p.throughput.iter().find(|t| t.threads == ours.threads)?;
-                    (theirs.qps > 0.0).then(|| (ours.threads, ours.qps / theirs.qps))
-                })
-                .collect()
-        })
+        .map(|p| ratios(&throughput, &p.throughput))
         .unwrap_or_default();
+    let retrieval = retrieval.map(|(latency, throughput)| RetrievalReport {
+        qps_ratio: peer
+            .as_ref()
+            .map(|p| ratios(&throughput, &p.throughput))
+            .unwrap_or_default(),
+        latency,
+        throughput,
+    });
     if mode == "lexical" && embedder.is_some() {
         notes.push("a model was given but the index has no embeddings: lexical only".into());
     }
@@ -797,6 +811,7 @@ pub fn run(
         breakdown,
         peer,
         qps_ratio,
+        retrieval,
         notes,
     })
 }
@@ -834,6 +849,56 @@ pub fn serve_probe(
 
 /// Mean time of each step of `Service::ask`, reproduced step by step with the
 /// same public functions (one pass over the queries).
+/// Our queries/s over theirs, for each thread count both measured.
+fn ratios(ours: &[Throughput], theirs: &[Throughput]) -> Vec<(usize, f64)> {
+    ours.iter()
+        .filter_map(|o| {
+            let t = theirs.iter().find(|t| t.threads == o.threads)?;
+            (t.qps > 0.0).then(|| (o.threads, o.qps / t.qps))
+        })
+        .collect()
+}
+
+/// Latency and queries/s of plain BM25 retrieval on the same words the peer
+/// searches for (see [`search::bm25_only`]), reading the top passages' texts.
+fn retrieval_only(
+    svc: &Arc<Service>,
+    queries: &[String],
+    opts: &BenchOptions,
+) -> (Latency, Vec<Throughput>) {
+    let words: Vec<String> = queries
+        .iter()
+        .map(|q| {
+            q.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty() && !is_stop(&w.to_lowercase()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let top = opts.top;
+    let one = move |engine: &Engine, w: &str| {
+        let hits = search::bm25_only(&engine.gen, w, top).unwrap_or_default();
+        for (ord, _) in hits {
+            std::hint::black_box(&engine.gen.passages[ord].text);
+        }
+    };
+    let engine = svc.engine();
+    let latency = measure_latency(&words, opts.min_samples, opts.max_latency_time, |w| {
+        one(&engine, w)
+    });
+    let throughput = opts
+        .threads
+        .iter()
+        .map(|&n| {
+            measure_throughput(&words, n, opts.throughput_time, || {
+                let engine = svc.engine();
+                move |w: &str| one(&engine, w)
+            })
+        })
+        .collect();
+    (latency, throughput)
+}
+
 fn breakdown(
     svc: &Service,
     embedder: Option<&dyn Embedding>,
@@ -1048,9 +1113,34 @@ pub fn to_markdown(r: &BenchReport) -> String {
         }
         for (threads, ratio) in &r.qps_ratio {
             rows.push((
-                format!("ours / peer queries/s, {threads} thread(s)"),
+                format!("ours (whole ask) / peer queries/s, {threads} thread(s)"),
                 format!("{ratio:.2}×"),
             ));
+        }
+        if let Some(rt) = &r.retrieval {
+            rows.push((
+                "our BM25 retrieval alone p50 / p99".into(),
+                format!(
+                    "{} / {}",
+                    us_ms(rt.latency.p50_us),
+                    us_ms(rt.latency.p99_us)
+                ),
+            ));
+            for t in &rt.throughput {
+                let ratio = rt
+                    .qps_ratio
+                    .iter()
+                    .find(|(n, _)| *n == t.threads)
+                    .map(|(_, r)| format!(" ({r:.2}× the peer)"))
+                    .unwrap_or_default();
+                rows.push((
+                    format!(
+                        "our BM25 retrieval alone queries/s, {} thread(s)",
+                        t.threads
+                    ),
+                    format!("{:.0}{ratio}", t.qps),
+                ));
+            }
         }
     }
     let mut out = String::from("| metric | value |\n|---|---|\n");

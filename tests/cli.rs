@@ -278,3 +278,49 @@ fn compare_json_contract_text_table_and_errors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("aspect"));
 }
+
+#[test]
+fn bench_reports_latency_slowest_questions_and_like_for_like_retrieval() {
+    let sb = Sandbox::new();
+    let queries = common::repo().join("tests/data/dev-questions.json");
+    let out = rolefaq(&sb)
+        .args([
+            "bench",
+            "--json",
+            "--seconds",
+            "0.2",
+            "--samples",
+            "30",
+            "--queries",
+        ])
+        .arg(&queries)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["mode"], "lexical");
+    assert_eq!(v["queries"]["count"], 15);
+    let lat = &v["latency"];
+    assert!(lat["samples"].as_u64().unwrap() >= 30);
+    assert!(lat["p50_us"].as_f64().unwrap() <= lat["p99_us"].as_f64().unwrap());
+    // the slowest questions are real questions of the set, slowest first
+    let slowest = lat["slowest"].as_array().unwrap();
+    assert!(!slowest.is_empty());
+    let set = std::fs::read_to_string(&queries).unwrap();
+    for pair in slowest {
+        assert!(set.contains(pair[0].as_str().unwrap()), "{pair}");
+    }
+    let times: Vec<f64> = slowest.iter().map(|p| p[1].as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    // lexical: no new-question latency; plain BM25 retrieval measured for the peer comparison
+    assert!(v["latency_new_question"].is_null());
+    let retrieval = &v["retrieval"];
+    assert!(retrieval["latency"]["samples"].as_u64().unwrap() >= 30);
+    assert!(retrieval["throughput"][0]["qps"].as_f64().unwrap() > 0.0);
+    // the configured index was never touched: bench works in a private directory
+    assert!(!sb.index().exists());
+}

@@ -205,6 +205,44 @@ fn lexical(gen: &Generation, q: &dyn Query) -> tantivy::Result<Vec<(usize, f32)>
     Ok(out)
 }
 
+/// Plain BM25 retrieval, for the benchmark's like-for-like comparison with a
+/// peer engine: the analysed `words` OR-ed over the body and title fields, the
+/// top `k` passages' ords (read from their stored documents) and scores. No
+/// synonyms, roles, coverage or snippets.
+pub fn bm25_only(gen: &Generation, words: &str, k: usize) -> tantivy::Result<Vec<(usize, f32)>> {
+    let f = gen.fields;
+    let clauses: Vec<(Occur, Box<dyn Query>)> = schema::tokens(words)
+        .into_iter()
+        .flat_map(|(stem, _)| {
+            [f.body, f.title].map(|field| {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        term(field, &stem),
+                        IndexRecordOption::WithFreqs,
+                    )) as Box<dyn Query>,
+                )
+            })
+        })
+        .collect();
+    if clauses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let searcher = gen.reader.searcher();
+    let top = searcher.search(
+        &BooleanQuery::new(clauses),
+        &TopDocs::with_limit(k).order_by_score(),
+    )?;
+    let mut out = Vec::with_capacity(top.len());
+    for (score, addr) in top {
+        let d: TantivyDocument = searcher.doc(addr)?;
+        if let Some(ord) = d.get_first(f.ord).and_then(|v| v.as_u64()) {
+            out.push((ord as usize, score));
+        }
+    }
+    Ok(out)
+}
+
 /// Dense candidates: (passage ord, cosine) for unit vectors.
 pub fn dense(emb: &Embeddings, query: &[f32], k: usize) -> Vec<(usize, f32)> {
     let mut all: Vec<(usize, f32)> = (0..emb.len()).map(|i| (i, emb.dot(i, query))).collect();
