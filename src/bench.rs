@@ -654,9 +654,20 @@ pub fn run(
             std::fs::write(&qfile, text.join("\n")).map_err(io_err(&qfile))?;
             tracing::info!("probing start-up and memory in a fresh process");
             let t = Instant::now();
-            let mut p = probe(&settings.index.dir, &qfile)?;
-            p.process_ms = ms(t.elapsed());
-            Some(p)
+            // A failed probe costs its figures, not the whole (possibly hour-long) run.
+            match probe(&settings.index.dir, &qfile) {
+                Ok(mut p) => {
+                    p.process_ms = ms(t.elapsed());
+                    Some(p)
+                }
+                Err(e) => {
+                    tracing::warn!("{e}; measuring start-up and memory in this process");
+                    notes.push(format!(
+                        "{e}: start-up and serving memory measured in process"
+                    ));
+                    None
+                }
+            }
         }
         None => None,
     };

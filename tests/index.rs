@@ -178,3 +178,31 @@ fn a_damaged_index_is_detected_and_rebuilt() {
     let svc = Service::open(sb.settings()).unwrap();
     assert!(!svc.ask("who owns cybersecurity?", OPTS).unwrap().no_answer);
 }
+
+#[test]
+fn a_failed_serving_probe_costs_its_figures_not_the_benchmark() {
+    use rolefaq::bench::{self, BenchError, BenchOptions};
+    let sb = Sandbox::new();
+    let probe: bench::ServeProbeFn =
+        Arc::new(|_, _| Err(BenchError::Probe("No such file or directory".into())));
+    let opts = BenchOptions {
+        queries: Some(common::repo().join("tests/data/dev-questions.json")),
+        min_samples: 15,
+        max_latency_time: std::time::Duration::from_secs(5),
+        throughput_time: std::time::Duration::from_millis(100),
+        threads: vec![1],
+        peer: false,
+        probe: Some(probe),
+        ..BenchOptions::default()
+    };
+    let report = bench::run(&sb.settings(), None, &opts).expect("bench runs to the end");
+    assert_eq!(report.memory.serving_measured, "in process");
+    assert!(report.memory.serving_peak_mb > 0.0);
+    assert!(report.startup.process_ms.is_none());
+    assert!(
+        report.notes.iter().any(|n| n.contains("No such file")),
+        "{:?}",
+        report.notes
+    );
+    assert!(report.latency.samples >= 15);
+}

@@ -195,9 +195,12 @@ fn probe_command(
     settings: &Settings,
 ) -> bench::ServeProbeFn {
     let (config, model, corpus) = (config.clone(), model.clone(), settings.corpus.dir.clone());
+    // Resolved now: once a long benchmark is under way, a rebuild may replace
+    // the binary, and /proc/self/exe then names a deleted file.
+    let exe = std::env::current_exe();
     std::sync::Arc::new(move |index: &std::path::Path, queries: &std::path::Path| {
         let fail = |m: String| bench::BenchError::Probe(m);
-        let exe = std::env::current_exe().map_err(|e| fail(e.to_string()))?;
+        let exe = exe.as_ref().map_err(|e| fail(e.to_string()))?;
         let mut cmd = std::process::Command::new(exe);
         if let Some(c) = &config {
             cmd.arg("--config").arg(c);
