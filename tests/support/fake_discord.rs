@@ -241,11 +241,16 @@ impl FakeDiscord {
             let notified = self.shared.changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let got: Vec<Request> = self.requests().into_iter().filter(|r| pred(r)).collect();
-            if got.len() >= n {
-                return Ok(got);
+            // Count under the lock and clone only when done: cloning every
+            // request on every change made waiting quadratic, and the benchmark
+            // then measured this fake as much as the bot.
+            let matching = |all: &[Request]| all.iter().filter(|r| pred(r)).count();
+            if matching(&self.shared.requests.lock().unwrap()) >= n {
+                let all = self.shared.requests.lock().unwrap();
+                return Ok(all.iter().filter(|r| pred(r)).cloned().collect());
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let got: Vec<Request> = self.requests().into_iter().filter(|r| pred(r)).collect();
                 return Err(format!(
                     "timed out after {timeout:?} waiting for {n} requests, got {}: {:#?}",
                     got.len(),
