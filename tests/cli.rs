@@ -15,14 +15,19 @@ fn rolefaq(sb: &Sandbox) -> Command {
     c
 }
 
-fn ask_json(sb: &Sandbox, q: &str) -> Value {
-    let out = rolefaq(sb).args(["ask", "--json", q]).output().unwrap();
+/// Run a command that must succeed and print JSON.
+fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn ask_json(sb: &Sandbox, q: &str) -> Value {
+    json_of(rolefaq(sb).args(["ask", "--json", q]))
 }
 
 #[test]
@@ -169,17 +174,7 @@ fn index_verbose_lists_dropped_lines_and_ask_warns_when_stale() {
 fn eval_prints_metrics_and_the_dev_set_passes() {
     let sb = Sandbox::new();
     let dev = common::repo().join("tests/data/dev-questions.json");
-    let out = rolefaq(&sb)
-        .args(["eval", "--json"])
-        .arg(&dev)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(rolefaq(&sb).args(["eval", "--json"]).arg(&dev));
     assert_eq!(v["questions"], 15);
     let hits_at_3 = v["results"]
         .as_array()
@@ -214,16 +209,7 @@ fn config_errors_are_clear() {
 #[test]
 fn compare_json_contract_text_table_and_errors() {
     let sb = Sandbox::new();
-    let out = rolefaq(&sb)
-        .args(["compare", "cio", "Chief Technology Officer", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(rolefaq(&sb).args(["compare", "cio", "Chief Technology Officer", "--json"]));
     assert_eq!(v["roles"], serde_json::json!(["CIO", "CTO"]));
     let rows = v["rows"].as_array().unwrap();
     let both = rows
@@ -283,25 +269,12 @@ fn compare_json_contract_text_table_and_errors() {
 fn bench_reports_latency_slowest_questions_and_like_for_like_retrieval() {
     let sb = Sandbox::new();
     let queries = common::repo().join("tests/data/dev-questions.json");
-    let out = rolefaq(&sb)
-        .args([
-            "bench",
-            "--json",
-            "--seconds",
-            "0.2",
-            "--samples",
-            "30",
-            "--queries",
-        ])
-        .arg(&queries)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        rolefaq(&sb)
+            .args(["bench", "--json", "--seconds", "0.2", "--samples", "30"])
+            .arg("--queries")
+            .arg(&queries),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["mode"], "lexical");
     assert_eq!(v["queries"]["count"], 15);
     let lat = &v["latency"];
