@@ -26,6 +26,9 @@ const CURRENT: &str = "CURRENT";
 const PASSAGES: &str = "passages.json";
 const MANIFEST: &str = "manifest.json";
 const EMBEDDINGS: &str = "embeddings.f32";
+
+/// Passages handed to the embedder at a time (it batches them by length).
+const EMBED_GROUP: usize = 1024;
 const LOCK: &str = ".rebuild.lock";
 
 /// Something that turns passages into unit vectors (the dense model).
@@ -437,7 +440,9 @@ fn write_generation(
     };
     let bar = progress(corpus.passages.len() as u64, "embedding", show_progress);
     let mut data: Vec<u8> = Vec::with_capacity(corpus.passages.len() * embedder.dim() * 4);
-    for chunk in corpus.passages.chunks(32) {
+    // Large groups: the embedder sorts each group by length before cutting it
+    // into padded batches, so the more passages it sees, the less it pads.
+    for chunk in corpus.passages.chunks(EMBED_GROUP) {
         let texts: Vec<String> = chunk.iter().map(indexed_text).collect();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         for v in embedder.embed_batch(&refs)? {
