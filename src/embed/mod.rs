@@ -113,12 +113,12 @@ impl Embedder {
 
     /// [`Embedder::load`], with questions ([`Embedder::embed_query`]) embedded
     /// by a copy of the model whose dense layers hold their weights at
-    /// `question_precision`. Passages ([`Embedder::embed_batch`]) always use the exact
-    /// weights, so an index does not depend on this choice. With
-    /// [`Precision::Q8`] a question's vector has cosine ≥ 0.999 (median; 0.997 for an empty text) to the
-    /// exact one and is computed about twice as fast (a few tokens through
-    /// the model are bound by reading its weights, and 8-bit weights are a
-    /// quarter of the bytes).
+    /// `question_precision`. Passages ([`Embedder::embed_batch`]) always use
+    /// the exact weights, so an index does not depend on this choice. With
+    /// [`Precision::Q8`] a question's vector has a median cosine of 0.9996 to
+    /// the exact one (0.997 for the empty text) and is computed about twice as
+    /// fast: a few tokens through the model are bound by reading its weights,
+    /// and 8-bit weights are a quarter of the bytes.
     pub fn load_with(dir: &Path, question_precision: Precision) -> Result<Embedder, EmbedError> {
         let started = Instant::now();
         for name in MODEL_FILES {
