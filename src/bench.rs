@@ -399,6 +399,19 @@ pub(crate) fn is_stop(word: &str) -> bool {
     STOP.contains(&word)
 }
 
+/// The distinct content words of a question, lower-cased, in order: what the
+/// peer searches for, and what our plain BM25 retrieval searches for too.
+pub(crate) fn content_words(question: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in question.split(|c: char| !c.is_alphanumeric()) {
+        let w = w.to_lowercase();
+        if !w.is_empty() && !is_stop(&w) && !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    words
+}
+
 /// splitmix64: a tiny, stable PRNG (the generated queries must not change
 /// between releases of a dependency).
 struct Rng(u64);
@@ -858,8 +871,6 @@ pub fn serve_probe(
     })
 }
 
-/// Mean time of each step of `Service::ask`, reproduced step by step with the
-/// same public functions (one pass over the queries).
 /// Our queries/s over theirs, for each thread count both measured.
 fn ratios(ours: &[Throughput], theirs: &[Throughput]) -> Vec<(usize, f64)> {
     ours.iter()
@@ -877,15 +888,7 @@ fn retrieval_only(
     queries: &[String],
     opts: &BenchOptions,
 ) -> (Latency, Vec<Throughput>) {
-    let words: Vec<String> = queries
-        .iter()
-        .map(|q| {
-            q.split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty() && !is_stop(&w.to_lowercase()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect();
+    let words: Vec<String> = queries.iter().map(|q| content_words(q).join(" ")).collect();
     let top = opts.top;
     let one = move |engine: &Engine, w: &str| {
         let hits = search::bm25_only(&engine.gen, w, top).unwrap_or_default();
@@ -910,6 +913,8 @@ fn retrieval_only(
     (latency, throughput)
 }
 
+/// Mean time of each step of `Service::ask`, reproduced step by step with the
+/// same public functions (one pass over the queries).
 fn breakdown(
     svc: &Service,
     embedder: Option<&dyn Embedding>,

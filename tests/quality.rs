@@ -5,6 +5,7 @@ mod common;
 
 use common::Sandbox;
 use rolefaq::eval::{evaluate, Judged};
+use rolefaq::model::Answer;
 use rolefaq::service::{AskOptions, Service};
 
 fn load(name: &str) -> Vec<Judged> {
@@ -128,9 +129,8 @@ fn best_sentences_are_verbatim_and_highlighted() {
     assert!(!a.results[0].highlights.is_empty());
 }
 
-#[test]
-fn pagination_continues_the_ranking() {
-    let (_sb, svc) = service();
+/// The second page of three continues the first six results; both returned.
+fn second_page_continues_the_first(svc: &Service) -> (Answer, Answer) {
     let all = svc
         .ask("who owns cybersecurity?", AskOptions { top: 6, offset: 0 })
         .unwrap();
@@ -138,6 +138,13 @@ fn pagination_continues_the_ranking() {
         .ask("who owns cybersecurity?", AskOptions { top: 3, offset: 3 })
         .unwrap();
     assert_eq!(page2.results[0].passage_id, all.results[3].passage_id);
+    (all, page2)
+}
+
+#[test]
+fn pagination_continues_the_ranking() {
+    let (_sb, svc) = service();
+    let (all, page2) = second_page_continues_the_first(&svc);
     assert_eq!(page2.results[0].rank, 4);
     assert_eq!(page2.total, all.total);
 }
@@ -196,13 +203,7 @@ fn hybrid_ranking_meets_the_bar_and_pages_consistently() {
         .iter()
         .any(|h| h.text.to_lowercase().contains("secur")));
     // the second page (cached question embedding) continues the first
-    let all = svc
-        .ask("who owns cybersecurity?", AskOptions { top: 6, offset: 0 })
-        .unwrap();
-    let p2 = svc
-        .ask("who owns cybersecurity?", AskOptions { top: 3, offset: 3 })
-        .unwrap();
-    assert_eq!(p2.results[0].passage_id, all.results[3].passage_id);
+    second_page_continues_the_first(&svc);
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The benchmark's peer: SQLite FTS5 (bundled SQLite, `porter unicode61`
 //! tokenizer, `bm25()` ranking) over the same passages and questions.
 
-use super::{is_stop, measure_latency, measure_throughput, BenchError, BenchOptions, PeerReport};
+use super::{
+    content_words, measure_latency, measure_throughput, BenchError, BenchOptions, PeerReport,
+};
 use crate::index::indexed_text;
 use crate::model::Passage;
 use rusqlite::{Connection, OpenFlags};
@@ -18,13 +20,7 @@ const SEARCH: &str =
 /// The FTS5 query of a question: its content words, each quoted, OR-ed
 /// (like our SHOULD clauses). `None` when no content word is left.
 pub fn fts_query(question: &str) -> Option<String> {
-    let mut words: Vec<String> = Vec::new();
-    for w in question.split(|c: char| !c.is_alphanumeric()) {
-        let w = w.to_lowercase();
-        if !w.is_empty() && !is_stop(&w) && !words.contains(&w) {
-            words.push(w);
-        }
-    }
+    let words = content_words(question);
     (!words.is_empty()).then(|| {
         words
             .iter()

@@ -92,10 +92,12 @@ impl Lexicon {
         self.ids.get(stem).copied()
     }
 
-    fn has_id(&self, passage: usize, id: u32) -> bool {
-        self.passage_terms[passage]
+    /// How often term `id` occurs in a passage.
+    fn count(&self, passage: usize, id: u32) -> u16 {
+        let terms = &self.passage_terms[passage];
+        terms
             .binary_search_by_key(&id, |(t, _)| *t)
-            .is_ok()
+            .map_or(0, |i| terms[i].1)
     }
 
     /// Whether a sentence of the passage defines `subject` (space-joined stems).
@@ -191,10 +193,10 @@ fn lexical_query(gen: &Generation, u: &Understood, lex: &Lexicon) -> Option<Box<
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
 }
 
-/// BM25 candidates: (passage ord, score).
-fn lexical(gen: &Generation, q: &dyn Query) -> tantivy::Result<Vec<(usize, f32)>> {
+/// The top `k` passages for `q` by BM25: (passage ord, score).
+fn lexical(gen: &Generation, q: &dyn Query, k: usize) -> tantivy::Result<Vec<(usize, f32)>> {
     let searcher = gen.reader.searcher();
-    let top = searcher.search(q, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
+    let top = searcher.search(q, &TopDocs::with_limit(k).order_by_score())?;
     let mut out = Vec::with_capacity(top.len());
     for (score, addr) in top {
         let d: TantivyDocument = searcher.doc(addr)?;
@@ -228,19 +230,7 @@ pub fn bm25_only(gen: &Generation, words: &str, k: usize) -> tantivy::Result<Vec
     if clauses.is_empty() {
         return Ok(Vec::new());
     }
-    let searcher = gen.reader.searcher();
-    let top = searcher.search(
-        &BooleanQuery::new(clauses),
-        &TopDocs::with_limit(k).order_by_score(),
-    )?;
-    let mut out = Vec::with_capacity(top.len());
-    for (score, addr) in top {
-        let d: TantivyDocument = searcher.doc(addr)?;
-        if let Some(ord) = d.get_first(f.ord).and_then(|v| v.as_u64()) {
-            out.push((ord as usize, score));
-        }
-    }
-    Ok(out)
+    lexical(gen, &BooleanQuery::new(clauses), k)
 }
 
 /// Dense candidates: (passage ord, cosine) for unit vectors.
@@ -320,7 +310,7 @@ impl Resolved {
         for (is_role, w, alts) in &self.concepts {
             let hit = alts
                 .iter()
-                .any(|ids| ids.iter().all(|&id| lex.has_id(ord, id)));
+                .any(|ids| ids.iter().all(|&id| lex.count(ord, id) > 0));
             if *is_role {
                 roles_ok &= hit;
                 continue;
@@ -345,15 +335,12 @@ impl Resolved {
     /// Share of the passage's role mentions that are of the roles the question
     /// names (1.0 when the question names none or the passage names none).
     fn role_focus(&self, lex: &Lexicon, ord: usize) -> f32 {
-        let terms = &lex.passage_terms[ord];
         let (mut asked, mut all) = (0u32, 0u32);
         for &(id, is_asked) in &self.role_terms {
-            if let Ok(i) = terms.binary_search_by_key(&id, |(t, _)| *t) {
-                let n = u32::from(terms[i].1);
-                all += n;
-                if is_asked {
-                    asked += n;
-                }
+            let n = u32::from(lex.count(ord, id));
+            all += n;
+            if is_asked {
+                asked += n;
             }
         }
         if all == 0 {
@@ -380,7 +367,7 @@ pub fn rank(
     params: RankParams,
 ) -> tantivy::Result<Vec<Scored>> {
     let lexical_hits = match lexical_query(gen, u, lex) {
-        Some(q) => lexical(gen, q.as_ref())?,
+        Some(q) => lexical(gen, q.as_ref(), CANDIDATES)?,
         None => Vec::new(),
     };
     let dense_hits = match (query_vec, &gen.embeddings) {
