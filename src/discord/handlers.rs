@@ -114,6 +114,15 @@ impl State {
     }
 }
 
+/// Clears a busy flag when dropped, on every path out of the work it guards.
+struct ClearOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
 /// The serenity event handler.
 pub struct Handler {
     pub state: Arc<State>,
@@ -469,6 +478,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 .await;
             }
             if st.reindexing.swap(true, Ordering::SeqCst) {
+                tracing::info!(user = caller.user_id, "reindex refused: one is running");
                 return respond(
                     ctx,
                     cmd,
@@ -476,31 +486,30 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 )
                 .await;
             }
-            let res = async {
-                defer(ctx, cmd, true).await?;
-                tracing::info!(user = caller.user_id, "reindex started");
-                let res = st.blocking(|c| c.reindex()).await;
-                let outcome = match res {
-                    Ok(Ok(report)) => {
-                        tracing::info!(
-                            documents = report.documents,
-                            passages = report.passages,
-                            ms = report.elapsed_ms,
-                            "reindex done"
-                        );
-                        Ok(render::index_report(&report))
-                    }
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "reindex failed");
-                        Err(user_message(&e))
-                    }
-                    Err(e) => Err(core_failure("reindex", &e)),
-                };
-                finish(ctx, cmd, true, outcome).await
-            }
-            .await;
-            st.reindexing.store(false, Ordering::SeqCst);
-            res
+            // Busy until the rebuild itself ends, not until its report is sent: an
+            // admin who sees "Index rebuilt" may start the next one at once.
+            let busy = ClearOnDrop(&st.reindexing);
+            defer(ctx, cmd, true).await?;
+            tracing::info!(user = caller.user_id, "reindex started");
+            let res = st.blocking(|c| c.reindex()).await;
+            drop(busy);
+            let outcome = match res {
+                Ok(Ok(report)) => {
+                    tracing::info!(
+                        documents = report.documents,
+                        passages = report.passages,
+                        ms = report.elapsed_ms,
+                        "reindex done"
+                    );
+                    Ok(render::index_report(&report))
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "reindex failed");
+                    Err(user_message(&e))
+                }
+                Err(e) => Err(core_failure("reindex", &e)),
+            };
+            finish(ctx, cmd, true, outcome).await
         }
         commands::SOURCES => {
             let res = st.blocking(|c| (c.sources(), c.freshness())).await;

@@ -136,6 +136,8 @@ struct Shared {
     tokens: Mutex<std::collections::HashSet<String>>,
     message_ids: AtomicU64,
     changed: Notify,
+    /// Answer message edits this long after recording them (Discord's latency).
+    edit_delay: Mutex<std::time::Duration>,
 }
 
 impl Shared {
@@ -205,6 +207,11 @@ impl FakeDiscord {
     /// `http://127.0.0.1:PORT`, for `discord.api_base`.
     pub fn api_base(&self) -> String {
         format!("http://{}", self.rest_addr)
+    }
+
+    /// Answer message edits `delay` after they were recorded, as a slow network would.
+    pub fn delay_edits(&self, delay: std::time::Duration) {
+        *self.shared.edit_delay.lock().unwrap() = delay;
     }
 
     /// Make `GET /gateway` (and `/gateway/bot`) answer with this URL.
@@ -574,8 +581,13 @@ async fn rest_handler(
             .unwrap()
             .push((response.status().as_u16(), req.clone()));
     }
+    let is_edit = req.method == "PATCH" && path.contains("/webhooks/");
     shared.requests.lock().unwrap().push(req);
     shared.bump();
+    if is_edit {
+        let delay = *shared.edit_delay.lock().unwrap();
+        tokio::time::sleep(delay).await;
+    }
     response
 }
 

@@ -27,6 +27,13 @@ pub struct Harness {
 pub fn set_test_mode() {
     // Set before any thread reads the environment; every test does this first.
     std::env::set_var("ROLEFAQ_TEST_MODE", "1");
+    // `ROLEFAQ_TEST_LOG=rolefaq=debug` prints the bot's logs with a failing test's output.
+    if let Ok(filter) = std::env::var("ROLEFAQ_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) {
