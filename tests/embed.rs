@@ -201,6 +201,14 @@ fn q8_question_vectors_stay_close_to_the_reference_and_rank_alike() {
         cosines[0]
     );
     assert!(median >= 0.999, "median q8 cosine {median}");
+    // a text past the model's length limit is truncated alike, odd Unicode included
+    let long =
+        "The chief technology officer owns the roadmap, and ünïcødé 🚀 sometimes. ".repeat(40);
+    let cos = cosine(
+        &q8.embed_query(&long).expect("embed"),
+        &exact.embed_query(&long).expect("embed"),
+    );
+    assert!(cos >= 0.995, "q8 cosine {cos} for a truncated text");
     // the q8 question ranks passages as the exact one does
     let passages = [
         "The CIO oversees information security",

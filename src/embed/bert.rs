@@ -1,14 +1,11 @@
 //! The BERT encoder of a sentence-transformers model, for inference only.
 //!
 //! Same computation and weight names as Hugging Face's `BertModel` (and
-//! candle-transformers' port of it), with one difference that matters on a
-//! CPU: every dense layer is a [`QMatMul`], so its weights can be kept as f32
-//! (exact) or quantised to 8 bits ([`Precision::Q8`]). A question is a handful
-//! of tokens, so its forward pass reads every weight for little arithmetic:
-//! it is bound by memory traffic, and 8-bit weights (≈ 4× fewer bytes, small
-//! enough to stay in the CPU cache) make it several times faster.
+//! candle-transformers' port of it), in f32 with candle: the exact model, and
+//! fast for padded batches of passages. Questions, a handful of tokens each,
+//! go through [`super::question::QuestionEncoder`] built from the same weights
+//! unless [`Precision::F32`] is asked for.
 
-use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Module, Result, Tensor, D};
 use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
 use serde::Deserialize;
@@ -19,7 +16,8 @@ use serde::Deserialize;
 pub enum Precision {
     /// f32, exactly as published.
     F32,
-    /// 8-bit blocks with one scale per 32 weights (GGML's Q8_0).
+    /// 8-bit weights with one scale per output; each token's inputs are
+    /// rounded to 16 bits with their own scale ([`super::question`]).
     Q8,
 }
 
@@ -58,35 +56,16 @@ fn default_act() -> String {
 
 /// A dense layer: `x · Wᵀ + b`.
 #[derive(Clone)]
-struct Dense {
-    weight: QMatMul,
-    bias: Tensor,
+pub(super) struct Dense {
+    pub(super) weight: Tensor,
+    pub(super) bias: Tensor,
 }
 
 impl Dense {
     fn load(vb: VarBuilder, inputs: usize, outputs: usize) -> Result<Self> {
         Ok(Self {
-            weight: QMatMul::Tensor(vb.get((outputs, inputs), "weight")?),
+            weight: vb.get((outputs, inputs), "weight")?,
             bias: vb.get(outputs, "bias")?,
-        })
-    }
-
-    /// This layer with its weights held at `precision` (the bias stays f32).
-    fn at(&self, precision: Precision) -> Result<Self> {
-        let w = match &self.weight {
-            QMatMul::Tensor(w) => w.clone(),
-            QMatMul::TensorF16(w) => w.to_dtype(DType::F32)?,
-            QMatMul::QTensor(q) => q.dequantize(&q.device())?,
-        };
-        let inputs = w.dim(1)?;
-        let dtype = match precision {
-            // Q8_0 needs rows in whole blocks of 32; other shapes stay exact.
-            Precision::Q8 if inputs % 32 == 0 => GgmlDType::Q8_0,
-            _ => GgmlDType::F32,
-        };
-        Ok(Self {
-            weight: QMatMul::from_qtensor(QTensor::quantize(&w, dtype)?)?,
-            bias: self.bias.clone(),
         })
     }
 
@@ -94,24 +73,24 @@ impl Dense {
     /// batched product per row is much slower on the CPU).
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (rows, len, inputs) = x.dims3()?;
-        let y = self
-            .weight
-            .forward(&x.reshape((rows * len, inputs))?)?
+        let y = x
+            .reshape((rows * len, inputs))?
+            .matmul(&self.weight.t()?)?
             .broadcast_add(&self.bias)?;
         y.reshape((rows, len, ()))
     }
 }
 
 #[derive(Clone)]
-struct Layer {
-    query: Dense,
-    key: Dense,
-    value: Dense,
-    attention_out: Dense,
-    attention_norm: LayerNorm,
-    intermediate: Dense,
-    output: Dense,
-    output_norm: LayerNorm,
+pub(super) struct Layer {
+    pub(super) query: Dense,
+    pub(super) key: Dense,
+    pub(super) value: Dense,
+    pub(super) attention_out: Dense,
+    pub(super) attention_norm: LayerNorm,
+    pub(super) intermediate: Dense,
+    pub(super) output: Dense,
+    pub(super) output_norm: LayerNorm,
 }
 
 impl Layer {
@@ -129,18 +108,6 @@ impl Layer {
             output_norm: layer_norm(h, c.layer_norm_eps, vb.pp("output.LayerNorm"))?,
         })
     }
-
-    fn at(&self, p: Precision) -> Result<Self> {
-        Ok(Self {
-            query: self.query.at(p)?,
-            key: self.key.at(p)?,
-            value: self.value.at(p)?,
-            attention_out: self.attention_out.at(p)?,
-            intermediate: self.intermediate.at(p)?,
-            output: self.output.at(p)?,
-            ..self.clone()
-        })
-    }
 }
 
 /// BERT embeddings and encoder layers (no pooler: sentence-transformers pools itself).
@@ -150,9 +117,10 @@ pub struct Bert {
     position: Embedding,
     token_type: Embedding,
     norm: LayerNorm,
-    layers: Vec<Layer>,
-    heads: usize,
-    head_size: usize,
+    pub(super) layers: Vec<Layer>,
+    pub(super) heads: usize,
+    pub(super) head_size: usize,
+    pub(super) eps: f64,
 }
 
 impl Bert {
@@ -189,30 +157,14 @@ impl Bert {
             layers,
             heads: c.num_attention_heads,
             head_size: c.hidden_size / c.num_attention_heads,
-        })
-    }
-
-    /// A copy whose dense layers hold their weights at `precision`; the
-    /// embedding tables and layer norms are shared, not copied.
-    pub fn at(&self, precision: Precision) -> Result<Self> {
-        Ok(Self {
-            layers: self
-                .layers
-                .iter()
-                .map(|l| l.at(precision))
-                .collect::<Result<_>>()?,
-            ..self.clone()
+            eps: c.layer_norm_eps,
         })
     }
 
     /// Hidden states `(rows, len, hidden)` of token ids `(rows, len)` whose
     /// attention mask (1 for tokens, 0 for padding) is `mask`; token types are 0.
     pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
-        let (_, len) = ids.dims2()?;
-        let positions = Tensor::arange(0u32, len as u32, ids.device())?;
-        let x = (self.word.forward(ids)? + self.token_type.forward(&ids.zeros_like()?)?)?
-            .broadcast_add(&self.position.forward(&positions)?)?;
-        let mut x = self.norm.forward(&x)?;
+        let mut x = self.embed(ids)?;
         // Padding gets the most negative score, as in Hugging Face's extended mask.
         let mask = mask.to_dtype(DType::F32)?.unsqueeze(1)?.unsqueeze(1)?;
         let mask = ((1.0 - mask)? * f64::from(f32::MIN))?;
@@ -220,6 +172,25 @@ impl Bert {
             x = self.layer(layer, &x, &mask)?;
         }
         Ok(x)
+    }
+
+    /// This model without its layers: what [`Bert::embed`] needs (the
+    /// tables are shared, not copied).
+    pub(super) fn embeddings_only(&self) -> Self {
+        Self {
+            layers: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// The input of the first layer: word, position and token-type (0)
+    /// embeddings of `ids` `(rows, len)`, summed and normalised.
+    pub(super) fn embed(&self, ids: &Tensor) -> Result<Tensor> {
+        let (_, len) = ids.dims2()?;
+        let positions = Tensor::arange(0u32, len as u32, ids.device())?;
+        let x = (self.word.forward(ids)? + self.token_type.forward(&ids.zeros_like()?)?)?
+            .broadcast_add(&self.position.forward(&positions)?)?;
+        self.norm.forward(&x)
     }
 
     fn layer(&self, l: &Layer, x: &Tensor, mask: &Tensor) -> Result<Tensor> {

@@ -18,9 +18,12 @@ use std::time::Instant;
 use candle_core::{DType, Device, Tensor, D};
 use candle_nn::VarBuilder;
 pub mod bert;
+mod int8;
+mod question;
 
 pub use bert::Precision;
 use bert::{Bert, Config};
+use question::QuestionEncoder;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 /// Longest input, in word pieces including `[CLS]`/`[SEP]`; longer texts are
@@ -82,8 +85,8 @@ impl From<EmbedError> for crate::Error {
 pub struct Embedder {
     /// Exact (f32) weights: passages, and questions unless `questions` is set.
     model: Bert,
-    /// The same model at a lower precision, for questions (see [`Embedder::load_with`]).
-    questions: Option<Bert>,
+    /// The same model with 8-bit layers, for questions (see [`Embedder::load_with`]).
+    questions: Option<QuestionEncoder>,
     tokenizer: Tokenizer,
     device: Device,
     dim: usize,
@@ -180,7 +183,7 @@ impl Embedder {
         let model = Bert::load(vb, &config).map_err(weights_err)?;
         let questions = match question_precision {
             Precision::F32 => None,
-            p => Some(model.at(p).map_err(weights_err)?),
+            Precision::Q8 => Some(QuestionEncoder::new(&model).map_err(weights_err)?),
         };
 
         tracing::info!(
@@ -218,8 +221,10 @@ impl Embedder {
     /// Uses the question model when one was loaded ([`Embedder::load_with`]).
     pub fn embed_query(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let ids = self.tokenize(text)?;
-        let model = self.questions.as_ref().unwrap_or(&self.model);
-        let mut v = self.forward(model, &[&ids])?;
+        if let Some(q) = &self.questions {
+            return Ok(q.embed(&ids)?);
+        }
+        let mut v = self.forward(&self.model, &[&ids])?;
         v.pop()
             .ok_or_else(|| EmbedError::Tokenize("the model returned no vector".into()))
     }

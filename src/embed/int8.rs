@@ -1,0 +1,255 @@
+//! 8-bit dense layers for short inputs: the question path of the encoder.
+//!
+//! A question is a handful of tokens, so its forward pass does little
+//! arithmetic per weight and is bound by moving weights and by the overhead
+//! around each product. Here every layer keeps its weights rounded to 8 bits
+//! with one scale per output (row), and each input row is rounded to a
+//! 16-bit integer grid with its own scale; a dot product is then exact integer
+//! arithmetic that the compiler turns into `pmaddwd` (AVX2 when the CPU has
+//! it, chosen at run time), and one float multiply per output restores the
+//! scale. The 16-bit inputs keep the outliers of BERT's hidden states from
+//! costing the other values their precision. No thread pool: one question
+//! runs on one core, and concurrent questions use the others.
+
+/// `y = x · Wᵀ + b` with 8-bit weights.
+#[derive(Clone)]
+pub struct Int8Linear {
+    outputs: usize,
+    inputs: usize,
+    /// Row `j` holds output `j`'s weights divided by `scale[j]`, in −127..=127.
+    weights: Vec<i8>,
+    scale: Vec<f32>,
+    bias: Vec<f32>,
+    /// Largest magnitude of a rounded input: `inputs · 127 · input_max` stays
+    /// below `i32::MAX`, so no dot product can overflow.
+    input_max: f32,
+}
+
+impl Int8Linear {
+    /// From a row-major `(outputs, inputs)` weight matrix and its bias.
+    /// `None` when the shapes disagree.
+    pub fn new(weight: &[f32], bias: &[f32], outputs: usize, inputs: usize) -> Option<Self> {
+        if inputs == 0 || weight.len() != outputs * inputs || bias.len() != outputs {
+            return None;
+        }
+        let mut weights = Vec::with_capacity(weight.len());
+        let mut scale = Vec::with_capacity(outputs);
+        for row in weight.chunks_exact(inputs) {
+            let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
+            let s = if max > 0.0 && max.is_finite() {
+                max / 127.0
+            } else {
+                1.0
+            };
+            weights.extend(
+                row.iter()
+                    .map(|x| (x / s).round().clamp(-127.0, 127.0) as i8),
+            );
+            scale.push(s);
+        }
+        let input_max = ((i32::MAX as usize) / (127 * inputs)).min(i16::MAX as usize) as f32;
+        Some(Self {
+            outputs,
+            inputs,
+            weights,
+            scale,
+            bias: bias.to_vec(),
+            input_max,
+        })
+    }
+
+    /// `x` is `rows × inputs`, row-major; returns `rows × outputs`.
+    /// Non-finite inputs give non-finite outputs for their row, as f32 would.
+    pub fn forward(&self, x: &[f32], rows: usize) -> Vec<f32> {
+        let k = self.inputs;
+        debug_assert_eq!(x.len(), rows * k);
+        let mut xq = vec![0i16; rows * k];
+        let mut xs = vec![0f32; rows];
+        for ((row, q), s) in x.chunks_exact(k).zip(xq.chunks_exact_mut(k)).zip(&mut xs) {
+            let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+            *s = if max > 0.0 { max / self.input_max } else { 1.0 };
+            if !max.is_finite() {
+                *s = f32::NAN;
+                continue;
+            }
+            let inv = 1.0 / *s;
+            for (q, v) in q.iter_mut().zip(row) {
+                // round half away from zero, as `round()` but without a libm call
+                let y = v * inv;
+                *q = (y + 0.5f32.copysign(y)) as i16;
+            }
+        }
+        let mut out = vec![0f32; rows * self.outputs];
+        self.products(&xq, &xs, &mut out);
+        out
+    }
+
+    fn products(&self, xq: &[i16], xs: &[f32], out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.inputs.is_multiple_of(16) && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            unsafe { avx2::products(self, xq, xs, out) };
+            return;
+        }
+        products(self, xq, xs, out)
+    }
+}
+
+/// Outputs in the outer loop: each weight row is read once and stays in L1
+/// while every input row is multiplied by it.
+fn products(l: &Int8Linear, xq: &[i16], xs: &[f32], out: &mut [f32]) {
+    let (k, n) = (l.inputs, l.outputs);
+    for (j, w) in l.weights.chunks_exact(k).enumerate() {
+        let (sw, b) = (l.scale[j], l.bias[j]);
+        for (i, (x, sx)) in xq.chunks_exact(k).zip(xs).enumerate() {
+            let d: i32 = w
+                .iter()
+                .zip(x)
+                .map(|(&a, &b)| i32::from(a) * i32::from(b))
+                .sum();
+            out[i * n + j] = d as f32 * (sw * sx) + b;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::Int8Linear;
+    use std::arch::x86_64::*;
+
+    /// 16 lanes of `w` times 16 lanes of `x`, added pairwise into `acc`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn madd(acc: __m256i, w: __m256i, x: &[i16]) -> __m256i {
+        debug_assert!(x.len() >= 16);
+        // SAFETY: `x` holds at least 16 i16 (32 bytes); unaligned load.
+        let x = unsafe { _mm256_loadu_si256(x.as_ptr().cast()) };
+        _mm256_add_epi32(acc, _mm256_madd_epi16(w, x))
+    }
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn sum(v: __m256i) -> i32 {
+        let s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
+        let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
+        _mm_cvtsi128_si32(s)
+    }
+
+    /// As [`super::products`], four input rows at a time so each loaded
+    /// weight vector serves four products. `inputs` is a multiple of 16.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn products(l: &Int8Linear, xq: &[i16], xs: &[f32], out: &mut [f32]) {
+        let (k, n) = (l.inputs, l.outputs);
+        let rows = xs.len();
+        for (j, w) in l.weights.chunks_exact(k).enumerate() {
+            let (sw, b) = (l.scale[j], l.bias[j]);
+            let mut i = 0;
+            while i < rows {
+                let take = (rows - i).min(4);
+                let x = |r: usize| &xq[(i + r.min(take - 1)) * k..][..k];
+                let (x0, x1, x2, x3) = (x(0), x(1), x(2), x(3));
+                let z = _mm256_setzero_si256();
+                let (mut a0, mut a1, mut a2, mut a3) = (z, z, z, z);
+                for c in (0..k).step_by(16) {
+                    // SAFETY: `c + 16 <= k == w.len()`: 16 i8, unaligned load.
+                    let wv = unsafe { _mm_loadu_si128(w[c..c + 16].as_ptr().cast()) };
+                    let wv = _mm256_cvtepi8_epi16(wv);
+                    a0 = madd(a0, wv, &x0[c..]);
+                    a1 = madd(a1, wv, &x1[c..]);
+                    a2 = madd(a2, wv, &x2[c..]);
+                    a3 = madd(a3, wv, &x3[c..]);
+                }
+                for (r, a) in [a0, a1, a2, a3].into_iter().enumerate().take(take) {
+                    out[(i + r) * n + j] = sum(a) as f32 * (sw * xs[i + r]) + b;
+                }
+                i += take;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(w: &[f32], b: &[f32], x: &[f32], rows: usize, n: usize, k: usize) -> Vec<f32> {
+        let mut out = vec![0f32; rows * n];
+        for i in 0..rows {
+            for j in 0..n {
+                let s: f64 = (0..k)
+                    .map(|l| f64::from(w[j * k + l]) * f64::from(x[i * k + l]))
+                    .sum();
+                out[i * n + j] = s as f32 + b[j];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn products_match_f32_within_rounding_and_outliers_do_not_flatten_the_rest() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let (rows, n, k) = (5, 37, 1536);
+        let w: Vec<f32> = (0..n * k).map(|_| rng.f32() - 0.5).collect();
+        let b: Vec<f32> = (0..n).map(|_| rng.f32()).collect();
+        let mut x: Vec<f32> = (0..rows * k).map(|_| rng.f32() * 2.0 - 1.0).collect();
+        // BERT-like outliers: one hidden unit far larger than the others.
+        for i in 0..rows {
+            x[i * k + 3] = 40.0;
+        }
+        let l = Int8Linear::new(&w, &b, n, k).unwrap();
+        let got = l.forward(&x, rows);
+        let want = reference(&w, &b, &x, rows, n, k);
+        let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            worst < 0.01 * scale,
+            "worst error {worst} for outputs up to {scale}"
+        );
+    }
+
+    #[test]
+    fn the_vector_kernel_gives_exactly_the_portable_kernels_results() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        for rows in [1, 3, 4, 5, 9] {
+            let (n, k) = (7, 384);
+            let w: Vec<f32> = (0..n * k).map(|_| rng.f32() - 0.5).collect();
+            let b: Vec<f32> = (0..n).map(|_| rng.f32()).collect();
+            let l = Int8Linear::new(&w, &b, n, k).unwrap();
+            let xq: Vec<i16> = (0..rows * k).map(|_| rng.i16(-8000..8000)).collect();
+            let xs: Vec<f32> = (0..rows).map(|_| rng.f32()).collect();
+            let mut fast = vec![0f32; rows * n];
+            let mut portable = vec![0f32; rows * n];
+            l.products(&xq, &xs, &mut fast);
+            products(&l, &xq, &xs, &mut portable);
+            assert_eq!(fast, portable, "{rows} rows");
+        }
+    }
+
+    #[test]
+    fn extreme_inputs_do_not_overflow_and_zero_rows_give_the_bias() {
+        let (n, k) = (3, 4096);
+        let w = vec![1.0f32; n * k];
+        let b = vec![0.5f32; n];
+        let x: Vec<f32> = [vec![1e30f32; k], vec![0.0; k]].concat();
+        let l = Int8Linear::new(&w, &b, n, k).unwrap();
+        let y = l.forward(&x, 2);
+        let want = 1e30f32 * k as f32;
+        assert!((y[0] - want).abs() / want < 1e-3, "{}", y[0]);
+        assert_eq!(&y[n..], &[0.5, 0.5, 0.5]);
+    }
+
+    #[test]
+    fn non_finite_input_rows_stay_non_finite_and_bad_shapes_are_refused() {
+        let l = Int8Linear::new(&[1.0, 2.0], &[0.0], 1, 2).unwrap();
+        let y = l.forward(&[f32::INFINITY, 1.0, 1.0, 1.0], 2);
+        assert!(!y[0].is_finite());
+        assert!((y[1] - 3.0).abs() < 0.05);
+        assert!(Int8Linear::new(&[1.0], &[0.0], 1, 2).is_none());
+        assert!(Int8Linear::new(&[], &[], 0, 0).is_none());
+    }
+}
