@@ -247,8 +247,8 @@ pub struct ModelSettings {
     pub dir: PathBuf,
     /// Weight of the dense ranking in reciprocal-rank fusion (0 = lexical only).
     pub dense_weight: f32,
-    /// Weights used to embed questions: "q8" (8-bit, about twice as fast,
-    /// median cosine 0.9996 to exact) or "f32" (exact). Passages are always
+    /// Weights used to embed questions: "q8" (8-bit, 2–3× faster, median
+    /// cosine 0.9995 to exact) or "f32" (exact). Passages are always
     /// embedded with the exact weights.
     pub question_precision: crate::embed::Precision,
 }
