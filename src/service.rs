@@ -29,6 +29,8 @@ pub struct Engine {
     pub lexicon: Lexicon,
     /// Roles the corpus knows (built-in and discovered), and their aliases.
     pub book: RoleBook,
+    /// What `/compare` reads, extracted once per generation.
+    pub compare: compare::Extracted,
     /// Aspects the comparison has evidence for.
     pub aspects: Vec<String>,
     pub roles: query::RoleAliases,
@@ -40,7 +42,8 @@ impl Engine {
     fn new(gen: Generation) -> Self {
         let lexicon = Lexicon::build(&gen.passages);
         let book = RoleBook::discover(&gen.passages);
-        let aspects = compare::aspects(&gen.passages, &book);
+        let extracted = compare::Extracted::new(&gen.passages, &book);
+        let aspects = compare::CompareIndex::with(&gen.passages, &book, &extracted).aspects();
         let mut roles = query::RoleAliases::new();
         for r in book.roles() {
             for name in r.names() {
@@ -57,6 +60,7 @@ impl Engine {
         Self {
             lexicon,
             book,
+            compare: extracted,
             aspects,
             roles,
             role_stems,
@@ -352,7 +356,7 @@ impl Service {
     /// Compare two roles (any alias the corpus knows), optionally one aspect.
     pub fn compare(&self, a: &str, b: &str, aspect: Option<&str>) -> Result<Comparison> {
         let e = self.engine();
-        compare::compare(&e.gen.passages, &e.book, a, b, aspect)
+        compare::CompareIndex::with(&e.gen.passages, &e.book, &e.compare).compare(a, b, aspect)
     }
 
     /// Rebuild the index from the corpus beside the serving one, then swap.

@@ -185,6 +185,31 @@ fn aspect_filter_and_autocomplete_on_the_seed_corpus() {
 }
 
 #[test]
+fn evidence_extracted_once_compares_exactly_as_a_fresh_extraction() {
+    let ps = seed_passages();
+    let book = RoleBook::discover(&ps);
+    let kept = compare::Extracted::new(&ps, &book);
+    let reused = CompareIndex::with(&ps, &book, &kept);
+    assert!(!reused.evidence().is_empty());
+    for (a, b, aspect) in [
+        ("cio", "cto", None),
+        ("CTO", "CEO", None),
+        ("cio", "cto", Some("security")),
+    ] {
+        let fresh = compare::compare(&ps, &book, a, b, aspect).expect("compare");
+        // asked twice: nothing of the first comparison leaks into the second
+        for _ in 0..2 {
+            assert_eq!(
+                reused.compare(a, b, aspect).expect("compare"),
+                fresh,
+                "{a} vs {b}"
+            );
+        }
+    }
+    assert_eq!(reused.aspects(), compare::aspects(&ps, &book));
+}
+
+#[test]
 fn other_pairs_stay_verbatim_and_attributed() {
     let ps = seed_passages();
     let book = RoleBook::discover(&ps);
