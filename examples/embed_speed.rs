@@ -1,4 +1,5 @@
-//! Time the question embedding: `cargo run --release --example embed_speed [MODEL_DIR]`.
+//! Time the question embedding: `cargo run --release --example embed_speed [MODEL_DIR]`
+//! (`PRECISION=q8|f32` for one precision only, `QUESTION=…` for one text of yours).
 use rolefaq::embed::{Embedder, Precision};
 use std::time::Instant;
 
@@ -6,11 +7,16 @@ fn main() -> anyhow::Result<()> {
     let dir = std::env::args()
         .nth(1)
         .unwrap_or_else(|| rolefaq::embed::DEFAULT_MODEL_DIR.to_string());
-    let qs = [
-        "Who is the CTO?",
-        "Who is responsible for data protection?",
-        "Which role drives revenue growth and owns the product roadmap for customers?",
-    ];
+    // QUESTION=... times that text instead of the three examples.
+    let asked = std::env::var("QUESTION").ok();
+    let qs: Vec<&str> = match &asked {
+        Some(q) => vec![q.as_str()],
+        None => vec![
+            "Who is the CTO?",
+            "Who is responsible for data protection?",
+            "Which role drives revenue growth and owns the product roadmap for customers?",
+        ],
+    };
     let exact = Embedder::load_with(std::path::Path::new(&dir), Precision::F32)?;
     let only = std::env::var("PRECISION").ok();
     for p in [Precision::F32, Precision::Q8] {
@@ -18,7 +24,7 @@ fn main() -> anyhow::Result<()> {
             continue;
         }
         let e = Embedder::load_with(std::path::Path::new(&dir), p)?;
-        for q in qs {
+        for &q in &qs {
             let n = e.tokenize(q)?.len();
             let mut times = Vec::new();
             for _ in 0..200 {

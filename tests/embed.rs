@@ -201,14 +201,26 @@ fn q8_question_vectors_stay_close_to_the_reference_and_rank_alike() {
         cosines[0]
     );
     assert!(median >= 0.999, "median q8 cosine {median}");
-    // a text past the model's length limit is truncated alike, odd Unicode included
-    let long =
-        "The chief technology officer owns the roadmap, and ünïcødé 🚀 sometimes. ".repeat(40);
-    let cos = cosine(
-        &q8.embed_query(&long).expect("embed"),
-        &exact.embed_query(&long).expect("embed"),
+    // a medium question (~40 pieces, odd Unicode included) still takes the 8-bit path ...
+    let line = "The chief technology officer owns the roadmap, and ünïcødé 🚀 sometimes. ";
+    let medium = line.repeat(2);
+    let (a, b) = (
+        q8.embed_query(&medium).expect("embed"),
+        exact.embed_query(&medium).expect("embed"),
     );
-    assert!(cos >= 0.995, "q8 cosine {cos} for a truncated text");
+    let cos = cosine(&a, &b);
+    assert!(cos >= 0.995, "q8 cosine {cos} for a medium question");
+    assert!(max_abs_diff(&a, &b) > 1e-6, "8-bit path not taken");
+    // ... and a long one (truncated at the model's limit) the exact one
+    let long = line.repeat(40);
+    let (a, b) = (
+        q8.embed_query(&long).expect("embed"),
+        exact.embed_query(&long).expect("embed"),
+    );
+    assert!(
+        max_abs_diff(&a, &b) <= 1e-6,
+        "long questions are embedded exactly"
+    );
     // the q8 question ranks passages as the exact one does
     let passages = [
         "The CIO oversees information security",

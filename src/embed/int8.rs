@@ -117,13 +117,10 @@ mod avx2 {
     use super::Int8Linear;
     use std::arch::x86_64::*;
 
-    /// 16 lanes of `w` times 16 lanes of `x`, added pairwise into `acc`.
+    /// `acc + pairwise sums of w × x[..16]` (16 i16 lanes → 8 i32 lanes).
     #[target_feature(enable = "avx2")]
     #[inline]
-    fn madd(acc: __m256i, w: __m256i, x: &[i16]) -> __m256i {
-        debug_assert!(x.len() >= 16);
-        // SAFETY: `x` holds at least 16 i16 (32 bytes); unaligned load.
-        let x = unsafe { _mm256_loadu_si256(x.as_ptr().cast()) };
+    fn madd(acc: __m256i, w: __m256i, x: __m256i) -> __m256i {
         _mm256_add_epi32(acc, _mm256_madd_epi16(w, x))
     }
 
@@ -136,35 +133,56 @@ mod avx2 {
         _mm_cvtsi128_si32(s)
     }
 
-    /// As [`super::products`], four input rows at a time so each loaded
-    /// weight vector serves four products. `inputs` is a multiple of 16.
+    /// As [`super::products`], in tiles of two outputs × four input rows: each
+    /// loaded weight vector serves four products and each loaded input vector
+    /// two. `inputs` is a multiple of 16.
     #[target_feature(enable = "avx2")]
     pub(super) fn products(l: &Int8Linear, xq: &[i16], xs: &[f32], out: &mut [f32]) {
         let (k, n) = (l.inputs, l.outputs);
         let rows = xs.len();
-        for (j, w) in l.weights.chunks_exact(k).enumerate() {
-            let (sw, b) = (l.scale[j], l.bias[j]);
+        assert!(k.is_multiple_of(16) && xq.len() == rows * k && out.len() == rows * n);
+        let mut j = 0;
+        while j < n {
+            // an odd last output is computed twice and written once
+            let pair = [j, (j + 1).min(n - 1)];
+            let w = pair.map(|j| &l.weights[j * k..(j + 1) * k]);
             let mut i = 0;
             while i < rows {
                 let take = (rows - i).min(4);
-                let x = |r: usize| &xq[(i + r.min(take - 1)) * k..][..k];
-                let (x0, x1, x2, x3) = (x(0), x(1), x(2), x(3));
-                let z = _mm256_setzero_si256();
-                let (mut a0, mut a1, mut a2, mut a3) = (z, z, z, z);
+                // a short last tile repeats its last row (computed, not written)
+                let x: [&[i16]; 4] = std::array::from_fn(|r| {
+                    let row = i + r.min(take - 1);
+                    &xq[row * k..(row + 1) * k]
+                });
+                let mut acc = [[_mm256_setzero_si256(); 4]; 2];
                 for c in (0..k).step_by(16) {
-                    // SAFETY: `c + 16 <= k == w.len()`: 16 i8, unaligned load.
-                    let wv = unsafe { _mm_loadu_si128(w[c..c + 16].as_ptr().cast()) };
-                    let wv = _mm256_cvtepi8_epi16(wv);
-                    a0 = madd(a0, wv, &x0[c..]);
-                    a1 = madd(a1, wv, &x1[c..]);
-                    a2 = madd(a2, wv, &x2[c..]);
-                    a3 = madd(a3, wv, &x3[c..]);
+                    // SAFETY: every slice here is `k` long and `c + 16 <= k`:
+                    // each load reads 16 lanes inside its slice (unaligned).
+                    let (w0, w1, xv) = unsafe {
+                        (
+                            _mm256_cvtepi8_epi16(_mm_loadu_si128(w[0].as_ptr().add(c).cast())),
+                            _mm256_cvtepi8_epi16(_mm_loadu_si128(w[1].as_ptr().add(c).cast())),
+                            x.map(|x| _mm256_loadu_si256(x.as_ptr().add(c).cast())),
+                        )
+                    };
+                    for r in 0..4 {
+                        acc[0][r] = madd(acc[0][r], w0, xv[r]);
+                        acc[1][r] = madd(acc[1][r], w1, xv[r]);
+                    }
                 }
-                for (r, a) in [a0, a1, a2, a3].into_iter().enumerate().take(take) {
-                    out[(i + r) * n + j] = sum(a) as f32 * (sw * xs[i + r]) + b;
+                for (side, &jj) in
+                    pair.iter()
+                        .enumerate()
+                        .take(if pair[0] == pair[1] { 1 } else { 2 })
+                {
+                    let (sw, b) = (l.scale[jj], l.bias[jj]);
+                    for r in 0..take {
+                        out[(i + r) * n + jj] = sum(acc[side][r]) as f32 * (sw * xs[i + r]) + b;
+                    }
                 }
                 i += take;
             }
+            j += 2;
         }
     }
 }

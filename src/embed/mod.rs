@@ -33,6 +33,11 @@ pub const MAX_SEQ_LEN: usize = 256;
 /// Where `scripts/fetch-model.sh` puts the model by default (relative to the repository).
 pub const DEFAULT_MODEL_DIR: &str = "models/all-MiniLM-L6-v2";
 
+/// Questions longer than this (in word pieces) go through the f32 model even
+/// when a [`QuestionEncoder`] is loaded: its matrix products use every core
+/// and win from about 60 pieces on (measured with `examples/embed_speed`).
+const LONG_QUESTION: usize = 64;
+
 /// Texts run through the model together; larger batches pad more and use more memory.
 const CHUNK: usize = 32;
 
@@ -220,7 +225,11 @@ impl Embedder {
     /// Uses the question model when one was loaded ([`Embedder::load_with`]).
     pub fn embed_query(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let ids = self.tokenize(text)?;
-        if let Some(q) = &self.questions {
+        if let Some(q) = self
+            .questions
+            .as_ref()
+            .filter(|_| ids.len() <= LONG_QUESTION)
+        {
             return Ok(q.embed(&ids)?);
         }
         let mut v = self.forward(&self.model, &[&ids])?;
