@@ -143,7 +143,7 @@ impl QuestionEncoder {
             for i in 0..len {
                 let qi = &q[at(i)];
                 for (j, pj) in p.iter_mut().enumerate() {
-                    *pj = qi.iter().zip(&k[at(j)]).map(|(a, b)| a * b).sum::<f32>() * scale;
+                    *pj = super::dot(qi, &k[at(j)]) * scale;
                 }
                 softmax(&mut p);
                 let out = &mut context[at(i)];
