@@ -492,38 +492,50 @@ fn definition_subjects(text: &str, toks: &[(String, std::ops::Range<usize>)]) ->
 
 /// Collapse near-duplicate passages and prefer distinct sources near the top:
 /// each further pick from an already-used document is discounted.
-fn diversify(gen: &Generation, lex: &Lexicon, mut pool: Vec<Scored>) -> Vec<Scored> {
+fn diversify(gen: &Generation, lex: &Lexicon, pool: Vec<Scored>) -> Vec<Scored> {
+    // each candidate's document as a small number, so the quadratic loop
+    // below counts in a vector instead of hashing document ids
+    let mut docs: HashMap<&str, usize> = HashMap::new();
+    let mut pool: Vec<(Scored, usize)> = pool
+        .into_iter()
+        .map(|s| {
+            let n = docs.len();
+            let doc = *docs.entry(gen.passages[s.ord].doc_id.as_str()).or_insert(n);
+            (s, doc)
+        })
+        .collect();
+    let mut per_doc = vec![0i32; docs.len()];
     let mut out: Vec<Scored> = Vec::with_capacity(pool.len());
-    let mut per_doc: HashMap<&str, usize> = HashMap::new();
     while !pool.is_empty() {
         let mut best = 0;
         let mut best_score = f32::MIN;
-        for (i, s) in pool.iter().enumerate() {
-            let used = per_doc
-                .get(gen.passages[s.ord].doc_id.as_str())
-                .copied()
-                .unwrap_or(0);
-            let adjusted = s.score * 0.9f32.powi(used as i32);
+        for (i, (s, doc)) in pool.iter().enumerate() {
+            let adjusted = s.score * 0.9f32.powi(per_doc[*doc]);
             if adjusted > best_score {
                 best_score = adjusted;
                 best = i;
             }
         }
-        let pick = pool.remove(best);
+        let (pick, doc) = pool.remove(best);
         let dup = out.iter().any(|o| near_duplicate(lex, o.ord, pick.ord));
         if !dup {
-            *per_doc
-                .entry(gen.passages[pick.ord].doc_id.as_str())
-                .or_default() += 1;
+            per_doc[doc] += 1;
             out.push(pick);
         }
     }
     out
 }
 
+/// Jaccard similarity of the two passages' term sets ≥ 0.85.
 fn near_duplicate(lex: &Lexicon, a: usize, b: usize) -> bool {
     let (x, y) = (&lex.passage_terms[a], &lex.passage_terms[b]);
     if x.is_empty() || y.is_empty() {
+        return false;
+    }
+    // intersection ≤ the shorter and union ≥ the longer list: lists of very
+    // different lengths cannot be near-duplicates (most pairs end here)
+    let (short, long) = (x.len().min(y.len()), x.len().max(y.len()));
+    if (short as f32 / long as f32) < 0.85 {
         return false;
     }
     // Both term lists are sorted by term id and free of repeats: merge them.
@@ -593,6 +605,65 @@ mod tests {
 
     fn subjects(text: &str) -> Vec<String> {
         definition_subjects(text, &schema::tokens(text))
+    }
+
+    #[test]
+    fn near_duplicates_are_exactly_the_pairs_with_jaccard_of_at_least_085() {
+        const WORDS: [&str; 24] = [
+            "budget",
+            "cloud",
+            "vendor",
+            "security",
+            "privacy",
+            "roadmap",
+            "hiring",
+            "board",
+            "revenue",
+            "product",
+            "customer",
+            "platform",
+            "network",
+            "audit",
+            "risk",
+            "growth",
+            "strategy",
+            "finance",
+            "talent",
+            "mobile",
+            "storage",
+            "compliance",
+            "analytics",
+            "innovation",
+        ];
+        let mut rng = fastrand::Rng::with_seed(3);
+        let mut passages = Vec::new();
+        for n in 0..60u32 {
+            // overlapping windows of the word list: many pairs near the 0.85 boundary
+            let start = rng.usize(0..4);
+            let len = rng.usize(14..=20);
+            let mut words: Vec<&str> = WORDS[start..start + len].to_vec();
+            if rng.bool() {
+                words.swap_remove(rng.usize(0..words.len()));
+            }
+            passages.push(crate::roles::tests::passage("d", n, &words.join(" ")));
+        }
+        let lex = Lexicon::build(&passages);
+        let mut dups = 0;
+        for a in 0..passages.len() {
+            for b in 0..passages.len() {
+                let (x, y) = (&lex.passage_terms[a], &lex.passage_terms[b]);
+                let set = |t: &Vec<(u32, u16)>| t.iter().map(|e| e.0).collect::<HashSet<u32>>();
+                let (x, y) = (set(x), set(y));
+                let jaccard = x.intersection(&y).count() as f32 / x.union(&y).count() as f32;
+                assert_eq!(
+                    near_duplicate(&lex, a, b),
+                    jaccard >= 0.85,
+                    "{a} {b} {jaccard}"
+                );
+                dups += usize::from(jaccard >= 0.85 && a != b);
+            }
+        }
+        assert!(dups > 0, "the sample has near-duplicate pairs");
     }
 
     #[test]
