@@ -769,13 +769,7 @@ async fn a_second_reindex_while_one_runs_is_refused_ephemerally() {
     );
     assert!(second[0].is_ephemeral());
     assert!(text(&embed(&second[0]), "/description").contains("already in progress"));
-    let r = h
-        .fake
-        .wait_for_interaction(first, 2, Duration::from_secs(90))
-        .await
-        .unwrap();
-    let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
-    assert_eq!(text(&e, "/title"), "Index rebuilt");
+    expect_rebuilt(&h, first).await;
     h.stop().await;
 }
 
