@@ -123,7 +123,7 @@ impl QuestionEncoder {
                 *m += v;
             }
         }
-        let norm = mean.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        let norm = super::dot(&mean, &mean).sqrt().max(1e-12);
         // mean pooling then normalisation: the 1/len cancels out
         Ok(mean.into_iter().map(|v| v / norm).collect())
     }

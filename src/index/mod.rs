@@ -88,25 +88,8 @@ impl Embeddings {
 
     /// Dot product of row `i` with `query` (cosine for unit vectors).
     pub fn dot(&self, i: usize, query: &[f32]) -> f32 {
-        // Sixteen independent partial sums: a single running f32 sum cannot be
-        // reordered, so it would not vectorise (a 100k-row scan took ~40 ms).
-        const LANES: usize = 16;
         let codes = &self.codes[i * self.dim..(i + 1) * self.dim];
-        let n = codes.len().min(query.len());
-        let (codes, query) = (&codes[..n], &query[..n]);
-        let mut acc = [0f32; LANES];
-        for (c, q) in codes.chunks_exact(LANES).zip(query.chunks_exact(LANES)) {
-            for j in 0..LANES {
-                acc[j] += f32::from(c[j]) * q[j];
-            }
-        }
-        let tail = n - n % LANES;
-        let rest: f32 = codes[tail..]
-            .iter()
-            .zip(&query[tail..])
-            .map(|(&c, &q)| f32::from(c) * q)
-            .sum();
-        (acc.iter().sum::<f32>() + rest) * self.scales[i]
+        crate::embed::dot_widened(codes, query) * self.scales[i]
     }
 
     pub fn len(&self) -> usize {
