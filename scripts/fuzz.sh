@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PROPTEST_CASES="${1:-20000}"
 export ROLEFAQ_TEST_MODE=1
-cargo test --release --test fuzz -- --test-threads 2
+cargo test --release --test suite fuzz:: -- --test-threads 2

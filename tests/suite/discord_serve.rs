@@ -1,7 +1,7 @@
 //! The `rolefaq serve` binary itself, pointed at a fake Discord by
 //! `ROLEFAQ__DISCORD__API_BASE`: registers its commands and answers /ask.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,6 @@
 //! Atomic rebuilds, index faults and answering while rebuilding.
 
-mod common;
+use crate::common;
 
 use common::Sandbox;
 use rolefaq::service::{AskOptions, Service};

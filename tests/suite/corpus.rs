@@ -1,6 +1,6 @@
 //! Corpus loading on the bundled seed documents and on broken files.
 
-mod common;
+use crate::common;
 
 use common::Sandbox;
 use rolefaq::config::CorpusSettings;

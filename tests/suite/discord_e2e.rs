@@ -1,7 +1,7 @@
 //! End to end: the bot (real `Service` over the repo's corpus) against a fake Discord
 //! on 127.0.0.1 that follows Discord's documented REST and gateway payloads.
 
-mod support;
+use crate::support;
 
 use rolefaq::service::AskOptions;
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! Answer quality: the shared dev set and our own questions by category
 //! (paraphrases, typos, role aliases, unanswerable), lexical ranking.
 
-mod common;
+use crate::common;
 
 use common::Sandbox;
 use rolefaq::eval::{evaluate, Judged};

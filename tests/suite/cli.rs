@@ -1,6 +1,6 @@
 //! The command line end to end: JSON contract, human output, bad input, eval.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use common::Sandbox;

@@ -2,7 +2,7 @@
 //! CI runs a bounded smoke run; `scripts/fuzz.sh` runs far more cases
 //! (PROPTEST_CASES). Regression cases found so far are kept as plain tests below.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use rolefaq::config::CorpusSettings;
