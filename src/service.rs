@@ -102,20 +102,41 @@ impl Service {
         let corpus_hash = corpus::fingerprint(&settings.corpus.dir).ok();
         let fresh =
             |g: &Generation| corpus_hash.as_deref() == Some(g.manifest.corpus_hash.as_str());
-        let same_model = |g: &Generation| g.manifest.model.is_some() == embedder.is_some();
+        // Vectors are usable when they come from the configured model. An index
+        // with vectors opened without a model is served lexically as it is (a
+        // rebuild would throw the vectors away); one without vectors, or with
+        // another model's, is rebuilt for the configured model.
+        let usable = |g: &Generation| match (&g.manifest.model, &embedder) {
+            (_, None) => true,
+            (None, Some(_)) => false,
+            (Some(name), Some(e)) => {
+                *name == e.name() && g.embeddings.as_ref().map(|v| v.dim) == Some(e.dim())
+            }
+        };
         let opened = match index::open_current(dir) {
-            Ok(Some(gen)) if !same_model(&gen) => {
+            Ok(Some(gen)) if !usable(&gen) => {
                 tracing::info!(
                     "index embeddings ({}) do not match the configured model ({}); rebuilding",
                     gen.manifest.model.as_deref().unwrap_or("none"),
                     embedder
                         .as_ref()
-                        .map(|e| e.name())
+                        .map(|e| format!("{}, {} dimensions", e.name(), e.dim()))
                         .unwrap_or_else(|| "none".into())
                 );
                 None
             }
-            Ok(Some(gen)) => Some(gen),
+            Ok(Some(gen)) => {
+                if embedder.is_none() {
+                    if let Some(name) = &gen.manifest.model {
+                        tracing::info!(
+                            model = %name,
+                            "the index has passage vectors but no model is configured: \
+                             ranking lexically, vectors kept"
+                        );
+                    }
+                }
+                Some(gen)
+            }
             Ok(None) => {
                 tracing::info!(index = %dir.display(), "no index yet; building it from the corpus");
                 None
@@ -131,7 +152,7 @@ impl Service {
                 let _lock = index::lock_rebuild(dir)?;
                 // Another process may have finished a build since we looked.
                 match index::open_current(dir) {
-                    Ok(Some(g)) if same_model(&g) && fresh(&g) => g,
+                    Ok(Some(g)) if usable(&g) && fresh(&g) => g,
                     _ => {
                         index::rebuild(&settings, embedder.as_deref(), false)?;
                         index::open_current(dir)?.ok_or_else(|| {

@@ -95,6 +95,8 @@ pub struct Embedder {
     tokenizer: Tokenizer,
     device: Device,
     dim: usize,
+    /// Recorded in index manifests: the model directory's name.
+    name: String,
 }
 
 // Checked at compile time: the embedder can be shared as `Arc<Embedder>`.
@@ -204,6 +206,7 @@ impl Embedder {
             tokenizer,
             device,
             dim: config.hidden_size,
+            name: model_name(dir),
         })
     }
 
@@ -347,12 +350,23 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     }
 }
 
-/// Name recorded in index manifests for this model.
+/// Name recorded in index manifests for a model whose directory has no name.
 pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
+
+/// The name an index records for the model in `dir`: the directory's own name
+/// (`models/all-MiniLM-L6-v2` → `all-MiniLM-L6-v2`), so pointing
+/// `[model] dir` at another model makes the index's vectors count as foreign.
+pub fn model_name(dir: &Path) -> String {
+    dir.file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| !n.is_empty() && *n != "." && *n != "..")
+        .unwrap_or(MODEL_NAME)
+        .to_string()
+}
 
 impl crate::index::Embedding for Embedder {
     fn name(&self) -> String {
-        MODEL_NAME.to_string()
+        self.name.clone()
     }
     fn dim(&self) -> usize {
         self.dim
@@ -392,6 +406,18 @@ pub fn load_configured(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn model_name_is_the_directory_name() {
+        assert_eq!(
+            model_name(Path::new("models/all-MiniLM-L6-v2")),
+            "all-MiniLM-L6-v2"
+        );
+        assert_eq!(model_name(Path::new("/opt/models/e5-small/")), "e5-small");
+        assert_eq!(model_name(Path::new("models/bge/.")), "bge");
+        assert_eq!(model_name(Path::new("/")), MODEL_NAME);
+        assert_eq!(model_name(Path::new("..")), MODEL_NAME);
+    }
 
     #[test]
     fn cosine_and_dot() {

@@ -206,3 +206,83 @@ fn a_failed_serving_probe_costs_its_figures_not_the_benchmark() {
     );
     assert!(report.latency.samples >= 15);
 }
+
+/// A stand-in model for the open/rebuild rules: word-hash vectors, any name and size.
+struct HashModel {
+    name: &'static str,
+    dim: usize,
+}
+
+impl rolefaq::index::Embedding for HashModel {
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn embed_batch(&self, texts: &[&str]) -> rolefaq::Result<Vec<Vec<f32>>> {
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let mut v = vec![0f32; self.dim];
+                for w in t.split_whitespace() {
+                    let h = w
+                        .bytes()
+                        .fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+                    v[h % self.dim] += 1.0;
+                }
+                v
+            })
+            .collect())
+    }
+}
+
+fn model(name: &'static str, dim: usize) -> Option<Arc<dyn rolefaq::index::Embedding>> {
+    Some(Arc::new(HashModel { name, dim }))
+}
+
+#[test]
+fn vectors_are_kept_without_a_model_and_rebuilt_only_for_another_model() {
+    let sb = Sandbox::new();
+    let svc = Service::open_with(sb.settings(), model("hash-a", 16)).unwrap();
+    assert!(svc.hybrid());
+    let hybrid = current(&sb);
+
+    // Without a model: the same generation, ranked lexically, vectors untouched.
+    let svc = Service::open_with(sb.settings(), None).unwrap();
+    assert_eq!(current(&sb), hybrid, "a lexical open must not rebuild");
+    assert!(!svc.hybrid());
+    assert!(svc.engine().gen.embeddings.is_some());
+    let a = svc.ask("who owns cybersecurity?", OPTS).unwrap();
+    assert!(!a.results.is_empty());
+
+    // The same model again: still the same generation, hybrid.
+    let svc = Service::open_with(sb.settings(), model("hash-a", 16)).unwrap();
+    assert_eq!(current(&sb), hybrid);
+    assert!(svc.hybrid());
+
+    // Another model of the same size, then the same name with another size: rebuilt.
+    let svc = Service::open_with(sb.settings(), model("hash-b", 16)).unwrap();
+    let other = current(&sb);
+    assert_ne!(other, hybrid, "another model's vectors must be rebuilt");
+    assert_eq!(svc.engine().gen.manifest.model.as_deref(), Some("hash-b"));
+    let svc = Service::open_with(sb.settings(), model("hash-b", 24)).unwrap();
+    assert_ne!(
+        current(&sb),
+        other,
+        "vectors of another size must be rebuilt"
+    );
+    assert_eq!(
+        svc.engine().gen.embeddings.as_ref().map(|e| e.dim),
+        Some(24)
+    );
+    assert!(svc.hybrid());
+
+    // A lexical index opened with a model is rebuilt with vectors.
+    let lexical_sb = Sandbox::new();
+    Service::open_with(lexical_sb.settings(), None).unwrap();
+    let lexical = current(&lexical_sb);
+    let svc = Service::open_with(lexical_sb.settings(), model("hash-a", 16)).unwrap();
+    assert_ne!(current(&lexical_sb), lexical);
+    assert!(svc.hybrid());
+}
