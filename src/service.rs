@@ -47,7 +47,20 @@ impl Engine {
         let mut roles = query::RoleAliases::new();
         for r in book.roles() {
             for name in r.names() {
-                roles.insert(name.to_lowercase(), r.short.clone());
+                let name = name.to_lowercase();
+                // "CTOs" keeps its s through the stemmer ("CIOs" does not): the plural
+                // is an alias of its own wherever it stems differently.
+                let plural = format!("{name}s");
+                let stems = |t: &str| -> Vec<String> {
+                    crate::index::schema::tokens(t)
+                        .into_iter()
+                        .map(|(s, _)| s)
+                        .collect()
+                };
+                if stems(&plural) != stems(&name) {
+                    roles.insert(plural, r.short.clone());
+                }
+                roles.insert(name, r.short.clone());
             }
         }
         let role_stems = roles

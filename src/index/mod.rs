@@ -56,6 +56,16 @@ pub struct Embeddings {
     pub dim: usize,
     codes: Vec<i8>,
     scales: Vec<f32>,
+    centre: Option<Centre>,
+}
+
+/// The mean of the rows and each row's dot product with it, for
+/// [`Embeddings::centred`].
+#[derive(Debug, Clone, Default)]
+struct Centre {
+    mean: Vec<f32>,
+    row_dots: Vec<f32>,
+    mean_sq: f32,
 }
 
 impl Embeddings {
@@ -90,6 +100,53 @@ impl Embeddings {
     pub fn dot(&self, i: usize, query: &[f32]) -> f32 {
         let codes = &self.codes[i * self.dim..(i + 1) * self.dim];
         crate::embed::dot_widened(codes, query) * self.scales[i]
+    }
+
+    /// Compute the rows' mean (once all rows are pushed) so that
+    /// [`Embeddings::centred`] can take it out.
+    pub fn compute_centre(&mut self) {
+        let mut sum = vec![0f64; self.dim];
+        for (row, scale) in self.codes.chunks_exact(self.dim.max(1)).zip(&self.scales) {
+            for (s, &c) in sum.iter_mut().zip(row) {
+                *s += f64::from(c) * f64::from(*scale);
+            }
+        }
+        let n = self.len().max(1) as f64;
+        let mean: Vec<f32> = sum.into_iter().map(|s| (s / n) as f32).collect();
+        let row_dots = (0..self.len()).map(|i| self.dot(i, &mean)).collect();
+        let mean_sq = crate::embed::dot(&mean, &mean);
+        self.centre = Some(Centre {
+            mean,
+            row_dots,
+            mean_sq,
+        });
+    }
+
+    /// A question's dot product with the rows' mean (0 before
+    /// [`Embeddings::compute_centre`]), the one per-question input of `centred`.
+    pub fn query_centre(&self, query: &[f32]) -> f32 {
+        self.centre
+            .as_ref()
+            .map_or(0.0, |c| crate::embed::dot(&c.mean, query))
+    }
+
+    /// Cosine of row `i` and the query once the rows' mean is subtracted from
+    /// both: the direction every passage shares (what the whole corpus is
+    /// about, e.g. "CIO and CTO") stops counting, what sets a passage apart
+    /// remains. `dot` is [`Embeddings::dot`] of the pair and `query_mean` is
+    /// [`Embeddings::query_centre`]; both vectors are unit length. Without a
+    /// centre this is `dot`.
+    pub fn centred(&self, i: usize, dot: f32, query_mean: f32) -> f32 {
+        let Some(c) = &self.centre else {
+            return dot;
+        };
+        let row_mean = c.row_dots[i];
+        // |p - m|² = 1 - 2 p·m + m·m for a unit p; likewise for the question
+        let norms = (1.0 - 2.0 * row_mean + c.mean_sq) * (1.0 - 2.0 * query_mean + c.mean_sq);
+        if norms <= 1e-12 {
+            return 0.0;
+        }
+        (dot - row_mean - query_mean + c.mean_sq) / norms.sqrt()
     }
 
     pub fn len(&self) -> usize {
@@ -214,6 +271,7 @@ fn read_embeddings(path: &Path, rows: usize) -> Result<Embeddings> {
         }
         out.push(&row);
     }
+    out.compute_centre();
     Ok(out)
 }
 
@@ -490,6 +548,75 @@ fn prune(index_dir: &Path, current: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn centred_similarity_is_the_cosine_after_taking_out_the_mean() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let dim = 24;
+        let unit = |v: Vec<f32>| {
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
+        };
+        // rows sharing one strong direction, as passages of one topic do
+        let rows: Vec<Vec<f32>> = (0..40)
+            .map(|_| {
+                unit(
+                    (0..dim)
+                        .map(|d| if d == 0 { 3.0 } else { rng.f32() - 0.5 })
+                        .collect(),
+                )
+            })
+            .collect();
+        let mut e = Embeddings::new(dim);
+        for r in &rows {
+            e.push(r);
+        }
+        let q = unit(
+            (0..dim)
+                .map(|d| if d == 0 { 3.0 } else { rng.f32() - 0.5 })
+                .collect(),
+        );
+        // without a centre: the plain dot product
+        assert_eq!(e.centred(3, e.dot(3, &q), e.query_centre(&q)), e.dot(3, &q));
+        e.compute_centre();
+        // reference: mean and cosines in f64 from the quantised rows
+        let decoded: Vec<Vec<f64>> = (0..rows.len())
+            .map(|i| {
+                let codes = &e.codes[i * dim..(i + 1) * dim];
+                codes
+                    .iter()
+                    .map(|&c| f64::from(c) * f64::from(e.scales[i]))
+                    .collect()
+            })
+            .collect();
+        let mean: Vec<f64> = (0..dim)
+            .map(|d| decoded.iter().map(|r| r[d]).sum::<f64>() / rows.len() as f64)
+            .collect();
+        let qm = e.query_centre(&q);
+        let mut plain_spread = (f32::MAX, f32::MIN);
+        let mut centred_spread = (f32::MAX, f32::MIN);
+        for (i, row) in decoded.iter().enumerate() {
+            let a: Vec<f64> = row.iter().zip(&mean).map(|(x, m)| x - m).collect();
+            let b: Vec<f64> = q
+                .iter()
+                .zip(&mean)
+                .map(|(&x, m)| f64::from(x) - m)
+                .collect();
+            let dot: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let want = dot / (norm(&a) * norm(&b));
+            let got = e.centred(i, e.dot(i, &q), qm);
+            assert!(
+                (f64::from(got) - want).abs() < 0.02,
+                "row {i}: {got} vs {want}"
+            );
+            let plain = e.dot(i, &q);
+            plain_spread = (plain_spread.0.min(plain), plain_spread.1.max(plain));
+            centred_spread = (centred_spread.0.min(got), centred_spread.1.max(got));
+        }
+        // the shared direction made every plain cosine alike; centred ones differ
+        assert!(centred_spread.1 - centred_spread.0 > 3.0 * (plain_spread.1 - plain_spread.0));
+    }
 
     fn unit(rng: &mut fastrand::Rng, dim: usize) -> Vec<f32> {
         let v: Vec<f32> = (0..dim).map(|_| rng.f32() * 2.0 - 1.0).collect();

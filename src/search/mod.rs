@@ -150,6 +150,12 @@ pub struct Scored {
 /// kept without lexical overlap, and to lower the coverage an answer needs.
 const DENSE_CLOSE: f32 = 0.45;
 
+/// Dense similarity at which a passage answers the question whatever words it
+/// uses ("how do we choose whom to hire first" ~ "informs hiring decisions"):
+/// the coverage gate is waived. Questions the seed corpus cannot answer stay
+/// below ~0.6 (salaries, tenure, programming languages).
+const DENSE_SURE: f32 = 0.65;
+
 /// How ranking is tuned (from `[search]` and `[model]` settings).
 #[derive(Debug, Clone, Copy)]
 pub struct RankParams {
@@ -389,12 +395,22 @@ pub fn rank(
     for &(ord, _) in &dense_hits {
         pool.entry(ord).or_default();
     }
+    let query_mean = match (query_vec, &gen.embeddings) {
+        (Some(v), Some(e)) => e.query_centre(v),
+        _ => 0.0,
+    };
     let mut scored: Vec<Scored> = pool
         .into_iter()
         .map(|(ord, bm25)| {
             let (cov, roles_ok) = resolved.coverage(lex, ord);
             let d = match (query_vec, &gen.embeddings) {
                 (Some(v), Some(e)) => e.dot(ord, v),
+                _ => 0.0,
+            };
+            // Thresholds read the plain cosine; ranking the centred one, so a
+            // passage is not preferred for being about the corpus's topic.
+            let d_rank = match &gen.embeddings {
+                Some(e) if query_vec.is_some() => e.centred(ord, d, query_mean),
                 _ => 0.0,
             };
             let focus = resolved.role_focus(lex, ord);
@@ -409,7 +425,7 @@ pub fn rank(
                 PassageKind::Paragraph => 1.0,
                 _ => 0.95,
             };
-            let score = (0.45 * bm25 + 0.55 * cov + params.dense_weight * 0.5 * d)
+            let score = (0.45 * bm25 + 0.55 * cov + params.dense_weight * 0.5 * d_rank)
                 * role_factor
                 * kind_factor;
             Scored {
@@ -423,9 +439,14 @@ pub fn rank(
         .collect();
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
     // Honest "no answer": some passage must cover enough of the question, or,
-    // when one is semantically close, at least half as much.
+    // when one is semantically close, at least half as much; a passage that is
+    // very close (DENSE_SURE) answers whatever words it uses.
     let best_cov = scored.iter().map(|s| s.coverage).fold(0.0f32, f32::max);
-    let close = scored.iter().any(|s| s.dense >= DENSE_CLOSE);
+    let best_dense = scored.iter().map(|s| s.dense).fold(0.0f32, f32::max);
+    let close = best_dense >= DENSE_CLOSE;
+    if best_dense >= DENSE_SURE {
+        return Ok(diversify(gen, lex, scored));
+    }
     let needed = if close {
         params.min_coverage / 2.0
     } else {

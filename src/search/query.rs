@@ -142,6 +142,53 @@ const STOP_WORDS: &[&str] = &[
     "gets",
     "one",
     "between",
+    // function words and fillers of conversational questions
+    "whether",
+    "something",
+    "anything",
+    "everything",
+    "nothing",
+    "anyone",
+    "anybody",
+    "everyone",
+    "everybody",
+    "off",
+    "up",
+    "out",
+    "over",
+    "down",
+    "still",
+    "ever",
+    "also",
+    "too",
+    "yet",
+    "even",
+    "else",
+    "instead",
+    "vice",
+    "versa",
+    "supposed",
+    "going",
+    "gonna",
+    "let",
+    "lets",
+    "say",
+    "says",
+    "said",
+    "like",
+    "want",
+    "wants",
+    "way",
+    "ways",
+    "sort",
+    "sorts",
+    "ok",
+    "okay",
+    "hey",
+    "hi",
+    "thanks",
+    "etc",
+    "via",
 ];
 
 /// Predicates of "who …" questions: any statement of responsibility answers
@@ -540,6 +587,26 @@ mod tests {
         assert_eq!(u.concepts[0].role.as_deref(), Some("CIO"));
         assert_eq!(u.concepts.len(), 2, "{:?}", u.concepts);
         assert_eq!(u.concepts[1].word, "boss");
+    }
+
+    #[test]
+    fn conversational_filler_is_not_content() {
+        let v = Vocab(vec!["build", "buy", "shelf", "hous", "decid"]);
+        let u = understand(
+            "who decides whether we build something in-house or buy it off the shelf, or vice versa?",
+            false,
+            &BTreeMap::new(),
+            &roles(),
+            &v,
+            true,
+        );
+        let words: Vec<&str> = u.concepts.iter().map(|c| c.word.as_str()).collect();
+        for filler in ["whether", "something", "off", "vice", "versa"] {
+            assert!(!words.contains(&filler), "{filler} in {words:?}");
+        }
+        for content in ["build", "buy", "shelf"] {
+            assert!(words.contains(&content), "{content} missing from {words:?}");
+        }
     }
 
     #[test]

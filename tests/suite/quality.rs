@@ -218,3 +218,66 @@ fn a_role_the_corpus_never_mentions_gets_no_answer() {
     // a role it does mention still answers
     assert!(!svc.ask("who is the CTO?", FIVE).unwrap().no_answer);
 }
+
+/// A stand-in model with three directions: texts about hiring, one made-up
+/// question that shares no word with the corpus, and everything else.
+struct Directions;
+
+impl rolefaq::index::Embedding for Directions {
+    fn name(&self) -> String {
+        "directions".into()
+    }
+    fn dim(&self) -> usize {
+        3
+    }
+    fn embed_batch(&self, texts: &[&str]) -> rolefaq::Result<Vec<Vec<f32>>> {
+        Ok(texts
+            .iter()
+            .map(|t| {
+                if t.contains("hiring") || t.contains("zorbly") {
+                    vec![1.0, 0.0, 0.0]
+                } else if t.contains("quuxish") {
+                    vec![0.0, 0.0, 1.0]
+                } else {
+                    vec![0.0, 1.0, 0.0]
+                }
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn a_passage_the_model_finds_very_close_answers_without_shared_words() {
+    let sb = Sandbox::new();
+    let model: std::sync::Arc<dyn rolefaq::index::Embedding> = std::sync::Arc::new(Directions);
+    let svc = Service::open_with(sb.settings(), Some(model)).unwrap();
+    // No word of the question is in the corpus: no lexical coverage at all,
+    // but its vector is that of the hiring passage.
+    let a = svc.ask("zorbly flimflam grommets", FIVE).unwrap();
+    assert!(!a.no_answer, "{a:?}");
+    assert!(
+        a.results[0].text.contains("hiring"),
+        "{}",
+        a.results[0].text
+    );
+    // Neither words nor vector: still no answer.
+    let a = svc.ask("quuxish flimflam grommets", FIVE).unwrap();
+    assert!(a.no_answer, "{:?}", a.results.first().map(|h| &h.text));
+}
+
+#[test]
+fn plural_role_names_are_the_role() {
+    let (_sb, svc) = service();
+    let engine = svc.engine();
+    // "CTOs" keeps its s through the stemmer, unlike "CIOs"
+    let u = svc.understand(&engine, "what opportunities open for CTOs and CIOs?");
+    let mut roles = u.roles.clone();
+    roles.sort();
+    assert_eq!(roles, ["CIO", "CTO"], "{:?}", u.concepts);
+    assert!(u
+        .concepts
+        .iter()
+        .all(|c| c.word != "ctos" || c.role.is_some()));
+    let a = svc.ask("what do CTOs lead?", FIVE).unwrap();
+    assert!(!a.no_answer);
+}
