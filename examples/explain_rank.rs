@@ -4,7 +4,7 @@
 //! `cargo run --release --example explain_rank -- QUESTIONS.json [INDEX_DIR] [ID...]`
 //! (the index is built with the default settings when INDEX_DIR has none).
 use rolefaq::config::Settings;
-use rolefaq::search::{self, RankParams};
+use rolefaq::search;
 use std::sync::Arc;
 
 fn main() -> anyhow::Result<()> {
@@ -52,14 +52,7 @@ fn main() -> anyhow::Result<()> {
             );
         }
         let qv = embedder.as_ref().and_then(|e| e.embed_query(&u.text).ok());
-        let params = RankParams {
-            min_coverage: settings.search.min_coverage,
-            dense_weight: if qv.is_some() {
-                settings.model.dense_weight
-            } else {
-                0.0
-            },
-        };
+        let params = svc.rank_params(qv.is_some());
         let ranked = search::rank(
             &engine.gen,
             &engine.lexicon,

@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::corpus;
 use crate::index::{self, Embedding};
 use crate::model::Passage;
-use crate::search::{self, RankParams};
+use crate::search;
 use crate::service::{AskOptions, Engine, Service};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -921,7 +921,6 @@ fn breakdown(
     queries: &[String],
     top: usize,
 ) -> Breakdown {
-    let s = &svc.settings().search;
     let engine = svc.engine();
     let (mut und, mut emb, mut rank, mut hits) = (
         Duration::ZERO,
@@ -939,14 +938,7 @@ fn breakdown(
             _ => None,
         };
         emb += t.elapsed();
-        let params = RankParams {
-            min_coverage: s.min_coverage,
-            dense_weight: if qv.is_some() {
-                svc.settings().model.dense_weight
-            } else {
-                0.0
-            },
-        };
+        let params = svc.rank_params(qv.is_some());
         let t = Instant::now();
         let ranked = search::rank(
             &engine.gen,

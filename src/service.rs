@@ -190,6 +190,18 @@ impl Service {
         &self.settings
     }
 
+    /// Ranking settings for a question with or without its vector.
+    pub fn rank_params(&self, with_vector: bool) -> RankParams {
+        RankParams {
+            min_coverage: self.settings.search.min_coverage,
+            dense_weight: if with_vector {
+                self.settings.model.dense_weight
+            } else {
+                0.0
+            },
+        }
+    }
+
     /// The serving engine (cheap clone of an `Arc`).
     pub fn engine(&self) -> Arc<Engine> {
         match self.engine.read() {
@@ -242,14 +254,7 @@ impl Service {
             Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
             _ => None,
         };
-        let params = RankParams {
-            min_coverage: s.min_coverage,
-            dense_weight: if query_vec.is_some() {
-                self.settings.model.dense_weight
-            } else {
-                0.0
-            },
-        };
+        let params = self.rank_params(query_vec.is_some());
         let ranked = search::rank(
             &engine.gen,
             &engine.lexicon,
