@@ -35,17 +35,7 @@ impl Int8Linear {
         let mut weights = Vec::with_capacity(weight.len());
         let mut scale = Vec::with_capacity(outputs);
         for row in weight.chunks_exact(inputs) {
-            let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
-            let s = if max > 0.0 && max.is_finite() {
-                max / 127.0
-            } else {
-                1.0
-            };
-            weights.extend(
-                row.iter()
-                    .map(|x| (x / s).round().clamp(-127.0, 127.0) as i8),
-            );
-            scale.push(s);
+            scale.push(super::quantise_i8(row, &mut weights));
         }
         let input_max = ((i32::MAX as usize) / (127 * inputs)).min(i16::MAX as usize) as f32;
         Some(Self {

@@ -335,6 +335,24 @@ where
     acc.iter().sum::<f32>() + tail
 }
 
+/// Append `row` rounded to 8 bits to `out` and return the scale that restores
+/// it (`value ≈ code × scale`): symmetric, the largest magnitude maps to ±127;
+/// a row of zeros or with non-finite values gets scale 1. The index's passage
+/// vectors and the question encoder's weights are both stored this way.
+pub(crate) fn quantise_i8(row: &[f32], out: &mut Vec<i8>) -> f32 {
+    let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
+    let scale = if max > 0.0 && max.is_finite() {
+        max / 127.0
+    } else {
+        1.0
+    };
+    out.extend(
+        row.iter()
+            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
+    );
+    scale
+}
+
 /// Cosine similarity of any two vectors; 0 when either is all zeros.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let (mut ab, mut aa, mut bb) = (0f32, 0f32, 0f32);

@@ -80,19 +80,10 @@ impl Embeddings {
     /// Append one vector (of `dim` values), quantised symmetrically: the
     /// largest magnitude maps to ±127.
     pub fn push(&mut self, row: &[f32]) {
-        let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
-        let scale = if max > 0.0 && max.is_finite() {
-            max / 127.0
-        } else {
-            1.0
-        };
-        self.codes.extend(
-            row.iter()
-                .take(self.dim)
-                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
-        );
-        self.codes
-            .resize(self.codes.len() + self.dim.saturating_sub(row.len()), 0);
+        let start = self.codes.len();
+        let scale = crate::embed::quantise_i8(row, &mut self.codes);
+        // exactly `dim` codes: extra values dropped, missing ones zero
+        self.codes.resize(start + self.dim, 0);
         self.scales.push(scale);
     }
 
