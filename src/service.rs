@@ -51,13 +51,7 @@ impl Engine {
                 // "CTOs" keeps its s through the stemmer ("CIOs" does not): the plural
                 // is an alias of its own wherever it stems differently.
                 let plural = format!("{name}s");
-                let stems = |t: &str| -> Vec<String> {
-                    crate::index::schema::tokens(t)
-                        .into_iter()
-                        .map(|(s, _)| s)
-                        .collect()
-                };
-                if stems(&plural) != stems(&name) {
+                if query::stems_of(&plural) != query::stems_of(&name) {
                     roles.insert(plural, r.short.clone());
                 }
                 roles.insert(name, r.short.clone());

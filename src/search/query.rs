@@ -336,7 +336,8 @@ pub trait Vocabulary {
 /// role aliases come back on every question.
 const STEM_CACHE: usize = 4096;
 
-fn stems_of(phrase: &str) -> Vec<String> {
+/// The analyzer's stems of a phrase (cached per thread).
+pub(crate) fn stems_of(phrase: &str) -> Vec<String> {
     use std::cell::RefCell;
     thread_local! {
         static CACHE: RefCell<HashMap<String, Vec<String>>> = RefCell::new(HashMap::new());
