@@ -4,7 +4,6 @@
 //! `cargo run --release --example explain_rank -- QUESTIONS.json [INDEX_DIR] [ID...]`
 //! (the index is built with the default settings when INDEX_DIR has none).
 use rolefaq::config::Settings;
-use rolefaq::search;
 use std::sync::Arc;
 
 fn main() -> anyhow::Result<()> {
@@ -18,7 +17,7 @@ fn main() -> anyhow::Result<()> {
     settings.index.dir = index.into();
     let embedder = rolefaq::embed::load_configured(&settings.model);
     let svc = rolefaq::service::Service::open_with(
-        settings.clone(),
+        settings,
         embedder
             .clone()
             .map(|e| e as Arc<dyn rolefaq::index::Embedding>),
@@ -35,32 +34,11 @@ fn main() -> anyhow::Result<()> {
             .as_array()
             .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
             .unwrap_or_default();
-        let u = svc.understand(&engine, text);
         println!("\n===== {id} {text}");
-        for c in &u.concepts {
-            let alts: Vec<String> = c
-                .alts
-                .iter()
-                .map(|(s, w)| format!("{}:{w}", s.join("_")))
-                .collect();
-            println!(
-                "   concept {:?} w={} role={:?} alts={}",
-                c.word,
-                c.weight,
-                c.role,
-                alts.join(" ")
-            );
-        }
+        print!("{}", svc.explain(text));
+        let u = svc.understand(&engine, text);
         let qv = embedder.as_ref().and_then(|e| e.embed_query(&u.text).ok());
-        let params = svc.rank_params(qv.is_some());
-        let ranked = search::rank(
-            &engine.gen,
-            &engine.lexicon,
-            &u,
-            &engine.role_stems,
-            qv.as_deref(),
-            params,
-        )?;
+        let ranked = svc.rank(&engine, &u, qv.as_deref())?;
         if ranked.is_empty() {
             println!("   NO ANSWER");
         }

@@ -938,17 +938,8 @@ fn breakdown(
             _ => None,
         };
         emb += t.elapsed();
-        let params = svc.rank_params(qv.is_some());
         let t = Instant::now();
-        let ranked = search::rank(
-            &engine.gen,
-            &engine.lexicon,
-            &u,
-            &engine.role_stems,
-            qv.as_deref(),
-            params,
-        )
-        .unwrap_or_default();
+        let ranked = svc.rank(&engine, &u, qv.as_deref()).unwrap_or_default();
         rank += t.elapsed();
         let t = Instant::now();
         let stems = search::query_stems(&u);

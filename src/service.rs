@@ -184,16 +184,30 @@ impl Service {
         &self.settings
     }
 
-    /// Ranking settings for a question with or without its vector.
-    pub fn rank_params(&self, with_vector: bool) -> RankParams {
-        RankParams {
+    /// Rank the passages of `engine` for an understood question, with its
+    /// vector when there is one, under this service's ranking settings.
+    pub fn rank(
+        &self,
+        engine: &Engine,
+        u: &query::Understood,
+        query_vec: Option<&[f32]>,
+    ) -> Result<Vec<search::Scored>> {
+        let params = RankParams {
             min_coverage: self.settings.search.min_coverage,
-            dense_weight: if with_vector {
+            dense_weight: if query_vec.is_some() {
                 self.settings.model.dense_weight
             } else {
                 0.0
             },
-        }
+        };
+        Ok(search::rank(
+            &engine.gen,
+            &engine.lexicon,
+            u,
+            &engine.role_stems,
+            query_vec,
+            params,
+        )?)
     }
 
     /// The serving engine (cheap clone of an `Arc`).
@@ -248,15 +262,7 @@ impl Service {
             Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
             _ => None,
         };
-        let params = self.rank_params(query_vec.is_some());
-        let ranked = search::rank(
-            &engine.gen,
-            &engine.lexicon,
-            &u,
-            &engine.role_stems,
-            query_vec.as_deref(),
-            params,
-        )?;
+        let ranked = self.rank(&engine, &u, query_vec.as_deref())?;
         let stems = search::query_stems(&u);
         // Each hit is cut once, for the page and for the verdict alike.
         let verdict_window = if u.asks_who { VERDICT_WINDOW } else { 0 };

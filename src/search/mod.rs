@@ -403,15 +403,14 @@ pub fn rank(
         .into_iter()
         .map(|(ord, bm25)| {
             let (cov, roles_ok) = resolved.coverage(lex, ord);
-            let d = match (query_vec, &gen.embeddings) {
-                (Some(v), Some(e)) => e.dot(ord, v),
-                _ => 0.0,
-            };
             // Thresholds read the plain cosine; ranking the centred one, so a
             // passage is not preferred for being about the corpus's topic.
-            let d_rank = match &gen.embeddings {
-                Some(e) if query_vec.is_some() => e.centred(ord, d, query_mean),
-                _ => 0.0,
+            let (d, d_rank) = match (query_vec, &gen.embeddings) {
+                (Some(v), Some(e)) => {
+                    let d = e.dot(ord, v);
+                    (d, e.centred(ord, d, query_mean))
+                }
+                _ => (0.0, 0.0),
             };
             let focus = resolved.role_focus(lex, ord);
             let role_factor = if roles_ok { 0.8 + 0.2 * focus } else { 0.75 };
