@@ -27,6 +27,10 @@ pub enum Error {
     UnknownAspect { given: String, known: String },
     #[error("embedding model error: {0}")]
     Model(String),
+    /// Building what serves a generation (roles, comparison evidence, lexicon)
+    /// panicked; the panic was caught and the generation is not served.
+    #[error("building the search engine for index generation {generation} failed ({message}); this is a bug in rolefaq, please report it with the corpus file that caused it")]
+    EngineBuild { generation: String, message: String },
 }
 
 impl From<tantivy::TantivyError> for Error {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod model;
 pub mod roles;
 pub mod service;
+pub mod text;
 
 pub use error::{Error, Result};
 pub mod bench;

@@ -12,7 +12,7 @@ use crate::model::{Answer, Comparison, Freshness, IndexReport, SourceInfo};
 use crate::roles::RoleBook;
 use crate::search::{self, query, verdict, Lexicon, RankParams};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, TryLockError};
 
 /// Options of one question.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +39,30 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Build the engine of a generation. A panic while building it is caught and
+    /// returned as [`Error::EngineBuild`], so no lock is poisoned on the way and
+    /// the caller decides what serves instead.
+    pub fn build(gen: Generation) -> Result<Self> {
+        Self::build_with(gen, Self::new)
+    }
+
+    /// [`Engine::build`] with another constructor (tests inject a panicking one).
+    fn build_with(gen: Generation, make: impl FnOnce(Generation) -> Self) -> Result<Self> {
+        let generation = gen.name.clone();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| make(gen))).map_err(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic without a message".to_string());
+            tracing::error!(%generation, "building the search engine panicked: {message}");
+            Error::EngineBuild {
+                generation,
+                message,
+            }
+        })
+    }
+
     fn new(gen: Generation) -> Self {
         let lexicon = Lexicon::build(&gen.passages);
         let book = RoleBook::discover(&gen.passages);
@@ -153,26 +177,30 @@ impl Service {
                 None
             }
         };
-        let gen = match opened {
-            Some(g) => g,
+        let engine = match opened {
+            Some(g) => Engine::build(g)?,
             None => {
                 let _lock = index::lock_rebuild(dir)?;
                 // Another process may have finished a build since we looked.
                 match index::open_current(dir) {
-                    Ok(Some(g)) if usable(&g) && fresh(&g) => g,
+                    Ok(Some(g)) if usable(&g) && fresh(&g) => Engine::build(g)?,
                     _ => {
-                        index::rebuild(&settings, embedder.as_deref(), false)?;
-                        index::open_current(dir)?.ok_or_else(|| {
-                            Error::Index("rebuilt index could not be opened".into())
-                        })?
+                        // CURRENT names the new generation only once it can serve.
+                        let (_, engine) = index::rebuild_accepted(
+                            &settings,
+                            embedder.as_deref(),
+                            false,
+                            Engine::build,
+                        )?;
+                        engine
                     }
                 }
             }
         };
-        let stale = !fresh(&gen);
+        let stale = !fresh(&engine.gen);
         Ok(Self {
             settings,
-            engine: RwLock::new(Arc::new(Engine::new(gen))),
+            engine: RwLock::new(Arc::new(engine)),
             rebuild: Mutex::new(()),
             embedder,
             stale: AtomicBool::new(stale),
@@ -400,17 +428,28 @@ impl Service {
 
     /// Rebuild the index from the corpus beside the serving one, then swap.
     /// Errors with `RebuildInProgress` when another rebuild runs.
+    /// A rebuild whose engine cannot be built (even by a panic) leaves `CURRENT`
+    /// and the serving engine as they were, and the next rebuild can run.
     pub fn reindex(&self) -> Result<IndexReport> {
-        let _guard = self
-            .rebuild
-            .try_lock()
-            .map_err(|_| Error::RebuildInProgress)?;
+        self.reindex_with(Engine::build)
+    }
+
+    fn reindex_with(
+        &self,
+        build: impl FnOnce(Generation) -> Result<Engine>,
+    ) -> Result<IndexReport> {
+        // The mutex guards no data: a poisoned one (a panic while it was held)
+        // is free, not "in progress".
+        let _guard = match self.rebuild.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return Err(Error::RebuildInProgress),
+        };
         let dir = &self.settings.index.dir;
         let _lock = index::lock_rebuild(dir)?;
-        let report = index::rebuild(&self.settings, self.embedder.as_deref(), false)?;
-        let gen = index::open_current(dir)?
-            .ok_or_else(|| Error::Index("rebuilt index could not be opened".into()))?;
-        let engine = Arc::new(Engine::new(gen));
+        let (report, engine) =
+            index::rebuild_accepted(&self.settings, self.embedder.as_deref(), false, build)?;
+        let engine = Arc::new(engine);
         match self.engine.write() {
             Ok(mut e) => *e = engine,
             Err(poisoned) => *poisoned.into_inner() = engine,
@@ -455,5 +494,83 @@ impl Service {
     /// Aspect names the comparison has evidence for.
     pub fn known_aspects(&self) -> Vec<String> {
         self.engine().aspects.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-document corpus and an index directory beside it.
+    fn sandbox() -> (tempfile::TempDir, Settings) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir_all(&corpus).expect("corpus dir");
+        std::fs::write(
+            corpus.join("a.md"),
+            "---\ntitle: A\n---\nThe CIO runs internal systems, while the CTO leads product development.\n",
+        )
+        .expect("corpus file");
+        let mut s = Settings::default();
+        s.corpus.dir = corpus;
+        s.index.dir = dir.path().join("index");
+        s.model.enabled = false;
+        (dir, s)
+    }
+
+    fn generations(index_dir: &std::path::Path) -> usize {
+        std::fs::read_dir(index_dir)
+            .expect("index dir")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("gen-"))
+            .count()
+    }
+
+    #[test]
+    fn a_panic_while_building_the_engine_is_an_error_and_publishes_nothing() {
+        let (_dir, settings) = sandbox();
+        let index_dir = settings.index.dir.clone();
+        let svc = Service::open(settings).expect("opens");
+        let current = index::current_name(&index_dir);
+        let serving = svc.engine().gen.name.clone();
+        let err = svc
+            .reindex_with(|g| Engine::build_with(g, |_| panic!("injected")))
+            .expect_err("a panic becomes an error");
+        assert!(
+            matches!(&err, Error::EngineBuild { message, .. } if message == "injected"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("building the search engine"));
+        assert_eq!(
+            index::current_name(&index_dir),
+            current,
+            "CURRENT unchanged"
+        );
+        assert_eq!(
+            generations(&index_dir),
+            1,
+            "the refused generation is removed"
+        );
+        assert_eq!(svc.engine().gen.name, serving, "the old engine serves");
+        assert!(!svc.rebuild.is_poisoned());
+        svc.reindex().expect("the next rebuild runs");
+        assert_ne!(index::current_name(&index_dir), current);
+    }
+
+    #[test]
+    fn a_poisoned_rebuild_mutex_is_free_not_in_progress() {
+        let (_dir, settings) = sandbox();
+        let svc = Service::open(settings).expect("opens");
+        std::thread::scope(|s| {
+            let _ = s
+                .spawn(|| {
+                    let _held = svc.rebuild.lock();
+                    panic!("poisons the rebuild mutex");
+                })
+                .join();
+        });
+        assert!(svc.rebuild.is_poisoned());
+        svc.reindex()
+            .expect("a poisoned mutex is not a rebuild in progress");
     }
 }

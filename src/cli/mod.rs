@@ -281,8 +281,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let embedder = embedder
                 .as_deref()
                 .map(|e| e as &dyn crate::index::Embedding);
-            let report = crate::index::rebuild(&settings, embedder, progress)
-                .context("rebuilding the index (the previous index, if any, is still in place)")?;
+            // The new generation becomes current only once an engine serves it.
+            let (report, _) = crate::index::rebuild_accepted(
+                &settings,
+                embedder,
+                progress,
+                crate::service::Engine::build,
+            )
+            .context("rebuilding the index (the previous index, if any, is still in place)")?;
             if json {
                 print_json(&report)?;
             } else {

@@ -16,6 +16,7 @@
 use super::taxonomy::{self, ASPECTS};
 use crate::model::Passage;
 use crate::roles::RoleBook;
+use crate::text::{ceil_char_boundary, floor_char_boundary, Folded};
 use std::ops::Range;
 
 /// Where a quote came from; lower is more reliable (and preferred in cells).
@@ -637,19 +638,16 @@ fn segment_subject(
 /// `next_start`: the delimiter closest to the second mention.
 fn split_point(s: &str, prev_end: usize, next_start: usize) -> Option<Range<usize>> {
     let gap = &s[prev_end..next_start];
-    let lower = gap.to_lowercase();
+    // Delimiters are found case-insensitively, at offsets of `gap` itself.
+    let folded = Folded::new(gap);
     let mut best: Option<Range<usize>> = None;
     for d in DELIMITERS {
-        let mut from = 0;
-        while let Some(pos) = lower[from..].find(d) {
-            let at = from + pos;
-            let end = at + d.len();
-            if word_count(&gap[end..]) <= MAX_WORDS_BEFORE_ROLE
-                && best.as_ref().is_none_or(|b| end > b.end)
+        for r in folded.find_all(d) {
+            if word_count(&gap[r.end..]) <= MAX_WORDS_BEFORE_ROLE
+                && best.as_ref().is_none_or(|b| r.end > b.end)
             {
-                best = Some(prev_end + at..prev_end + end);
+                best = Some(prev_end + r.start..prev_end + r.end);
             }
-            from = at + 1;
         }
     }
     best
@@ -667,10 +665,10 @@ fn clean_quote(s: &str, seg: &Segment) -> Range<usize> {
     let lead = text.len() - text.trim_start().len();
     start += lead;
     if end - start > MAX_QUOTE_CHARS {
-        let min = seg.subject.end.max(start) + 20;
-        let limit = (start + MAX_QUOTE_CHARS).min(end);
+        let min = ceil_char_boundary(s, seg.subject.end.max(start) + 20);
+        let limit = floor_char_boundary(s, (start + MAX_QUOTE_CHARS).min(end));
         if min < limit {
-            let window = &s[min..floor_char(s, limit)];
+            let window = &s[min..limit];
             if let Some(cut) = window.rfind("; ").or_else(|| window.rfind(", ")) {
                 end = min + cut;
             }
@@ -680,13 +678,6 @@ fn clean_quote(s: &str, seg: &Segment) -> Range<usize> {
         c.is_whitespace() || matches!(c, ',' | ';' | ':' | '—' | '–' | '-')
     });
     start..start + body.len()
-}
-
-fn floor_char(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// Clauses about single roles in each sentence of `text`.

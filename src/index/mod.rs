@@ -313,6 +313,31 @@ pub fn rebuild(
     embedder: Option<&dyn Embedding>,
     show_progress: bool,
 ) -> Result<IndexReport> {
+    build_and_publish(settings, embedder, show_progress, |_, _| Ok(())).map(|(report, ())| report)
+}
+
+/// As [`rebuild`], but the new generation, opened from its final directory, is
+/// first given to `accept` (which builds what serves it); only when that
+/// succeeds does `CURRENT` name it. When `accept` fails, the generation is
+/// removed and `CURRENT` is untouched.
+pub fn rebuild_accepted<T>(
+    settings: &Settings,
+    embedder: Option<&dyn Embedding>,
+    show_progress: bool,
+    accept: impl FnOnce(Generation) -> Result<T>,
+) -> Result<(IndexReport, T)> {
+    build_and_publish(settings, embedder, show_progress, |dir, name| {
+        open_generation(dir, name).and_then(accept)
+    })
+}
+
+/// Build a generation, let `accept` see it under its final name, then move `CURRENT`.
+fn build_and_publish<T>(
+    settings: &Settings,
+    embedder: Option<&dyn Embedding>,
+    show_progress: bool,
+    accept: impl FnOnce(&Path, &str) -> Result<T>,
+) -> Result<(IndexReport, T)> {
     let started = Instant::now();
     let index_dir = &settings.index.dir;
     let corpus_dir = &settings.corpus.dir;
@@ -364,13 +389,22 @@ pub fn rebuild(
     let final_dir = index_dir.join(&name);
     let tmp_path = tmp.keep();
     fs::rename(&tmp_path, &final_dir).map_err(io_err(&final_dir))?;
+    let accepted = match accept(index_dir, &name) {
+        Ok(a) => a,
+        Err(e) => {
+            if let Err(rm) = fs::remove_dir_all(&final_dir) {
+                tracing::warn!(generation = %name, "could not remove a refused generation: {rm}");
+            }
+            return Err(e);
+        }
+    };
     let pointer_tmp = index_dir.join(".CURRENT.tmp");
     write_file(&pointer_tmp, name.as_bytes())?;
     fs::rename(&pointer_tmp, index_dir.join(CURRENT)).map_err(io_err(index_dir))?;
     prune(index_dir, &name);
 
     let (added, removed, changed) = diff(previous.as_ref(), &corpus);
-    Ok(IndexReport {
+    let report = IndexReport {
         documents: manifest.documents,
         passages: manifest.passages,
         added,
@@ -381,7 +415,8 @@ pub fn rebuild(
         elapsed_ms: started.elapsed().as_millis() as u64,
         built_at,
         embeddings: manifest.model.is_some(),
-    })
+    };
+    Ok((report, accepted))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

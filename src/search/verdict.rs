@@ -4,6 +4,7 @@
 use crate::index::schema;
 use crate::model::{Hit, Passage, RoleShare, Verdict};
 use crate::roles::RoleBook;
+use crate::text::Folded;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// The question's content concepts, each a list of alternatives (stem sequences).
@@ -40,21 +41,14 @@ fn needed(concepts: &Concepts) -> usize {
 /// Split a sentence at clause breaks, keeping byte offsets.
 fn clauses(text: &str) -> Vec<(usize, &str)> {
     let mut cuts = vec![0];
-    let lower = text.to_lowercase();
+    let folded = Folded::new(text);
     for b in CLAUSE_BREAKS {
-        let mut from = 0;
-        while let Some(i) = lower.get(from..).and_then(|s| s.find(b)) {
-            cuts.push(from + i);
-            from += i + b.len();
-        }
+        cuts.extend(folded.find_all(b).into_iter().map(|r| r.start));
     }
     cuts.sort_unstable();
     cuts.dedup();
     cuts.push(text.len());
-    cuts.windows(2)
-        .filter(|w| text.is_char_boundary(w[0]) && text.is_char_boundary(w[1]))
-        .map(|w| (w[0], &text[w[0]..w[1]]))
-        .collect()
+    cuts.windows(2).map(|w| (w[0], &text[w[0]..w[1]])).collect()
 }
 
 /// The roles a passage gives the asked responsibility to, each with the

@@ -25,6 +25,13 @@ impl Sandbox {
         Sandbox { dir }
     }
 
+    /// A sandbox whose corpus directory is empty (tests write their own documents).
+    pub fn empty() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("corpus")).unwrap();
+        Sandbox { dir }
+    }
+
     pub fn corpus(&self) -> PathBuf {
         self.dir.path().join("corpus")
     }

@@ -1,4 +1,5 @@
-//! Property-based fuzzing of question handling and corpus parsing.
+//! Property-based fuzzing of question handling, corpus parsing, and whole
+//! engines (index + roles + comparison) built from arbitrary documents.
 //! CI runs a bounded smoke run; `scripts/fuzz.sh` runs far more cases
 //! (PROPTEST_CASES). Regression cases found so far are kept as plain tests below.
 
@@ -9,6 +10,7 @@ use rolefaq::config::CorpusSettings;
 use rolefaq::corpus::{blocks, clean, frontmatter, parse_document, split};
 use rolefaq::search::query;
 use rolefaq::service::{AskOptions, Service};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -128,6 +130,142 @@ proptest! {
         let _ = blocks::parse_text(&body);
         let _ = blocks::parse_markdown(&body);
         let _ = blocks::parse_html(&body);
+    }
+}
+
+/// Pieces of a fuzzed document: letters whose case mapping changes their length
+/// or splits them (Turkish İ and dotless ı, German ẞ, Greek Σ/ς, titlecase ǅ,
+/// ligatures ﬁ and Armenian ﬓ, Kelvin and Ångström signs, Georgian Mtavruli,
+/// Cherokee, full-width), marks, right-to-left text, role names and definitions,
+/// the delimiters `/compare` splits contrasts at, table and list syntax.
+fn doc_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => prop::sample::select(vec![
+            "İ", "İŞ", "İSTANBUL", "ı", "ẞ", "STRAẞE", "Σ", "ΟΔΟΣ", "ς", "ǅ", "ﬁ", "ﬓ",
+            "\u{212A}", "\u{212B}", "Ა", "ᲡᲐᲥᲐᲠᲗᲕᲔᲚᲝ", "Ꭰ", "ᏣᎳᎩ", "ＣＩＯ", "ＫＫ", "\u{0301}",
+            "\u{0336}\u{0336}", "ש", "عربي", "\u{202e}", "\u{200b}", "🔥", "Ⱥ", "ΐ", "ß",
+            // runs that shift lower-cased offsets by many bytes at once
+            "İŞ YATIRIM İSTANBUL DİJİTAL İNOVASYON", "GROẞE STRAẞE ẞẞ", "\u{212A}\u{212A}\u{212A}\u{212A}",
+        ]),
+        3 => prop::sample::select(vec![
+            "The CIO", "the CTO", "CIOs", "CTO's", "the CISO", "Chief Data Officer (CDO)",
+            "CRO (Chief Revenue Officer)", "Chief İnovasyon Officer", "Chief STRAẞE Officer",
+            "the Chief Technology Officer", "CIO:", "CTO —",
+        ]),
+        3 => prop::sample::select(vec![
+            ", while ", " while ", ", whereas ", ", but ", "; ", ", and ", " and ", ": ", " — ",
+            " – ", ", ", " by contrast", " by contrast, ", "(", ")", ". ", "? ", "! ", ".\n",
+            "\n", "\n\n", "\n| CIO | CTO |\n|---|---|\n| ", " | ", " |\n", "\n  • ", "\n- ",
+            "\n1. ", "\n# ", ":\n\n",
+        ]),
+        3 => prop::sample::select(vec![
+            "leads", "runs", "oversees", "security", "product", "development", "budget",
+            "infrastructure", "innovation", "systems", "reports to", "data governance",
+            "metrics", "vendors", "strategy", "e.g.", "vs.",
+        ]),
+    ]
+    .prop_map(str::to_string)
+}
+
+fn fuzz_document() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            6 => (doc_piece(), prop::sample::select(vec!["", " ", " ", "\n"]))
+                .prop_map(|(p, sep)| p + sep),
+            1 => prop::collection::vec(any::<char>(), 1..6).prop_map(|v| v.into_iter().collect()),
+        ],
+        0..120,
+    )
+    .prop_map(|v| v.concat())
+}
+
+/// A small well-formed document, so every fuzzed corpus has one to serve.
+const ANCHOR: &str = "---\ntitle: Anchor\n---\nThe CIO runs internal systems and security, \
+while the CTO leads product development and innovation.\n";
+
+proptest! {
+    // Each case builds an index and an engine three times: CI keeps the count
+    // small (the PROPTEST_CASES environment variable overrides it, as it does
+    // every count here; `scripts/fuzz.sh` runs the long one).
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn whole_engines_build_and_serve_from_arbitrary_documents(
+        docs in prop::collection::vec(
+            (fuzz_document(), fuzz_document(), prop::sample::select(vec!["txt", "md", "html"])),
+            1..4,
+        ),
+    ) {
+        let sb = common::Sandbox::empty();
+        sb.write("anchor.md", ANCHOR.as_bytes());
+        for (i, (title, body, ext)) in docs.iter().enumerate() {
+            let title: String = title
+                .chars()
+                .filter(|c| !c.is_control() && !matches!(c, '"' | '\\'))
+                .take(60)
+                .collect();
+            let text = format!("---\ntitle: \"{title}\"\n---\n{body}");
+            sb.write(&format!("fuzz-{i}.{ext}"), text.as_bytes());
+        }
+        let svc = Service::open(sb.settings());
+        prop_assert!(svc.is_ok(), "{:?}", svc.err());
+        let svc = svc.unwrap();
+        let engine = svc.engine();
+        let passage = |id: &str| engine.gen.passages.iter().find(|p| p.id == id);
+        let mut questions = vec![
+            "who leads product development?".to_string(),
+            "who owns security?".to_string(),
+            "İSTANBUL STRAẞE ΟΔΟΣ ﬁnance".to_string(),
+        ];
+        questions.extend(docs.iter().map(|(_, b, _)| b.chars().take(80).collect::<String>()));
+        for q in &questions {
+            match svc.ask(q, AskOptions { top: 5, offset: 0 }) {
+                Ok(a) => {
+                    prop_assert_eq!(a.no_answer, a.results.is_empty());
+                    for h in &a.results {
+                        let p = passage(&h.passage_id);
+                        prop_assert!(p.is_some_and(|p| p.text == h.text), "not the passage: {:?}", h.text);
+                        prop_assert!(
+                            h.text.contains(&h.best) || p.is_some_and(|p| p.table.is_some()),
+                            "best sentences not verbatim: {:?}", h.best
+                        );
+                        for &(s, e) in &h.highlights {
+                            prop_assert!(s <= e && e <= h.best.len());
+                            prop_assert!(h.best.is_char_boundary(s) && h.best.is_char_boundary(e));
+                        }
+                    }
+                }
+                Err(e) => prop_assert!(e.to_string().contains("question"), "{e}"),
+            }
+        }
+        let mut pairs: HashSet<(String, String)> = HashSet::new();
+        pairs.insert(("CIO".into(), "CTO".into()));
+        for r in svc.known_roles().into_iter().take(4).filter(|r| r != "CIO") {
+            pairs.insert(("CIO".into(), r));
+        }
+        for (a, b) in &pairs {
+            let c = svc.compare(a, b, None);
+            prop_assert!(c.is_ok(), "compare {a} {b}: {:?}", c.err());
+            let c = c.unwrap();
+            let quotes = c.rows.iter().flat_map(|r| {
+                r.cells.values().chain(r.disagreement.iter().flat_map(|d| d.sides.values()))
+            });
+            for q in quotes.flatten() {
+                let p = passage(&q.passage_id);
+                let verbatim = p.is_some_and(|p| {
+                    p.text.contains(&q.text)
+                        || p.table.as_ref().is_some_and(|t| t.cells.iter().any(|c| c.contains(&q.text)))
+                });
+                prop_assert!(verbatim, "not verbatim in {}: {:?}", q.passage_id, q.text);
+            }
+        }
+        if let Some(aspect) = svc.known_aspects().first() {
+            prop_assert!(svc.compare("cio", "cto", Some(aspect)).is_ok());
+        }
+        prop_assert!(svc.sources().iter().any(|s| s.id == "anchor"));
+        let report = svc.reindex();
+        prop_assert!(report.is_ok(), "{:?}", report.err());
+        prop_assert!(svc.reindex().is_ok(), "the rebuild lock is free after a rebuild");
     }
 }
 

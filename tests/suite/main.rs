@@ -22,3 +22,4 @@ mod embed;
 mod fuzz;
 mod index;
 mod quality;
+mod unicode;
