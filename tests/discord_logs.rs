@@ -8,9 +8,9 @@
 mod support;
 
 use serde_json::json;
-use std::process::{Child, Command, Stdio};
-use support::fake_discord::{FakeDiscord, GUILD_ID};
-use support::harness::{TOKEN, WAIT};
+use std::process::{Child, Stdio};
+use support::fake_discord::FakeDiscord;
+use support::harness::{serve_command, TOKEN, WAIT};
 
 struct Killed(Child);
 
@@ -57,21 +57,10 @@ async fn run_bot(directives: &str) -> (String, Vec<String>) {
     let tmp = tempfile::tempdir().unwrap();
     let log_path = tmp.path().join("stderr.log");
     let log_file = std::fs::File::create(&log_path).unwrap();
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let child = Command::new(env!("CARGO_BIN_EXE_rolefaq"))
-        .current_dir(tmp.path())
-        .arg("--corpus")
-        .arg(repo.join("corpus"))
-        .arg("--index")
-        .arg(tmp.path().join("index"))
-        .args(["--no-model", "serve"])
-        .env("ROLEFAQ_TEST_MODE", "1")
+    let child = serve_command(&fake, tmp.path())
         .env("ROLEFAQ_LOG", directives)
-        .env("ROLEFAQ__DISCORD__API_BASE", fake.api_base())
-        .env("ROLEFAQ__DISCORD__GUILD_IDS", GUILD_ID.to_string())
         .env("ROLEFAQ__DISCORD__COOLDOWN_SECS", "0")
         .env("ROLEFAQ__DISCORD__PAGE_SIZE", "1")
-        .env("DISCORD_TOKEN", TOKEN)
         .stdout(Stdio::null())
         .stderr(log_file)
         .spawn()

@@ -155,14 +155,18 @@ async fn ask_defers_then_edits_with_cited_embed_and_freshness() {
     h.stop().await;
 }
 
+/// How many results the service has for `question` (what paging runs over).
+fn results_of(h: &Harness, question: &str) -> usize {
+    h.service()
+        .ask(question, AskOptions { top: 2, offset: 0 })
+        .unwrap()
+        .total
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_results_pages_for_the_asker_and_refuses_others() {
     let h = Harness::start(|_| {}).await;
-    let total = h
-        .service()
-        .ask(QUESTION, AskOptions { top: 2, offset: 0 })
-        .unwrap()
-        .total;
+    let total = results_of(&h, QUESTION);
     assert!(total > 2, "precondition: more than one page ({total})");
 
     let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
@@ -602,11 +606,7 @@ fn more_button(r: &Request) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn double_click_on_more_results_before_the_last_page_shows_the_last_page_twice() {
     let h = Harness::start(|_| {}).await;
-    let total = h
-        .service()
-        .ask(QUESTION, AskOptions { top: 2, offset: 0 })
-        .unwrap()
-        .total;
+    let total = results_of(&h, QUESTION);
     assert!(total > 4, "precondition: at least three pages ({total})");
     let pages = total.div_ceil(2);
     let last = format!("Results {}–{total} of {total}", (pages - 1) * 2 + 1);
