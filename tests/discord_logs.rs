@@ -115,6 +115,12 @@ async fn run_bot(directives: &str) -> (String, Vec<String>) {
 /// No token in any encoding; `shows` must appear (the directive took effect).
 async fn check(directives: &str, shows: &[&str]) {
     let (logs, interaction_tokens) = run_bot(directives).await;
+    eprintln!(
+        "ROLEFAQ_LOG={directives}: {} bytes, {} lines of logs, {} redactions",
+        logs.len(),
+        logs.lines().count(),
+        logs.matches("[redacted]").count()
+    );
     for s in shows {
         assert!(
             logs.contains(s),
