@@ -624,7 +624,7 @@ mod tests {
     #[test]
     #[ignore = "timing figure, run by hand"]
     fn scrub_cost() {
-        let line = "2026-12-01T19:00:00.000000Z DEBUG serenity::http::client: request \
+        let line = "2026-12-01T19:00:00.000000Z DEBUG client::http: request \
                     route=InteractionResponse { interaction_id: InteractionId(1200) } \
                     method=Post status=204 elapsed_ms=3 rolefaq=answered";
         for registered in [0usize, 100, 1000, MAX_TRANSIENT] {

@@ -33,8 +33,6 @@ const SOURCES_PREFIX: &str = "rf:src:";
 struct PageState {
     question: String,
     user_id: u64,
-    /// Offset of the page currently shown.
-    offset: usize,
     /// Results of the answer when last asked (pages are clamped to them).
     total: usize,
     private: bool,
@@ -506,7 +504,6 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                     PageState {
                         question: question.clone(),
                         user_id: caller.user_id,
-                        offset: page.offset,
                         total: page.total,
                         private,
                         shown: Reply::default(),
@@ -640,8 +637,7 @@ struct Page {
     reply: Reply,
     /// The page index a "More results" button would show (None on the last page).
     next: Option<usize>,
-    /// Offset of the results shown (the one asked for, or the last page's).
-    offset: usize,
+    /// Results of the answer (the pages it has).
     total: usize,
 }
 
@@ -686,7 +682,6 @@ async fn ask_page(st: &State, question: &str, offset: usize) -> Result<Page, Str
         return Ok(Page {
             reply: render::answer(&answer, &fresh, page),
             next: render::has_more(&answer, page).then_some(offset / top + 1),
-            offset,
             total: answer.total,
         });
     }
@@ -941,7 +936,6 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
     match ask_page(st, &ps.question, offset).await {
         Ok(page) => {
             if let Some((_, p)) = st.pages().get_mut(key, Instant::now()) {
-                p.offset = page.offset;
                 p.total = page.total;
                 p.shown = page.reply.clone();
             }
@@ -1005,7 +999,6 @@ mod tests {
         PageState {
             question: "q".into(),
             user_id: 1,
-            offset: 0,
             total: 9,
             private: false,
             shown: Reply::default(),
