@@ -307,6 +307,12 @@ pub struct DiscordSettings {
     pub button_timeout_secs: u64,
     /// Results per page in Discord replies.
     pub page_size: usize,
+    /// Seconds any one Discord REST call may take (connect, send, answer) before it
+    /// is abandoned (1–300).
+    pub http_timeout_secs: u64,
+    /// Answers whose "More results"/"Share" buttons are remembered at most (the
+    /// oldest is forgotten first; each also expires after `button_timeout_secs`).
+    pub max_paged_answers: usize,
     /// Shard handling: total shards and the range this process runs (None = automatic).
     pub shard_count: Option<u32>,
     pub shard_start: Option<u32>,
@@ -325,6 +331,8 @@ impl Default for DiscordSettings {
             cooldown_secs: 3,
             button_timeout_secs: 600,
             page_size: 3,
+            http_timeout_secs: 10,
+            max_paged_answers: 1000,
             shard_count: None,
             shard_start: None,
             shard_end: None,
@@ -505,6 +513,12 @@ impl Settings {
         }
         if self.discord.page_size == 0 || self.discord.page_size > 10 {
             return bad("discord.page_size must be between 1 and 10");
+        }
+        if !(1..=300).contains(&self.discord.http_timeout_secs) {
+            return bad("discord.http_timeout_secs must be between 1 and 300");
+        }
+        if self.discord.max_paged_answers == 0 || self.discord.max_paged_answers > 1_000_000 {
+            return bad("discord.max_paged_answers must be between 1 and 1000000");
         }
         let base = self.discord.api_base.trim();
         if !(base.starts_with("http://") || base.starts_with("https://")) {

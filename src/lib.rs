@@ -19,4 +19,5 @@ pub mod cli;
 pub mod corpus;
 pub mod eval;
 pub mod index;
+pub mod logging;
 pub mod search;

@@ -3,6 +3,7 @@
 
 use super::commands;
 use super::guard::{self, Caller, Cooldown};
+use super::pages::Bounded;
 use super::render::{self, Button, ButtonKind, PageInfo, Reply};
 use super::Core;
 use crate::config::DiscordSettings;
@@ -16,24 +17,24 @@ use serenity::all::{
     CreateInteractionResponseFollowup, CreateInteractionResponseMessage, Event, EventHandler,
     Interaction, Permissions, RawEventHandler, Ready,
 };
-use std::collections::HashMap;
+use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 const MORE_PREFIX: &str = "rf:more:";
 const SHARE_PREFIX: &str = "rf:share:";
 const SOURCES_PREFIX: &str = "rf:src:";
 
-/// What a "More results" / "Share" button refers to, kept server-side.
+/// What a "More results" / "Share" button refers to, kept server-side (its age is
+/// kept by the [`Bounded`] map).
 #[derive(Debug, Clone)]
 struct PageState {
     question: String,
     user_id: u64,
-    /// Offset of the page currently shown.
-    offset: usize,
-    created: Instant,
+    /// Results of the answer when last asked (pages are clamped to them).
+    total: usize,
     private: bool,
     /// The page currently shown (what "Share" posts).
     shown: Reply,
@@ -44,7 +45,7 @@ pub struct State {
     core: Arc<dyn Core>,
     settings: DiscordSettings,
     cooldown: Cooldown,
-    pages: Mutex<HashMap<String, PageState>>,
+    pages: Mutex<Bounded<PageState>>,
     reindexing: AtomicBool,
     /// One core call per CPU at a time: a burst of interactions queues here
     /// instead of crowding out the runtime threads that send deferrals.
@@ -61,8 +62,11 @@ impl State {
         Self {
             core,
             cooldown: Cooldown::new(Duration::from_secs(settings.cooldown_secs)),
+            pages: Mutex::new(Bounded::new(
+                settings.max_paged_answers,
+                Duration::from_secs(settings.button_timeout_secs),
+            )),
             settings,
-            pages: Mutex::new(HashMap::new()),
             reindexing: AtomicBool::new(false),
             core_slots: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, usize::from),
@@ -73,12 +77,39 @@ impl State {
         }
     }
 
-    fn timeout(&self) -> Duration {
-        Duration::from_secs(self.settings.button_timeout_secs)
+    fn pages(&self) -> std::sync::MutexGuard<'_, Bounded<PageState>> {
+        self.pages.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn pages(&self) -> std::sync::MutexGuard<'_, HashMap<String, PageState>> {
-        self.pages.lock().unwrap_or_else(|p| p.into_inner())
+    /// Page states remembered now (bounded by `max_paged_answers`).
+    pub fn paged_answers(&self) -> usize {
+        self.pages().len()
+    }
+
+    /// Forget expired page states; returns how many.
+    pub fn sweep_pages(&self, now: Instant) -> usize {
+        self.pages().sweep(now)
+    }
+
+    /// `call` (a Discord REST call) abandoned after `http_timeout_secs`. The HTTP
+    /// client has the same timeout; this one also bounds serenity's own waits
+    /// (rate-limit sleeps) around the request.
+    async fn within<T, E>(
+        &self,
+        what: &str,
+        call: impl Future<Output = Result<T, E>>,
+    ) -> anyhow::Result<T>
+    where
+        E: Into<anyhow::Error>,
+    {
+        let limit = Duration::from_secs(self.settings.http_timeout_secs);
+        match tokio::time::timeout(limit, call).await {
+            Ok(res) => res.map_err(|e| e.into().context(format!("{what} failed"))),
+            Err(_) => Err(anyhow::anyhow!(
+                "{what} abandoned after {} s (discord.http_timeout_secs)",
+                limit.as_secs()
+            )),
+        }
     }
 
     /// Store a page state and return its short key (≤ 16 chars).
@@ -89,10 +120,7 @@ impl State {
             n,
             (self.key_salt ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) & 0xffff
         );
-        let timeout = self.timeout();
-        let mut pages = self.pages();
-        pages.retain(|_, p| p.created.elapsed() <= timeout);
-        pages.insert(key.clone(), st);
+        self.pages().insert(key.clone(), st, Instant::now());
         key
     }
 
@@ -112,6 +140,25 @@ impl State {
             .await
             .map_err(|e| anyhow::anyhow!("core task failed: {e}"))
     }
+}
+
+/// Sweep expired page states every minute (every `button_timeout_secs` when that is
+/// shorter), so memory shrinks even when no answer is stored. Ends with the state.
+pub fn spawn_page_sweeper(state: &Arc<State>) {
+    let weak: Weak<State> = Arc::downgrade(state);
+    let every = Duration::from_secs(state.settings.button_timeout_secs.clamp(1, 60));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let Some(st) = weak.upgrade() else { return };
+            let n = st.sweep_pages(Instant::now());
+            if n > 0 {
+                tracing::debug!(expired = n, left = st.paged_answers(), "page states swept");
+            }
+        }
+    });
 }
 
 /// Clears a busy flag when dropped, on every path out of the work it guards.
@@ -234,6 +281,16 @@ impl EventHandler for Handler {
 }
 
 async fn dispatch(st: &State, ctx: &Context, interaction: Interaction) {
+    // A secret for 15 minutes: scrubbed from every log line from here on.
+    let token = match &interaction {
+        Interaction::Command(c) | Interaction::Autocomplete(c) => Some(c.token.as_str()),
+        Interaction::Component(c) => Some(c.token.as_str()),
+        Interaction::Modal(m) => Some(m.token.as_str()),
+        _ => None,
+    };
+    if let Some(t) = token {
+        crate::logging::register_transient(t, crate::logging::INTERACTION_TOKEN_TTL);
+    }
     let result = match interaction {
         Interaction::Command(cmd) => on_command(st, ctx, &cmd).await,
         Interaction::Autocomplete(cmd) => on_autocomplete(st, ctx, &cmd).await,
@@ -335,31 +392,46 @@ fn missing(v: Option<&Value>) -> bool {
     !matches!(v, Some(x) if !x.is_null())
 }
 
-async fn respond(ctx: &Context, cmd: &CommandInteraction, reply: &Reply) -> anyhow::Result<()> {
-    cmd.create_response(
-        &ctx.http,
-        CreateInteractionResponse::Message(
-            reply.to_response_message().allowed_mentions(no_mentions()),
+async fn respond(
+    st: &State,
+    ctx: &Context,
+    cmd: &CommandInteraction,
+    reply: &Reply,
+) -> anyhow::Result<()> {
+    st.within(
+        "the interaction response",
+        cmd.create_response(
+            &ctx.http,
+            CreateInteractionResponse::Message(
+                reply.to_response_message().allowed_mentions(no_mentions()),
+            ),
         ),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
-async fn defer(ctx: &Context, cmd: &CommandInteraction, ephemeral: bool) -> anyhow::Result<()> {
-    cmd.create_response(
-        &ctx.http,
-        CreateInteractionResponse::Defer(
-            CreateInteractionResponseMessage::new().ephemeral(ephemeral),
+async fn defer(
+    st: &State,
+    ctx: &Context,
+    cmd: &CommandInteraction,
+    ephemeral: bool,
+) -> anyhow::Result<()> {
+    st.within(
+        "the deferral",
+        cmd.create_response(
+            &ctx.http,
+            CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new().ephemeral(ephemeral),
+            ),
         ),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// After a deferral: show `reply`, or the error. A public deferral cannot turn
 /// ephemeral, so errors there delete the placeholder and follow up ephemerally.
 async fn finish(
+    st: &State,
     ctx: &Context,
     cmd: &CommandInteraction,
     deferred_ephemeral: bool,
@@ -367,16 +439,28 @@ async fn finish(
 ) -> anyhow::Result<()> {
     match outcome {
         Ok(reply) => {
-            cmd.edit_response(&ctx.http, reply.to_edit().allowed_mentions(no_mentions()))
-                .await?;
+            st.within(
+                "the reply's edit",
+                cmd.edit_response(&ctx.http, reply.to_edit().allowed_mentions(no_mentions())),
+            )
+            .await?;
         }
         Err(msg) => {
             let r = render::refusal(&msg);
             if deferred_ephemeral {
-                cmd.edit_response(&ctx.http, r.to_edit()).await?;
+                st.within(
+                    "the refusal's edit",
+                    cmd.edit_response(&ctx.http, r.to_edit()),
+                )
+                .await?;
             } else {
-                cmd.delete_response(&ctx.http).await?;
-                cmd.create_followup(&ctx.http, r.to_followup()).await?;
+                st.within("the deletion", cmd.delete_response(&ctx.http))
+                    .await?;
+                st.within(
+                    "the follow-up",
+                    cmd.create_followup(&ctx.http, r.to_followup()),
+                )
+                .await?;
             }
         }
     }
@@ -397,6 +481,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
             let private = opt_bool(cmd, "private").unwrap_or(false);
             if question.is_empty() {
                 return respond(
+                    st,
                     ctx,
                     cmd,
                     &render::refusal(
@@ -406,27 +491,26 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 .await;
             }
             if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
-                return respond(ctx, cmd, &refusal).await;
+                return respond(st, ctx, cmd, &refusal).await;
             }
-            defer(ctx, cmd, private).await?;
+            defer(st, ctx, cmd, private).await?;
             let outcome = ask_page(st, &question, 0).await;
-            let outcome = outcome.map(|(reply, more)| {
+            let outcome = outcome.map(|page| {
                 with_buttons(
                     st,
-                    reply,
-                    more,
+                    page.reply,
+                    page.next,
                     private,
                     PageState {
                         question: question.clone(),
                         user_id: caller.user_id,
-                        offset: 0,
-                        created: Instant::now(),
+                        total: page.total,
                         private,
                         shown: Reply::default(),
                     },
                 )
             });
-            finish(ctx, cmd, private, outcome).await
+            finish(st, ctx, cmd, private, outcome).await
         }
         commands::COMPARE => {
             let a = opt_str(cmd, "role_a").unwrap_or("").trim().to_string();
@@ -437,6 +521,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 .map(String::from);
             if a.is_empty() || b.is_empty() {
                 return respond(
+                    st,
                     ctx,
                     cmd,
                     &render::refusal("Give two roles, e.g. `/compare role_a: CIO role_b: CTO`."),
@@ -444,9 +529,9 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 .await;
             }
             if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
-                return respond(ctx, cmd, &refusal).await;
+                return respond(st, ctx, cmd, &refusal).await;
             }
-            defer(ctx, cmd, false).await?;
+            defer(st, ctx, cmd, false).await?;
             let res = st
                 .blocking(move |c| {
                     c.compare(&a, &b, aspect.as_deref())
@@ -461,13 +546,14 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 }
                 Err(e) => Err(core_failure("compare", &e)),
             };
-            finish(ctx, cmd, false, outcome).await
+            finish(st, ctx, cmd, false, outcome).await
         }
         commands::REINDEX => {
             let d = &st.settings;
             if !guard::is_admin(&caller, &d.admin_user_ids, &d.admin_role_ids) {
                 tracing::info!(user = caller.user_id, "reindex refused: not an admin");
                 return respond(
+                    st,
                     ctx,
                     cmd,
                     &render::refusal(
@@ -480,6 +566,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
             if st.reindexing.swap(true, Ordering::SeqCst) {
                 tracing::info!(user = caller.user_id, "reindex refused: one is running");
                 return respond(
+                    st,
                     ctx,
                     cmd,
                     &render::refusal(&user_message(&Error::RebuildInProgress)),
@@ -489,7 +576,11 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
             // Busy until the rebuild itself ends, not until its report is sent: an
             // admin who sees "Index rebuilt" may start the next one at once.
             let busy = ClearOnDrop(&st.reindexing);
-            defer(ctx, cmd, true).await?;
+            // The admin asked for a rebuild: a deferral that fails or stalls (it is
+            // abandoned after http_timeout_secs) does not cancel it.
+            if let Err(e) = defer(st, ctx, cmd, true).await {
+                tracing::warn!(error = %e, "reindex: the deferral failed; rebuilding anyway");
+            }
             tracing::info!(user = caller.user_id, "reindex started");
             let res = st.blocking(|c| c.reindex()).await;
             drop(busy);
@@ -509,7 +600,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 }
                 Err(e) => Err(core_failure("reindex", &e)),
             };
-            finish(ctx, cmd, true, outcome).await
+            finish(st, ctx, cmd, true, outcome).await
         }
         commands::SOURCES => {
             let res = st.blocking(|c| (c.sources(), c.freshness())).await;
@@ -517,10 +608,11 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 Ok((list, fresh)) => render::sources(&list, &fresh, 0),
                 Err(e) => render::refusal(&core_failure("sources", &e)),
             };
-            respond(ctx, cmd, &reply).await
+            respond(st, ctx, cmd, &reply).await
         }
         commands::HELP => {
             respond(
+                st,
                 ctx,
                 cmd,
                 &render::help(st.settings.page_size, st.settings.cooldown_secs),
@@ -530,6 +622,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
         other => {
             tracing::warn!(command = other, "unknown command");
             respond(
+                st,
                 ctx,
                 cmd,
                 &render::refusal("I don't know that command (it may be outdated). Try /help."),
@@ -539,54 +632,89 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
     }
 }
 
-/// One page of an answer: the rendered reply and whether there are more results.
-async fn ask_page(st: &State, question: &str, offset: usize) -> Result<(Reply, bool), String> {
-    let q = question.to_string();
+/// One page of an answer as shown.
+struct Page {
+    reply: Reply,
+    /// The page index a "More results" button would show (None on the last page).
+    next: Option<usize>,
+    /// Results of the answer (the pages it has).
+    total: usize,
+}
+
+/// The offset of the page that shows `offset`, clamped to the last page of `total`
+/// results (`page_size` each): a page past the end is never asked for.
+pub fn clamp_offset(offset: usize, total: usize, page_size: usize) -> usize {
+    let step = page_size.max(1);
+    let last = total.saturating_sub(1) / step * step;
+    (offset / step * step).min(last)
+}
+
+/// One page of an answer, at `offset` or, when the answer has fewer results than that
+/// (the index changed since it was first asked), at its last page.
+async fn ask_page(st: &State, question: &str, offset: usize) -> Result<Page, String> {
     let top = st.settings.page_size.max(1);
-    let res = st
-        .blocking(move |c| {
-            c.ask(&q, AskOptions { top, offset })
-                .map(|a| (a, c.freshness()))
-        })
-        .await;
-    match res {
-        Ok(Ok((answer, fresh))) => {
-            let page = PageInfo {
-                offset,
-                page_size: top,
-            };
-            Ok((
-                render::answer(&answer, &fresh, page),
-                render::has_more(&answer, page),
-            ))
+    let mut offset = offset;
+    loop {
+        let q = question.to_string();
+        let res = st
+            .blocking(move |c| {
+                c.ask(&q, AskOptions { top, offset })
+                    .map(|a| (a, c.freshness()))
+            })
+            .await;
+        let (answer, fresh) = match res {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                tracing::info!(error = %e, "question refused by the core");
+                return Err(user_message(&e));
+            }
+            Err(e) => return Err(core_failure("ask", &e)),
+        };
+        let clamped = clamp_offset(offset, answer.total, top);
+        if answer.results.is_empty() && !answer.no_answer && clamped < offset {
+            offset = clamped;
+            continue;
         }
-        Ok(Err(e)) => {
-            tracing::info!(error = %e, "question refused by the core");
-            Err(user_message(&e))
-        }
-        Err(e) => Err(core_failure("ask", &e)),
+        let page = PageInfo {
+            offset,
+            page_size: top,
+        };
+        return Ok(Page {
+            reply: render::answer(&answer, &fresh, page),
+            next: render::has_more(&answer, page).then_some(offset / top + 1),
+            total: answer.total,
+        });
     }
 }
 
-/// Attach "More results" / "Share" buttons, storing the page state they point to.
-fn with_buttons(st: &State, reply: Reply, more: bool, private: bool, mut ps: PageState) -> Reply {
-    if !more && !private {
+/// Attach "More results" (to page `next`) / "Share" buttons, storing the page state
+/// they point to.
+fn with_buttons(
+    st: &State,
+    reply: Reply,
+    next: Option<usize>,
+    private: bool,
+    mut ps: PageState,
+) -> Reply {
+    if next.is_none() && !private {
         return reply;
     }
     ps.shown = reply.clone();
     let key = st.store(ps);
     Reply {
-        buttons: buttons_for(&key, more, private),
+        buttons: buttons_for(&key, next, private),
         ..reply
     }
     .fitted()
 }
 
-fn buttons_for(key: &str, more: bool, private: bool) -> Vec<Button> {
+/// The buttons of a paged answer. "More results" names the page it shows
+/// (`rf:more:{key}:{page}`), so clicking it twice shows that page twice.
+fn buttons_for(key: &str, next: Option<usize>, private: bool) -> Vec<Button> {
     let mut b = Vec::new();
-    if more {
+    if let Some(page) = next {
         b.push(Button {
-            custom_id: format!("{MORE_PREFIX}{key}"),
+            custom_id: format!("{MORE_PREFIX}{key}:{page}"),
             label: "More results".into(),
             kind: ButtonKind::Primary,
             disabled: false,
@@ -601,6 +729,38 @@ fn buttons_for(key: &str, more: bool, private: bool) -> Vec<Button> {
         });
     }
     b
+}
+
+/// What a button's custom id asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonAction<'a> {
+    /// Show page `page` (0-based) of the answer stored under `key`.
+    More {
+        key: &'a str,
+        page: usize,
+    },
+    Share {
+        key: &'a str,
+    },
+    Sources {
+        page: usize,
+    },
+}
+
+/// Parse a custom id this bot made; None for anything else (or an older format).
+pub fn parse_custom_id(id: &str) -> Option<ButtonAction<'_>> {
+    if let Some(page) = id.strip_prefix(SOURCES_PREFIX) {
+        return page.parse().ok().map(|page| ButtonAction::Sources { page });
+    }
+    if let Some(rest) = id.strip_prefix(MORE_PREFIX) {
+        let (key, page) = rest.split_once(':')?;
+        return Some(ButtonAction::More {
+            key,
+            page: page.parse().ok()?,
+        });
+    }
+    id.strip_prefix(SHARE_PREFIX)
+        .map(|key| ButtonAction::Share { key })
 }
 
 async fn on_autocomplete(
@@ -628,18 +788,27 @@ async fn on_autocomplete(
     for choice in render::choices(&list, &typed) {
         resp = resp.add_string_choice(choice.clone(), choice);
     }
-    cmd.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(resp))
-        .await?;
-    Ok(())
+    st.within(
+        "the autocomplete response",
+        cmd.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(resp)),
+    )
+    .await
 }
 
-async fn ephemeral(ctx: &Context, c: &ComponentInteraction, msg: &str) -> anyhow::Result<()> {
-    c.create_response(
-        &ctx.http,
-        CreateInteractionResponse::Message(render::refusal(msg).to_response_message()),
+async fn ephemeral(
+    st: &State,
+    ctx: &Context,
+    c: &ComponentInteraction,
+    msg: &str,
+) -> anyhow::Result<()> {
+    st.within(
+        "the ephemeral response",
+        c.create_response(
+            &ctx.http,
+            CreateInteractionResponse::Message(render::refusal(msg).to_response_message()),
+        ),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The message's buttons, all disabled (for expired state).
@@ -666,47 +835,50 @@ fn disabled_rows(c: &ComponentInteraction) -> Vec<CreateActionRow> {
 }
 
 async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> anyhow::Result<()> {
-    let id = c.data.custom_id.as_str();
     let user = c.user.id.get();
-    if let Some(page) = id.strip_prefix(SOURCES_PREFIX) {
-        let page: usize = page.parse().unwrap_or(0);
-        let res = st.blocking(|core| (core.sources(), core.freshness())).await;
-        return match res {
-            Ok((list, fresh)) => {
-                let r = render::sources(&list, &fresh, page);
-                c.create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::UpdateMessage(r.to_response_message()),
-                )
-                .await?;
-                Ok(())
-            }
-            Err(e) => ephemeral(ctx, c, &core_failure("sources", &e)).await,
-        };
-    }
-    let (key, is_more) = if let Some(k) = id.strip_prefix(MORE_PREFIX) {
-        (k, true)
-    } else if let Some(k) = id.strip_prefix(SHARE_PREFIX) {
-        (k, false)
-    } else {
-        return ephemeral(ctx, c, "This button is no longer supported. Use /help.").await;
+    let (key, target) = match parse_custom_id(c.data.custom_id.as_str()) {
+        Some(ButtonAction::Sources { page }) => {
+            let res = st.blocking(|core| (core.sources(), core.freshness())).await;
+            return match res {
+                Ok((list, fresh)) => {
+                    let r = render::sources(&list, &fresh, page);
+                    st.within(
+                        "the sources page",
+                        c.create_response(
+                            &ctx.http,
+                            CreateInteractionResponse::UpdateMessage(r.to_response_message()),
+                        ),
+                    )
+                    .await
+                }
+                Err(e) => ephemeral(st, ctx, c, &core_failure("sources", &e)).await,
+            };
+        }
+        Some(ButtonAction::More { key, page }) => (key, Some(page)),
+        Some(ButtonAction::Share { key }) => (key, None),
+        None => {
+            return ephemeral(st, ctx, c, "This button is no longer supported. Use /help.").await
+        }
     };
-    let timeout = st.timeout();
-    let found = st.pages().get(key).cloned();
-    let ps = match found {
-        Some(ps) if ps.created.elapsed() <= timeout => ps,
-        other => {
-            if other.is_some() {
-                st.pages().remove(key);
-            }
-            // Disable the buttons on the message, then tell the user (only them).
+    let found = st
+        .pages()
+        .get_mut(key, Instant::now())
+        .map(|(_, p)| p.clone());
+    let Some(ps) = found else {
+        // Expired or forgotten: disable the buttons on the message, then tell the
+        // user (only them).
+        st.within(
+            "disabling expired buttons",
             c.create_response(
                 &ctx.http,
                 CreateInteractionResponse::UpdateMessage(
                     CreateInteractionResponseMessage::new().components(disabled_rows(c)),
                 ),
-            )
-            .await?;
+            ),
+        )
+        .await?;
+        st.within(
+            "the expiry follow-up",
             c.create_followup(
                 &ctx.http,
                 CreateInteractionResponseFollowup::new()
@@ -715,67 +887,182 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
                             .description("These buttons have expired. Ask again with /ask."),
                     )
                     .ephemeral(true),
-            )
-            .await?;
-            return Ok(());
-        }
+            ),
+        )
+        .await?;
+        return Ok(());
     };
     if ps.user_id != user {
         return ephemeral(
+            st,
             ctx,
             c,
             "Only the person who asked can use these buttons. Ask your own question with /ask.",
         )
         .await;
     }
-    if !is_more {
+    let Some(target) = target else {
         // Share: post the page currently shown, publicly.
         let mut shared = ps.shown.clone();
         shared.ephemeral = false;
         shared.buttons.clear();
         shared.content = Some(format!("Shared by <@{user}>"));
         let shared = shared.fitted();
-        c.create_response(
-            &ctx.http,
-            CreateInteractionResponse::Message(
-                shared.to_response_message().allowed_mentions(no_mentions()),
-            ),
-        )
-        .await?;
-        return Ok(());
-    }
-    // More results: acknowledge (type 6), then edit the message with the next page.
-    // The offset advances under the lock, so two quick clicks show two different pages.
-    let step = st.settings.page_size.max(1);
-    let offset = match st.pages().get_mut(key) {
-        Some(p) => {
-            p.offset += step;
-            p.offset
-        }
-        None => ps.offset + step,
+        return st
+            .within(
+                "the shared answer",
+                c.create_response(
+                    &ctx.http,
+                    CreateInteractionResponse::Message(
+                        shared.to_response_message().allowed_mentions(no_mentions()),
+                    ),
+                ),
+            )
+            .await;
     };
+    // More results: acknowledge (type 6), then edit the message with the page the
+    // button names, clamped to the last page; a second click on the same button shows
+    // the same page again.
+    let step = st.settings.page_size.max(1);
+    let offset = clamp_offset(target.saturating_mul(step), ps.total, step);
     // DEFERRED_UPDATE_MESSAGE. Sent as `{"type": 6}`: serenity's `Acknowledge` adds
     // `"data": null`, which Discord documents as an absent optional field.
-    ctx.http
-        .create_interaction_response(c.id, &c.token, &json!({ "type": 6 }), Vec::new())
-        .await?;
+    st.within(
+        "the acknowledgement",
+        ctx.http
+            .create_interaction_response(c.id, &c.token, &json!({ "type": 6 }), Vec::new()),
+    )
+    .await?;
     match ask_page(st, &ps.question, offset).await {
-        Ok((reply, more)) => {
-            if let Some(p) = st.pages().get_mut(key) {
-                if p.offset == offset {
-                    p.shown = reply.clone();
-                }
+        Ok(page) => {
+            if let Some((_, p)) = st.pages().get_mut(key, Instant::now()) {
+                p.total = page.total;
+                p.shown = page.reply.clone();
             }
-            let mut reply = reply;
-            reply.buttons = buttons_for(key, more, ps.private);
+            let mut reply = page.reply;
+            reply.buttons = buttons_for(key, page.next, ps.private);
             let reply = reply.fitted();
-            c.edit_response(&ctx.http, reply.to_edit().allowed_mentions(no_mentions()))
-                .await?;
+            st.within(
+                "the page's edit",
+                c.edit_response(&ctx.http, reply.to_edit().allowed_mentions(no_mentions())),
+            )
+            .await?;
         }
         Err(msg) => {
-            c.create_followup(&ctx.http, render::refusal(&msg).to_followup())
-                .await?;
+            st.within(
+                "the follow-up",
+                c.create_followup(&ctx.http, render::refusal(&msg).to_followup()),
+            )
+            .await?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A core the paging store never calls.
+    struct NoCore;
+
+    impl Core for NoCore {
+        fn ask(&self, _: &str, _: AskOptions) -> crate::Result<crate::model::Answer> {
+            Err(Error::RebuildInProgress)
+        }
+        fn compare(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+        ) -> crate::Result<crate::model::Comparison> {
+            Err(Error::RebuildInProgress)
+        }
+        fn reindex(&self) -> crate::Result<crate::model::IndexReport> {
+            Err(Error::RebuildInProgress)
+        }
+        fn sources(&self) -> Vec<crate::model::SourceInfo> {
+            Vec::new()
+        }
+        fn freshness(&self) -> crate::model::Freshness {
+            unreachable!("the paging store never asks for freshness")
+        }
+        fn known_roles(&self) -> Vec<String> {
+            Vec::new()
+        }
+        fn known_aspects(&self) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    fn page_state() -> PageState {
+        PageState {
+            question: "q".into(),
+            user_id: 1,
+            total: 9,
+            private: false,
+            shown: Reply::default(),
+        }
+    }
+
+    #[test]
+    fn paged_answers_are_bounded_by_count_and_age() {
+        let settings = DiscordSettings {
+            max_paged_answers: 50,
+            button_timeout_secs: 600,
+            ..DiscordSettings::default()
+        };
+        let st = State::new(Arc::new(NoCore), settings);
+        let keys: Vec<String> = (0..80).map(|_| st.store(page_state())).collect();
+        assert_eq!(st.paged_answers(), 50, "capped by count");
+        let now = Instant::now();
+        assert!(
+            st.pages().get_mut(&keys[0], now).is_none(),
+            "oldest forgotten"
+        );
+        assert!(st.pages().get_mut(&keys[79], now).is_some(), "newest kept");
+        // The periodic sweep frees them once expired, with no new answer stored.
+        assert_eq!(st.sweep_pages(now + Duration::from_secs(601)), 50);
+        assert_eq!(st.paged_answers(), 0);
+    }
+
+    #[test]
+    fn pages_are_clamped_to_the_last_page() {
+        // 7 results, 3 a page: offsets 0, 3, 6.
+        assert_eq!(clamp_offset(0, 7, 3), 0);
+        assert_eq!(clamp_offset(3, 7, 3), 3);
+        assert_eq!(clamp_offset(6, 7, 3), 6);
+        assert_eq!(clamp_offset(9, 7, 3), 6, "past the end: the last page");
+        assert_eq!(clamp_offset(usize::MAX, 7, 3), 6);
+        assert_eq!(clamp_offset(4, 7, 3), 3, "inside a page: that page");
+        assert_eq!(clamp_offset(6, 6, 3), 3, "exactly full pages");
+        assert_eq!(clamp_offset(3, 0, 3), 0, "no results");
+        assert_eq!(clamp_offset(5, 7, 0), 5, "page size 0 counts as 1");
+    }
+
+    #[test]
+    fn more_results_ids_name_their_page() {
+        let b = buttons_for("ab12", Some(4), true);
+        assert_eq!(b[0].custom_id, "rf:more:ab12:4");
+        assert_eq!(
+            parse_custom_id(&b[0].custom_id),
+            Some(ButtonAction::More {
+                key: "ab12",
+                page: 4
+            })
+        );
+        assert_eq!(
+            parse_custom_id(&b[1].custom_id),
+            Some(ButtonAction::Share { key: "ab12" })
+        );
+        assert_eq!(
+            parse_custom_id("rf:src:2"),
+            Some(ButtonAction::Sources { page: 2 })
+        );
+        // The old "next page" id carried no page: not guessed at.
+        assert_eq!(parse_custom_id("rf:more:ab12"), None);
+        assert_eq!(parse_custom_id("rf:more:ab12:x"), None);
+        assert_eq!(parse_custom_id("other"), None);
+        assert!(buttons_for("k", None, false).is_empty());
+    }
 }

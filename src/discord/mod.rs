@@ -31,6 +31,7 @@
 pub mod commands;
 pub mod guard;
 pub mod handlers;
+pub mod pages;
 pub mod render;
 
 use crate::config::Settings;
@@ -78,23 +79,10 @@ impl Core for Service {
     }
 }
 
-/// Log targets that would print the bot token if enabled at TRACE: tungstenite dumps
-/// every websocket frame (the gateway IDENTIFY carries the token) at trace level.
-pub const SECRET_LEAKING_LOG_DIRECTIVES: &[&str] = &["tungstenite=debug"];
-
-/// Cap the log targets that would print the token (see [`SECRET_LEAKING_LOG_DIRECTIVES`]),
-/// whatever the user asked for. The binary applies this to its `EnvFilter`.
-pub fn cap_secret_leaking_logs(
-    mut filter: tracing_subscriber::EnvFilter,
-) -> tracing_subscriber::EnvFilter {
-    for d in SECRET_LEAKING_LOG_DIRECTIVES {
-        match d.parse() {
-            Ok(directive) => filter = filter.add_directive(directive),
-            Err(e) => tracing::error!(directive = d, error = %e, "bad built-in log directive"),
-        }
-    }
-    filter
-}
+/// serenity's log targets that print wire-level detail (the bytes of a gateway
+/// payload it could not decode, which may carry interaction tokens), capped like the
+/// generic ones of [`crate::logging::WIRE_TARGETS`].
+pub const WIRE_LOG_TARGETS: &[&str] = &["serenity::gateway::ws"];
 
 /// Gateway intents: interactions need none, so no privileged intent is ever asked for.
 pub const INTENTS: GatewayIntents = GatewayIntents::empty();
@@ -204,7 +192,18 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
     let test = guard::test_mode();
     let base = d.api_base.trim().trim_end_matches('/').to_string();
     guard::check_endpoint("discord.api_base", &base, test)?;
-    let mut builder = HttpBuilder::new(d.token.expose());
+    // Scrubbed from every log line from now on (see `crate::logging`).
+    crate::logging::register_secret(d.token.expose());
+    // Every REST call (serenity's ratelimiter uses the same client) gives up after
+    // `http_timeout_secs`: connecting, sending and reading the answer included.
+    let http_timeout = Duration::from_secs(d.http_timeout_secs);
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(http_timeout)
+        .timeout(http_timeout)
+        .build()
+        .context("cannot build the HTTP client")?;
+    let mut builder = HttpBuilder::new(d.token.expose()).client(client);
     let proxied = !guard::is_discord(&base);
     if proxied {
         // serenity 0.12.5's ratelimiter builds its requests without the proxy (it passes
@@ -231,6 +230,7 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
         None
     };
     let state = Arc::new(handlers::State::new(core, d.clone()));
+    handlers::spawn_page_sweeper(&state);
     let client = ClientBuilder::new_with_http(http, INTENTS)
         .event_handler(handlers::Handler {
             state: Arc::clone(&state),

@@ -381,6 +381,24 @@ pub fn answer(a: &Answer, fresh: &Freshness, page: PageInfo) -> Reply {
         title
     };
     let mut footer = freshness_footer(fresh);
+    if !a.no_answer && a.results.is_empty() && a.total > 0 {
+        // A page past the end of an answer that exists: never "no answer".
+        return Reply {
+            embeds: vec![Embed {
+                title: Some(title),
+                description: Some(format!(
+                    "No more results: all {} were shown on the previous pages. \
+                     Ask again with /ask to start over.",
+                    a.total
+                )),
+                footer: Some(footer),
+                color: Some(COLOR_ANSWER),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+        .fitted();
+    }
     if a.no_answer || a.results.is_empty() {
         let mut d = String::from("I found no answer to this in the corpus.");
         match &a.suggestion {

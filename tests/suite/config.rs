@@ -168,3 +168,40 @@ fn question_precision_defaults_to_q8_and_is_overridable() {
     let err = Settings::load_with_env(None, false, &bad, &none).unwrap_err();
     assert!(err.to_string().contains("q4"), "{err}");
 }
+
+#[test]
+fn discord_timeout_and_paging_bounds_are_validated() {
+    let d = Settings::load_with_env(None, false, &env(&[]), &Overrides::default()).unwrap();
+    assert_eq!(d.discord.http_timeout_secs, 10);
+    assert_eq!(d.discord.max_paged_answers, 1000);
+    for (key, value, named) in [
+        (
+            "ROLEFAQ__DISCORD__HTTP_TIMEOUT_SECS",
+            "0",
+            "discord.http_timeout_secs",
+        ),
+        (
+            "ROLEFAQ__DISCORD__HTTP_TIMEOUT_SECS",
+            "301",
+            "discord.http_timeout_secs",
+        ),
+        (
+            "ROLEFAQ__DISCORD__MAX_PAGED_ANSWERS",
+            "0",
+            "discord.max_paged_answers",
+        ),
+    ] {
+        let err =
+            Settings::load_with_env(None, false, &env(&[(key, value)]), &Overrides::default())
+                .unwrap_err();
+        assert!(err.to_string().contains(named), "{key}={value}: {err}");
+    }
+    let s = Settings::load_with_env(
+        None,
+        false,
+        &env(&[("ROLEFAQ__DISCORD__HTTP_TIMEOUT_SECS", "2")]),
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(s.discord.http_timeout_secs, 2);
+}

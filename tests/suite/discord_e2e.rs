@@ -155,14 +155,18 @@ async fn ask_defers_then_edits_with_cited_embed_and_freshness() {
     h.stop().await;
 }
 
+/// How many results the service has for `question` (what paging runs over).
+fn results_of(h: &Harness, question: &str) -> usize {
+    h.service()
+        .ask(question, AskOptions { top: 2, offset: 0 })
+        .unwrap()
+        .total
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_results_pages_for_the_asker_and_refuses_others() {
     let h = Harness::start(|_| {}).await;
-    let total = h
-        .service()
-        .ask(QUESTION, AskOptions { top: 2, offset: 0 })
-        .unwrap()
-        .total;
+    let total = results_of(&h, QUESTION);
     assert!(total > 2, "precondition: more than one page ({total})");
 
     let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
@@ -198,9 +202,11 @@ async fn more_results_pages_for_the_asker_and_refuses_others() {
     assert!(text(&e, "/description").contains("**3.**"), "{e}");
     assert!(text(&e, "/footer/text").starts_with("Results 3–"), "{e}");
     if total > 4 {
-        // A second click pages on again (the state advanced).
+        // Page 2's own button pages on again.
         let message = h.fake.message_from(&page2.body, Some(&i));
-        let c2 = h.fake.click(&more, &message, ASKER);
+        let more2 = more_button(page2).expect("More results on page 2");
+        assert_ne!(more2, more, "each button names the page it shows");
+        let c2 = h.fake.click(&more2, &message, ASKER);
         h.fake.dispatch(&c2);
         let r = h.fake.wait_for_interaction(&c2, 2, WAIT).await.unwrap();
         let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
@@ -558,6 +564,90 @@ async fn a_reindex_runs_once_the_previous_one_is_built_even_before_its_report_is
     h.fake.dispatch(&second);
     expect_rebuilt(&h, &second).await;
     h.fake.delay_edits(Duration::ZERO);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_reindex_deferral_times_out_and_the_next_reindex_is_accepted() {
+    let h = Harness::start(|s| s.discord.http_timeout_secs = 1).await;
+    let first = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
+    // Discord records the deferral but never answers it (nor the report's edit).
+    h.fake.stall(&first, Duration::from_secs(300));
+    h.fake.dispatch(&first);
+    let r = h.fake.wait_for_interaction(&first, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(5), "{:?}", r[0].body);
+    // The deferral gives up after http_timeout_secs; the rebuild runs anyway and its
+    // report is attempted (and gives up too).
+    let r = h
+        .fake
+        .wait_for_interaction(&first, 2, Duration::from_secs(60))
+        .await
+        .expect("the rebuild ran and its report was sent despite the stalled deferral");
+    assert!(r.iter().any(|r| r.is_edit_original()));
+    // Nothing still holds the busy flag: the next /reindex runs.
+    let second = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&second);
+    expect_rebuilt(&h, &second).await;
+    h.stop().await;
+}
+
+/// Footer of the answer an edit shows ("Results a–b of n · …").
+fn footer(r: &Request) -> String {
+    text(&embed(r), "/footer/text")
+}
+
+/// The "More results" button of a message, if any.
+fn more_button(r: &Request) -> Option<String> {
+    r.custom_ids()
+        .into_iter()
+        .find(|c| c.starts_with("rf:more:"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn double_click_on_more_results_before_the_last_page_shows_the_last_page_twice() {
+    let h = Harness::start(|_| {}).await;
+    let total = results_of(&h, QUESTION);
+    assert!(total > 4, "precondition: at least three pages ({total})");
+    let pages = total.div_ceil(2);
+    let last = format!("Results {}–{total} of {total}", (pages - 1) * 2 + 1);
+    let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let mut shown = reqs.iter().find(|r| r.is_edit_original()).unwrap().clone();
+    // One click at a time up to the page before the last.
+    for _ in 0..pages - 2 {
+        let more = more_button(&shown).expect("More results before the last page");
+        let c = h
+            .fake
+            .click(&more, &h.fake.message_from(&shown.body, Some(&i)), ASKER);
+        h.fake.dispatch(&c);
+        let r = h.fake.wait_for_interaction(&c, 2, WAIT).await.unwrap();
+        shown = r.iter().find(|r| r.is_edit_original()).unwrap().clone();
+    }
+    assert!(
+        footer(&shown).starts_with(&format!("Results {}–", (pages - 2) * 2 + 1)),
+        "{}",
+        footer(&shown)
+    );
+    // Double-click: the same button of the same message, twice at once.
+    let more = more_button(&shown).expect("More results on the page before the last");
+    let message = h.fake.message_from(&shown.body, Some(&i));
+    let clicks = [
+        h.fake.click(&more, &message, ASKER),
+        h.fake.click(&more, &message, ASKER),
+    ];
+    for c in &clicks {
+        h.fake.dispatch(c);
+    }
+    for c in &clicks {
+        let r = h.fake.wait_for_interaction(c, 2, WAIT).await.unwrap();
+        let edit = r.iter().find(|r| r.is_edit_original()).expect("edited");
+        let e = embed(edit);
+        assert!(
+            !text(&e, "/description").contains("no answer"),
+            "an empty page shown as no answer: {e}"
+        );
+        assert!(footer(edit).starts_with(&last), "{e}");
+        assert_eq!(more_button(edit), None, "no More results on the last page");
+    }
     h.stop().await;
 }
 

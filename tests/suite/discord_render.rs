@@ -200,6 +200,28 @@ fn no_answer_is_clear_and_carries_the_suggestion() {
 }
 
 #[test]
+fn a_page_past_the_end_of_an_answer_is_never_shown_as_no_answer() {
+    let a = Answer {
+        query: "who owns security?".into(),
+        results: vec![],
+        no_answer: false,
+        verdict: None,
+        suggestion: None,
+        total: 7,
+    };
+    let page = PageInfo {
+        offset: 9,
+        page_size: 3,
+    };
+    let r = render::answer(&a, &fresh(), page);
+    check_limits(&r);
+    let d = r.embeds[0].description.as_deref().unwrap();
+    assert!(!d.contains("no answer"), "{d}");
+    assert!(d.contains("No more results: all 7"), "{d}");
+    assert!(!render::has_more(&a, page));
+}
+
+#[test]
 fn oversized_question_and_passages_fit_every_limit() {
     let q = "Ünïcødé 🚀 question ".repeat(400);
     let long = "Lorem ipsum dolor sit amet, **bold** _x_ [link](y) ✓ 😀 ".repeat(300);

@@ -4,9 +4,9 @@
 use crate::support;
 
 use serde_json::json;
-use std::process::{Child, Command, Stdio};
-use support::fake_discord::{FakeDiscord, GUILD_ID};
-use support::harness::{TOKEN, WAIT};
+use std::process::{Child, Stdio};
+use support::fake_discord::FakeDiscord;
+use support::harness::{serve_command, TOKEN, WAIT};
 
 struct Killed(Child);
 
@@ -22,18 +22,7 @@ async fn serve_binary_registers_commands_and_answers_ask() {
     support::harness::set_test_mode();
     let fake = FakeDiscord::start().await;
     let tmp = tempfile::tempdir().unwrap();
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let child = Command::new(env!("CARGO_BIN_EXE_rolefaq"))
-        .current_dir(tmp.path())
-        .arg("--corpus")
-        .arg(repo.join("corpus"))
-        .arg("--index")
-        .arg(tmp.path().join("index"))
-        .args(["--no-model", "serve"])
-        .env("ROLEFAQ_TEST_MODE", "1")
-        .env("ROLEFAQ__DISCORD__API_BASE", fake.api_base())
-        .env("ROLEFAQ__DISCORD__GUILD_IDS", GUILD_ID.to_string())
-        .env("DISCORD_TOKEN", TOKEN)
+    let child = serve_command(&fake, tmp.path())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -138,6 +138,9 @@ struct Shared {
     changed: Notify,
     /// Answer message edits this long after recording them (Discord's latency).
     edit_delay: Mutex<std::time::Duration>,
+    /// Interaction tokens whose every request (callback, edits, follow-ups) is
+    /// answered only this long after it was recorded: a stalled network.
+    stalls: Mutex<std::collections::HashMap<String, std::time::Duration>>,
 }
 
 impl Shared {
@@ -212,6 +215,16 @@ impl FakeDiscord {
     /// Answer message edits `delay` after they were recorded, as a slow network would.
     pub fn delay_edits(&self, delay: std::time::Duration) {
         *self.shared.edit_delay.lock().unwrap() = delay;
+    }
+
+    /// Answer every request for `interaction` (its callback, then edits and follow-ups
+    /// by its token) only `delay` after recording it, as a stalled connection would.
+    pub fn stall(&self, interaction: &Value, delay: std::time::Duration) {
+        let token = interaction["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.shared.stalls.lock().unwrap().insert(token, delay);
     }
 
     /// Make `GET /gateway` (and `/gateway/bot`) answer with this URL.
@@ -582,10 +595,16 @@ async fn rest_handler(
             .push((response.status().as_u16(), req.clone()));
     }
     let is_edit = req.method == "PATCH" && path.contains("/webhooks/");
+    let stall = req
+        .token()
+        .and_then(|t| shared.stalls.lock().unwrap().get(t).copied());
     shared.requests.lock().unwrap().push(req);
     shared.bump();
     if is_edit {
         let delay = *shared.edit_delay.lock().unwrap();
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(delay) = stall {
         tokio::time::sleep(delay).await;
     }
     response

@@ -6,6 +6,7 @@ use rolefaq::config::{Secret, Settings};
 use rolefaq::discord::Core;
 use rolefaq::service::Service;
 use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -154,4 +155,23 @@ impl Harness {
                 .expect("started with the real service"),
         )
     }
+}
+
+/// `rolefaq --no-model serve` over the repo's corpus, an index in `dir` (also the
+/// working directory), test mode, pointed at `fake` with the test token. The caller
+/// sets stdio and any further environment.
+pub fn serve_command(fake: &FakeDiscord, dir: &Path) -> Command {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolefaq"));
+    cmd.current_dir(dir)
+        .arg("--corpus")
+        .arg(repo.join("corpus"))
+        .arg("--index")
+        .arg(dir.join("index"))
+        .args(["--no-model", "serve"])
+        .env("ROLEFAQ_TEST_MODE", "1")
+        .env("ROLEFAQ__DISCORD__API_BASE", fake.api_base())
+        .env("ROLEFAQ__DISCORD__GUILD_IDS", GUILD_ID.to_string())
+        .env("DISCORD_TOKEN", TOKEN);
+    cmd
 }
