@@ -57,6 +57,9 @@ pub struct CorpusSettings {
     pub promo_phrases: Vec<String>,
     /// Largest corpus file loaded, in bytes; larger files are skipped with a warning.
     pub max_file_bytes: u64,
+    /// Follow symbolic links that lead out of the corpus directory (off: such
+    /// links are skipped with a warning).
+    pub allow_symlinks_outside: bool,
 }
 
 impl Default for CorpusSettings {
@@ -108,6 +111,7 @@ impl Default for CorpusSettings {
             .map(String::from)
             .to_vec(),
             max_file_bytes: 20 * 1024 * 1024,
+            allow_symlinks_outside: false,
         }
     }
 }
