@@ -318,9 +318,14 @@ pub fn check_writable(index_dir: &Path) -> Result<()> {
                 ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
             ) =>
         {
+            // the error without the probe's (random) file name
+            let reason = e
+                .raw_os_error()
+                .map(std::io::Error::from_raw_os_error)
+                .map_or_else(|| e.kind().to_string(), |os| os.to_string());
             Err(Error::ReadOnlyIndex {
                 dir: index_dir.display().to_string(),
-                reason: e.to_string(),
+                reason,
             })
         }
         Err(e) => Err(Error::Io {
