@@ -7,6 +7,15 @@ use rolefaq::config::CorpusSettings;
 use rolefaq::corpus::load_dir;
 use rolefaq::model::PassageKind;
 
+/// Why the loader skipped the file whose path ends in `file` ("" when it did not).
+fn skip_reason(c: &rolefaq::corpus::Corpus, file: &str) -> String {
+    c.skipped
+        .iter()
+        .find(|s| s.path.ends_with(file))
+        .map(|s| s.reason.clone())
+        .unwrap_or_default()
+}
+
 #[test]
 fn seed_corpus_loads_clean_citable_passages() {
     let sb = Sandbox::new();
@@ -195,13 +204,7 @@ fn corpus_faults_skip_the_file_and_keep_the_rest() {
     .unwrap();
 
     let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
-    let reason = |f: &str| {
-        c.skipped
-            .iter()
-            .find(|s| s.path.ends_with(f))
-            .map(|s| s.reason.clone())
-            .unwrap_or_default()
-    };
+    let reason = |f: &str| skip_reason(&c, f);
     assert!(
         reason("huge.txt").contains("max_file_bytes"),
         "{:?}",
@@ -276,33 +279,21 @@ fn hostile_entries_are_skipped_by_name_without_being_read() {
         "hostile corpus loaded in {} ms",
         started.elapsed().as_millis()
     );
-    let reason = |f: &str| {
-        c.skipped
-            .iter()
-            .find(|s| s.path.ends_with(f))
-            .map(|s| s.reason.clone())
-            .unwrap_or_default()
-    };
-    assert!(
-        reason("zero.txt").contains("outside the corpus"),
-        "{:?}",
-        c.skipped
-    );
-    assert!(
-        reason("pipe.txt").contains("not a regular file"),
-        "{:?}",
-        c.skipped
-    );
-    assert!(
-        reason("linked.txt").contains("outside the corpus"),
-        "{:?}",
-        c.skipped
-    );
-    assert!(
-        reason("drafts.txt").contains("directory"),
-        "{:?}",
-        c.skipped
-    );
+    for (file, why) in [
+        ("zero.txt", "outside the corpus"),
+        ("pipe.txt", "not a regular file"),
+        ("linked.txt", "outside the corpus"),
+        ("drafts.txt", "directory"),
+        // the in-corpus alias is the same document under another name
+        ("zz-alias.txt", "duplicate"),
+    ] {
+        let reason = skip_reason(&c, file);
+        assert!(
+            reason.contains(why),
+            "{file}: {reason:?} in {:?}",
+            c.skipped
+        );
+    }
     // the non-UTF-8 name is named (escaped), not silently dropped
     let odd = c
         .skipped
@@ -314,14 +305,7 @@ fn hostile_entries_are_skipped_by_name_without_being_read() {
         .passages
         .iter()
         .any(|p| p.text.contains("Outside Officer")));
-    // the seeds load; the in-corpus alias is the same document under another
-    // name, reported as a duplicate
-    assert_eq!(c.documents.len(), 5, "{:?}", c.skipped);
-    assert!(
-        reason("zz-alias.txt").contains("duplicate"),
-        "{:?}",
-        c.skipped
-    );
+    assert_eq!(c.documents.len(), 5, "the seeds load: {:?}", c.skipped);
 
     // allowed by configuration: the outside document loads, /dev/zero is still
     // refused as not a regular file
@@ -335,12 +319,8 @@ fn hostile_entries_are_skipped_by_name_without_being_read() {
         .passages
         .iter()
         .any(|p| p.text.contains("Outside Officer")));
-    let zero = c
-        .skipped
-        .iter()
-        .find(|s| s.path.ends_with("zero.txt"))
-        .unwrap();
-    assert!(zero.reason.contains("not a regular file"), "{zero:?}");
+    let zero = skip_reason(&c, "zero.txt");
+    assert!(zero.contains("not a regular file"), "{zero}");
 }
 
 #[test]
@@ -363,13 +343,7 @@ fn oversized_front_matter_fields_are_refused() {
         b"---\ntitle: Bell\x07 title\n---\nThe CMO owns the brand and the marketing calendar.\n",
     );
     let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
-    let reason = |f: &str| {
-        c.skipped
-            .iter()
-            .find(|s| s.path.ends_with(f))
-            .map(|s| s.reason.clone())
-            .unwrap_or_default()
-    };
+    let reason = |f: &str| skip_reason(&c, f);
     assert!(reason("bigtitle.txt").contains("title"), "{:?}", c.skipped);
     assert!(
         reason("bigtitle.txt").contains("characters"),
