@@ -22,6 +22,11 @@ const RECHECK_WINDOW: Duration = Duration::from_secs(3);
 /// Reads of a file that keeps changing before it is skipped.
 const READ_ATTEMPTS: usize = 3;
 
+/// The stamp kind of a regular file read (or measured, when over the limit).
+const FILE: &str = "file";
+/// The stamp kind of a file left out because it kept changing while read.
+const CHANGING: &str = "changing";
+
 /// What one corpus entry was when the index was built from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStamp {
@@ -239,10 +244,7 @@ pub(crate) fn read_bounded(
             return Err((reason.clone(), skipped_stamp(name, &reason)));
         }
         if before.len() > max {
-            return Err((
-                over_limit(before.len(), max),
-                measured(name, "file", &before),
-            ));
+            return Err((over_limit(before.len(), max), measured(name, FILE, &before)));
         }
         let seen_at = now_ns();
         file.rewind().map_err(unreadable)?;
@@ -254,7 +256,7 @@ pub(crate) fn read_bounded(
         if bytes.len() as u64 > max {
             return Err((
                 format!("file grew over corpus.max_file_bytes ({max}) while it was read"),
-                measured(name, "file", &before),
+                measured(name, FILE, &before),
             ));
         }
         let after = file.metadata().map_err(unreadable)?;
@@ -263,7 +265,7 @@ pub(crate) fn read_bounded(
             let recheck = t0 > seen_at.saturating_sub(RECHECK_WINDOW.as_nanos() as i64);
             let stamp = FileStamp {
                 name: name.to_string(),
-                kind: "file".into(),
+                kind: FILE.into(),
                 len: after.len(),
                 mtime_ns: t0,
                 sha256: Some(super::sha256_hex(&bytes)),
@@ -276,7 +278,7 @@ pub(crate) fn read_bounded(
     let m = file.metadata().map_err(unreadable)?;
     Err((
         format!("file kept changing while it was read ({READ_ATTEMPTS} attempts); it is left out of this build"),
-        measured(name, "changing", &m),
+        measured(name, CHANGING, &m),
     ))
 }
 
@@ -320,6 +322,10 @@ pub fn changed_since(rules: &CorpusSettings, built: &[FileStamp]) -> Result<Opti
                     Ok(m) => m,
                     Err(_) => return Ok(Some(format!("{name} is unreadable"))),
                 };
+                if old.kind == CHANGING {
+                    // it may have settled since, but the index lacks it
+                    return Ok(Some(format!("{name} was left out while it changed")));
+                }
                 if old.len != m.len() || old.mtime_ns != mtime_ns(&m) {
                     return Ok(Some(format!("{name} was modified")));
                 }
@@ -342,4 +348,49 @@ pub fn changed_since(rules: &CorpusSettings, built: &[FileStamp]) -> Result<Opti
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus_with(text: &str) -> (tempfile::TempDir, CorpusSettings, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, text).expect("write");
+        let rules = CorpusSettings {
+            dir: dir.path().to_path_buf(),
+            ..CorpusSettings::default()
+        };
+        (dir, rules, path)
+    }
+
+    #[test]
+    fn a_file_left_out_while_it_changed_is_stale_even_once_it_settles() {
+        let (_dir, rules, path) = corpus_with("---\ntitle: A\n---\nSome text here.\n");
+        let m = std::fs::metadata(&path).expect("metadata");
+        // what read_bounded records when the file kept changing: its last size
+        // and time, which the settled file still has
+        let left_out = vec![measured("a.txt", CHANGING, &m)];
+        let why = changed_since(&rules, &left_out).expect("scan");
+        assert!(why.is_some_and(|w| w.contains("left out")));
+    }
+
+    #[test]
+    fn stamps_match_until_the_bytes_change_even_with_the_same_size_and_time() {
+        let (_dir, rules, path) = corpus_with("---\ntitle: A\n---\nSome text here.\n");
+        let read = read_bounded(&path, "a.txt", rules.max_file_bytes)
+            .map_err(|(r, _)| r)
+            .expect("read");
+        assert!(read.stamp.recheck, "just written: re-hashed at open");
+        let built = vec![read.stamp];
+        assert_eq!(changed_since(&rules, &built).expect("scan"), None);
+        // same length, same modification time, other bytes
+        let m = std::fs::metadata(&path).expect("metadata");
+        std::fs::write(&path, "---\ntitle: B\n---\nSome text here.\n").expect("write");
+        let f = File::options().write(true).open(&path).expect("open");
+        f.set_modified(m.modified().expect("mtime"))
+            .expect("set mtime");
+        assert!(changed_since(&rules, &built).expect("scan").is_some());
+    }
 }
