@@ -38,11 +38,13 @@ pub struct CorpusSettings {
     /// Drop teaser lines that end in an ellipsis ("…" or "...").
     pub drop_ellipsis_teasers: bool,
     /// Drop lines that occur verbatim in at least this many documents (0 = off).
+    #[serde(deserialize_with = "whole")]
     pub repeated_line_min_docs: usize,
     /// Lines of at most this many words that contain one of these phrases
     /// (case-insensitive) are call-to-action or promo lines.
     #[serde(deserialize_with = "one_or_many")]
     pub cta_phrases: Vec<String>,
+    #[serde(deserialize_with = "whole")]
     pub cta_max_words: usize,
     /// Words that, in a short line, mark an author byline or bio
     /// (e.g. "seasoned", "dedicated to", "specialized in").
@@ -50,13 +52,18 @@ pub struct CorpusSettings {
     pub bio_markers: Vec<String>,
     /// Lines shorter than this many words without final punctuation and not a
     /// heading candidate are treated as navigation debris.
+    #[serde(deserialize_with = "whole")]
     pub min_words: usize,
     /// Phrases that mark promotional or cross-link lines ("core use case for",
     /// "for a deeper look"); matched case-insensitively anywhere in a paragraph.
     #[serde(deserialize_with = "one_or_many")]
     pub promo_phrases: Vec<String>,
     /// Largest corpus file loaded, in bytes; larger files are skipped with a warning.
+    #[serde(deserialize_with = "whole")]
     pub max_file_bytes: u64,
+    /// Follow symbolic links that lead out of the corpus directory (off: such
+    /// links are skipped with a warning).
+    pub allow_symlinks_outside: bool,
 }
 
 impl Default for CorpusSettings {
@@ -108,6 +115,7 @@ impl Default for CorpusSettings {
             .map(String::from)
             .to_vec(),
             max_file_bytes: 20 * 1024 * 1024,
+            allow_symlinks_outside: false,
         }
     }
 }
@@ -117,8 +125,10 @@ impl Default for CorpusSettings {
 pub struct IndexSettings {
     pub dir: PathBuf,
     /// Passages are split at sentence boundaries to stay under this many characters.
+    #[serde(deserialize_with = "whole")]
     pub max_passage_chars: usize,
     /// Writer memory budget in bytes.
+    #[serde(deserialize_with = "whole")]
     pub writer_memory_bytes: usize,
 }
 
@@ -136,10 +146,13 @@ impl Default for IndexSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct SearchSettings {
     /// Results shown by default.
+    #[serde(deserialize_with = "whole")]
     pub top: usize,
     /// Largest number of results a caller may ask for.
+    #[serde(deserialize_with = "whole")]
     pub max_top: usize,
     /// Questions longer than this (in characters) are truncated, with a note.
+    #[serde(deserialize_with = "whole")]
     pub max_query_chars: usize,
     /// Fuzzy matching for words the index does not know (edit distance 1–2).
     pub fuzzy: bool,
@@ -302,10 +315,13 @@ pub struct DiscordSettings {
     #[serde(deserialize_with = "one_or_many")]
     pub admin_role_ids: Vec<u64>,
     /// Seconds a user waits between questions.
+    #[serde(deserialize_with = "whole")]
     pub cooldown_secs: u64,
     /// Seconds after which "More results" buttons stop working.
+    #[serde(deserialize_with = "whole")]
     pub button_timeout_secs: u64,
     /// Results per page in Discord replies.
+    #[serde(deserialize_with = "whole")]
     pub page_size: usize,
     /// Seconds any one Discord REST call may take (connect, send, answer) before it
     /// is abandoned (1–300).
@@ -314,8 +330,11 @@ pub struct DiscordSettings {
     /// oldest is forgotten first; each also expires after `button_timeout_secs`).
     pub max_paged_answers: usize,
     /// Shard handling: total shards and the range this process runs (None = automatic).
+    #[serde(deserialize_with = "whole_opt")]
     pub shard_count: Option<u32>,
+    #[serde(deserialize_with = "whole_opt")]
     pub shard_start: Option<u32>,
+    #[serde(deserialize_with = "whole_opt")]
     pub shard_end: Option<u32>,
     /// Only from the environment (`DISCORD_TOKEN` or `ROLEFAQ__DISCORD__TOKEN`).
     pub token: Secret,
@@ -388,6 +407,104 @@ where
         .collect()
 }
 
+/// An integer setting: whole numbers only. The `config` crate would round 2.5
+/// to 3; here a fraction, a negative number or one too large for the setting
+/// is refused (`config` adds the key to the message).
+fn whole<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    let n = d.deserialize_any(WholeVisitor)?;
+    T::try_from(n).map_err(|_| serde::de::Error::custom(format!("number too large: {n}")))
+}
+
+/// [`whole`] for an optional setting.
+fn whole_opt<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    struct Whole<T>(T);
+    impl<'de, T: TryFrom<u64>> Deserialize<'de> for Whole<T> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            whole(d).map(Whole)
+        }
+    }
+    Ok(Option::<Whole<T>>::deserialize(d)?.map(|w| w.0))
+}
+
+struct WholeVisitor;
+
+impl serde::de::Visitor<'_> for WholeVisitor {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a whole number")
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+        u64::try_from(v).map_err(|_| E::custom(format!("{v} is negative")))
+    }
+    fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<u64, E> {
+        u64::try_from(v).map_err(|_| E::custom(format!("number too large: {v}")))
+    }
+    fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<u64, E> {
+        if v < 0 {
+            return Err(E::custom(format!("{v} is negative")));
+        }
+        u64::try_from(v).map_err(|_| E::custom(format!("number too large: {v}")))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u64, E> {
+        if !v.is_finite() || v.fract() != 0.0 {
+            Err(E::custom(format!("{v} is not a whole number")))
+        } else if v < 0.0 {
+            Err(E::custom(format!("{v} is negative")))
+        } else if v >= u64::MAX as f64 {
+            Err(E::custom(format!("number too large: {v}")))
+        } else {
+            Ok(v as u64)
+        }
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
+        let t = v.trim();
+        if let Ok(n) = t.parse::<u64>() {
+            return Ok(n);
+        }
+        match t.parse::<f64>() {
+            Ok(f) => self.visit_f64(f),
+            Err(_) => Err(E::custom(format!("'{v}' is not a whole number"))),
+        }
+    }
+}
+
+/// A TOML syntax error, naming the key of the line it is on ("number too
+/// large" in `[index]` `max_passage_chars = 99999999999999999999` says
+/// `index.max_passage_chars`).
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let at = e.span().map_or(0, |s| s.start).min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or("");
+    let table = text[..start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(['[', ']']).trim());
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty());
+    let name = match (table, key) {
+        (Some(t), Some(k)) => format!("{t}.{k}: "),
+        (None, Some(k)) => format!("{k}: "),
+        _ => String::new(),
+    };
+    ConfigError::Invalid(format!("{}: {name}{}", path.display(), e.message()))
+}
+
 /// Command-line overrides, the last word over file and environment.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -423,6 +540,9 @@ impl Settings {
                     path: p.display().to_string(),
                     source,
                 })?;
+                if let Err(e) = text.parse::<toml::Table>() {
+                    return Err(toml_error(p, &text, &e));
+                }
                 if file_has_token(&text) {
                     return Err(ConfigError::TokenInFile(p.display().to_string()));
                 }
@@ -490,6 +610,16 @@ impl Settings {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let bad = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        // Values under which every document would be dropped.
+        if self.corpus.repeated_line_min_docs == 1 {
+            return bad(
+                "corpus.repeated_line_min_docs must be 0 (off) or at least 2: \
+                 at 1 every line of every document counts as repeated",
+            );
+        }
+        if self.corpus.max_file_bytes == 0 {
+            return bad("corpus.max_file_bytes must be at least 1 (0 would skip every file)");
+        }
         if self.search.top == 0 || self.search.top > self.search.max_top {
             return bad("search.top must be between 1 and search.max_top");
         }
@@ -531,7 +661,7 @@ impl Settings {
 /// True when the TOML text sets `token` in the `[discord]` table (in any spelling).
 fn file_has_token(text: &str) -> bool {
     let Ok(value) = text.parse::<toml::Table>() else {
-        return false; // the real parser reports the syntax error later
+        return false; // the syntax error is reported by the caller
     };
     value
         .get("discord")

@@ -19,6 +19,11 @@ pub enum Error {
     },
     #[error("a rebuild of the index is already in progress; try again when it has finished")]
     RebuildInProgress,
+    #[error(
+        "the index at {dir} is read-only ({reason}): it is served as it is, but cannot be \
+         rebuilt here; rebuild it where it is built and ship it"
+    )]
+    ReadOnlyIndex { dir: String, reason: String },
     #[error("{0}")]
     BadQuestion(String),
     #[error("unknown role '{given}'; known roles: {known}")]

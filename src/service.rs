@@ -127,12 +127,19 @@ impl Service {
     }
 
     /// As [`Service::open`] with an embedding model for hybrid ranking.
-    pub fn open_with(settings: Settings, embedder: Option<Arc<dyn Embedding>>) -> Result<Self> {
+    pub fn open_with(settings: Settings, mut embedder: Option<Arc<dyn Embedding>>) -> Result<Self> {
         let dir = &settings.index.dir;
-        // Hashing the corpus reads every file: once per open.
-        let corpus_hash = corpus::fingerprint(&settings.corpus.dir).ok();
-        let fresh =
-            |g: &Generation| corpus_hash.as_deref() == Some(g.manifest.corpus_hash.as_str());
+        // Why the corpus no longer matches a generation (`None`: it does).
+        // Cheap: files are compared by size and modification time.
+        let changed =
+            |g: &Generation| match corpus::changed_since(&settings.corpus, &g.manifest.files) {
+                Ok(c) => c,
+                Err(e) => Some(e.to_string()),
+            };
+        let fresh = |g: &Generation| changed(g).is_none();
+        // A read-only index is served as it is: it can never be rebuilt here.
+        let read_only = index::check_writable(dir).err();
+        let mut lexical_only = false;
         // Vectors are usable when they come from the configured model. An index
         // with vectors opened without a model is served lexically as it is (a
         // rebuild would throw the vectors away); one without vectors, or with
@@ -145,6 +152,18 @@ impl Service {
             }
         };
         let opened = match index::open_current(dir) {
+            Ok(Some(gen)) if !usable(&gen) && read_only.is_some() => {
+                tracing::warn!(
+                    "{}; its embeddings ({}) do not match the configured model: ranking lexically",
+                    read_only
+                        .as_ref()
+                        .map(|e| e.to_string())
+                        .unwrap_or_default(),
+                    gen.manifest.model.as_deref().unwrap_or("none"),
+                );
+                lexical_only = true;
+                Some(gen)
+            }
             Ok(Some(gen)) if !usable(&gen) => {
                 tracing::info!(
                     "index embeddings ({}) do not match the configured model ({}); rebuilding",
@@ -172,6 +191,13 @@ impl Service {
                 tracing::info!(index = %dir.display(), "no index yet; building it from the corpus");
                 None
             }
+            Err(e) if read_only.is_some() => {
+                let ro = read_only
+                    .as_ref()
+                    .map(|r| r.to_string())
+                    .unwrap_or_default();
+                return Err(Error::Index(format!("{ro}; and it cannot be served: {e}")));
+            }
             Err(e) => {
                 tracing::warn!(index = %dir.display(), "index unusable ({e}); rebuilding it from the corpus");
                 None
@@ -197,7 +223,19 @@ impl Service {
                 }
             }
         };
-        let stale = !fresh(&engine.gen);
+        if lexical_only {
+            embedder = None;
+        }
+        let stale = match changed(&engine.gen) {
+            Some(why) => {
+                tracing::info!(index = %dir.display(), "the index is stale: {why}");
+                if let Some(e) = &read_only {
+                    tracing::warn!("{e}");
+                }
+                true
+            }
+            None => false,
+        };
         Ok(Self {
             settings,
             engine: RwLock::new(Arc::new(engine)),

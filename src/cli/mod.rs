@@ -166,9 +166,12 @@ fn open(settings: Settings) -> anyhow::Result<Service> {
     let svc = Service::open(settings)
         .with_context(|| format!("opening the index {index} (corpus {corpus})"))?;
     if svc.freshness().stale {
-        eprintln!(
-            "note: the corpus changed since the index was built; run `rolefaq index` to rebuild it"
-        );
+        match crate::index::check_writable(&svc.settings().index.dir) {
+            Ok(()) => eprintln!(
+                "note: the corpus changed since the index was built; run `rolefaq index` to rebuild it"
+            ),
+            Err(e) => eprintln!("note: the corpus changed since the index was built, but {e}"),
+        }
     }
     Ok(svc)
 }

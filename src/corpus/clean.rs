@@ -63,19 +63,84 @@ fn first_person_quote(s: &str) -> bool {
 
 /// Counts, for each normalised paragraph, how many documents contain it.
 pub fn line_document_counts<'a>(docs: impl Iterator<Item = &'a [Block]>) -> HashMap<String, usize> {
+    line_group_counts(docs.enumerate())
+}
+
+/// Counts, for each normalised paragraph, how many groups of documents (see
+/// [`near_duplicate_groups`]) contain it: `docs` gives each document's group.
+pub fn line_group_counts<'a>(
+    docs: impl Iterator<Item = (usize, &'a [Block])>,
+) -> HashMap<String, usize> {
     let mut counts: HashMap<String, usize> = HashMap::new();
-    for blocks in docs {
-        let mut seen = HashSet::new();
+    let mut seen = HashSet::new();
+    for (group, blocks) in docs {
         for b in blocks {
             if let Block::Paragraph(t) | Block::Heading(t) = b {
                 let n = normalise(t);
-                if seen.insert(n.clone()) {
+                if seen.insert((group, n.clone())) {
                     *counts.entry(n).or_default() += 1;
                 }
             }
         }
     }
     counts
+}
+
+/// Lines found in more documents than this are boilerplate, not evidence that
+/// two documents are copies of each other.
+const NEAR_DUPLICATE_MAX_SHARING: usize = 8;
+
+/// Groups of documents that share most of their text (copies under another
+/// name or title, republished versions): `group[i]` is the smallest index of
+/// document `i`'s group. Two documents are grouped when the paragraphs they
+/// share hold more than half of the words of the smaller one. The
+/// repeated-line rule counts a group once, so it never takes the prose two
+/// copies share for boilerplate.
+pub fn near_duplicate_groups(docs: &[&[Block]]) -> Vec<usize> {
+    let mut words = vec![0usize; docs.len()];
+    let mut holders: HashMap<String, (usize, Vec<usize>)> = HashMap::new();
+    for (i, blocks) in docs.iter().enumerate() {
+        let mut seen = HashSet::new();
+        for b in blocks.iter() {
+            if let Block::Paragraph(t) | Block::Heading(t) = b {
+                let n = normalise(t);
+                if seen.insert(n.clone()) {
+                    let w = word_count(t);
+                    words[i] += w;
+                    let e = holders.entry(n).or_insert_with(|| (w, Vec::new()));
+                    e.1.push(i);
+                }
+            }
+        }
+    }
+    let mut shared: HashMap<(usize, usize), usize> = HashMap::new();
+    for (w, ds) in holders.values() {
+        if ds.len() < 2 || ds.len() > NEAR_DUPLICATE_MAX_SHARING {
+            continue;
+        }
+        for (k, &a) in ds.iter().enumerate() {
+            for &b in &ds[k + 1..] {
+                *shared.entry((a, b)).or_default() += w;
+            }
+        }
+    }
+    let mut group: Vec<usize> = (0..docs.len()).collect();
+    fn root(group: &mut [usize], mut i: usize) -> usize {
+        while group[i] != i {
+            group[i] = group[group[i]];
+            i = group[i];
+        }
+        i
+    }
+    let mut pairs: Vec<_> = shared.into_iter().collect();
+    pairs.sort_unstable();
+    for ((a, b), w) in pairs {
+        if 2 * w > words[a].min(words[b]) {
+            let (ra, rb) = (root(&mut group, a), root(&mut group, b));
+            group[ra.max(rb)] = ra.min(rb);
+        }
+    }
+    (0..docs.len()).map(|i| root(&mut group, i)).collect()
 }
 
 /// Apply the cleaning rules to one document's blocks. `infer_headings` is set

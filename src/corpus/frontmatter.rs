@@ -33,6 +33,39 @@ pub enum FrontMatterError {
     UnknownKey(String),
     #[error("front matter has no title")]
     NoTitle,
+    #[error("{key} is {chars} characters long (at most {max}): a document field is copied into every passage")]
+    TooLong {
+        key: &'static str,
+        chars: usize,
+        max: usize,
+    },
+    #[error("{0} contains control characters")]
+    Control(&'static str),
+}
+
+/// Longest value of each field, in characters. The title is copied into every
+/// passage of the document (a 1 MB title made a 1 MB file a 288 MB index).
+fn max_chars(key: &str) -> usize {
+    match key {
+        "title" => 300,
+        "author" => 200,
+        "url" => 2048,
+        _ => 64,
+    }
+}
+
+/// Check one metadata field (front matter, or an HTML `<title>`): bounded in
+/// length, without control characters.
+pub fn check_field(key: &'static str, value: &str) -> Result<(), FrontMatterError> {
+    let max = max_chars(key);
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(FrontMatterError::TooLong { key, chars, max });
+    }
+    if value.chars().any(char::is_control) {
+        return Err(FrontMatterError::Control(key));
+    }
+    Ok(())
 }
 
 /// Split `text` into its front matter and the body that follows it.
@@ -60,14 +93,21 @@ pub fn split(text: &str) -> Result<(FrontMatter, &str), FrontMatterError> {
         let (key, value) = trimmed
             .split_once(':')
             .ok_or(FrontMatterError::BadLine(n + 2))?;
-        let value = unquote(value.trim()).to_string();
-        let some = |v: String| if v.is_empty() { None } else { Some(v) };
-        match key.trim().to_ascii_lowercase().as_str() {
-            "title" => fm.title = value,
-            "url" | "source" => fm.url = some(value),
-            "author" => fm.author = some(value),
-            "published" | "date" => fm.published = some(value),
+        let value = unquote(value.trim());
+        let key = match key.trim().to_ascii_lowercase().as_str() {
+            "title" => "title",
+            "url" | "source" => "url",
+            "author" => "author",
+            "published" | "date" => "published",
             other => return Err(FrontMatterError::UnknownKey(other.to_string())),
+        };
+        check_field(key, value)?;
+        let value = (!value.is_empty()).then(|| value.to_string());
+        match key {
+            "title" => fm.title = value.unwrap_or_default(),
+            "url" => fm.url = value,
+            "author" => fm.author = value,
+            _ => fm.published = value,
         }
     }
     Err(FrontMatterError::Unclosed)
@@ -110,6 +150,25 @@ mod tests {
         assert_eq!(
             split("---\njunk\n---\n").unwrap_err(),
             FrontMatterError::BadLine(2)
+        );
+    }
+
+    #[test]
+    fn bounds_and_validates_fields() {
+        let long = format!("---\ntitle: {}\n---\n", "é".repeat(301));
+        assert_eq!(
+            split(&long).unwrap_err(),
+            FrontMatterError::TooLong {
+                key: "title",
+                chars: 301,
+                max: 300
+            }
+        );
+        let ok = format!("---\ntitle: {}\n---\n", "é".repeat(300));
+        assert!(split(&ok).is_ok());
+        assert_eq!(
+            split("---\ntitle: a\u{1b}[31m\n---\n").unwrap_err(),
+            FrontMatterError::Control("title")
         );
     }
 }

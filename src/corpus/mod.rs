@@ -7,14 +7,19 @@
 
 pub mod blocks;
 pub mod clean;
+pub mod files;
 pub mod frontmatter;
 pub mod split;
 
+pub use files::{changed_since, stamps_hash, FileStamp};
+
 use crate::config::CorpusSettings;
-use crate::error::{io_err, Error, Result};
+use crate::error::Result;
 use crate::model::{Dropped, Passage, Skipped};
 use blocks::Block;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +61,9 @@ pub struct Corpus {
     pub hashes: Vec<(String, String)>,
     pub skipped: Vec<Skipped>,
     pub dropped: Vec<Dropped>,
+    /// What each entry was when it was read (or passed over), in name order:
+    /// the index records them to tell later whether the corpus changed.
+    pub stamps: Vec<FileStamp>,
 }
 
 /// A file read and parsed, before cleaning.
@@ -69,44 +77,21 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The corpus files of `dir` in a stable order (by file name).
+/// The corpus files of `dir` that would be read, in a stable order (by file
+/// name): regular files with a supported extension (see [`files`] for what is
+/// passed over).
 pub fn corpus_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|_| Error::CorpusMissing(dir.display().to_string()))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| !n.starts_with('.'))
+    let rules = CorpusSettings {
+        dir: dir.to_path_buf(),
+        ..CorpusSettings::default()
+    };
+    Ok(files::scan(dir, &rules)?
+        .into_iter()
+        .filter_map(|e| match e {
+            files::Entry::File { path, .. } => Some(path),
+            files::Entry::Skip { .. } => None,
         })
-        .filter(|p| !p.is_dir())
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-/// A fingerprint of the corpus directory: names, sizes and contents of its files.
-/// Equal fingerprints mean an index built from one serves the other.
-pub fn fingerprint(dir: &Path) -> Result<String> {
-    let mut h = Sha256::new();
-    for path in corpus_files(dir)? {
-        if Format::from_path(&path).is_none() {
-            continue;
-        }
-        h.update(
-            path.file_name()
-                .map(|n| n.as_encoded_bytes())
-                .unwrap_or_default(),
-        );
-        h.update([0]);
-        match std::fs::read(&path) {
-            Ok(bytes) => h.update(Sha256::digest(&bytes)),
-            Err(_) => h.update(b"unreadable"),
-        }
-    }
-    Ok(hex::encode(h.finalize()))
+        .collect())
 }
 
 /// Parse one file's text. Pure: the caller reads the file.
@@ -134,7 +119,11 @@ pub fn parse_document(
     let fm = match fm {
         Some(fm) => fm,
         None => frontmatter::FrontMatter {
-            title: html_title.ok_or("HTML file has neither front matter nor a <title>")?,
+            title: {
+                let title = html_title.ok_or("HTML file has neither front matter nor a <title>")?;
+                frontmatter::check_field("title", &title).map_err(|e| e.to_string())?;
+                title
+            },
             ..Default::default()
         },
     };
@@ -153,86 +142,113 @@ pub fn parse_document(
 }
 
 /// Load, clean and split every document of `dir`. Bad files are skipped with a
-/// warning naming them; the rest still load.
+/// warning naming them; the rest still load. A copy of a document (the same
+/// text under another name) is skipped, naming the one kept; documents that
+/// share most of their text are grouped, so the repeated-line rule does not
+/// take their common prose for boilerplate.
 pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) -> Result<Corpus> {
     let mut corpus = Corpus::default();
     let mut parsed: Vec<Parsed> = Vec::new();
-    let skip = |corpus: &mut Corpus, path: &Path, reason: String| {
-        tracing::warn!(file = %path.display(), "skipping corpus file: {reason}");
+    let mut by_content: HashMap<u64, usize> = HashMap::new();
+    let skip = |corpus: &mut Corpus, path: &str, reason: String| {
+        tracing::warn!(file = %path, "skipping corpus entry: {reason}");
         corpus.skipped.push(Skipped {
-            path: path.display().to_string(),
+            path: path.to_string(),
             reason,
         });
     };
-    for path in corpus_files(dir)? {
-        if Format::from_path(&path).is_none() {
-            skip(
-                &mut corpus,
-                &path,
-                "unsupported file type (use .txt, .md or .html)".into(),
-            );
-            continue;
-        }
-        let meta = std::fs::metadata(&path).map_err(io_err(&path));
-        match meta {
-            Ok(m) if m.len() > rules.max_file_bytes => {
-                skip(
-                    &mut corpus,
-                    &path,
-                    format!(
-                        "file is {} bytes, over corpus.max_file_bytes ({})",
-                        m.len(),
-                        rules.max_file_bytes
-                    ),
-                );
+    for entry in files::scan(dir, rules)? {
+        let (path, name) = match entry {
+            files::Entry::Skip {
+                path,
+                name,
+                reason,
+                stamp,
+            } => {
+                if stamp {
+                    corpus.stamps.push(files::skipped_stamp(&name, &reason));
+                }
+                skip(&mut corpus, &path, reason);
                 continue;
             }
-            Err(e) => {
-                skip(&mut corpus, &path, format!("unreadable: {e}"));
-                continue;
+            files::Entry::File { path, name } => (path, name),
+        };
+        let shown = path.display().to_string();
+        let bytes = match files::read_bounded(&path, &name, rules.max_file_bytes) {
+            Ok(read) => {
+                corpus.stamps.push(read.stamp);
+                read.bytes
             }
-            _ => {}
-        }
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) => {
-                skip(&mut corpus, &path, format!("unreadable: {e}"));
+            Err((reason, stamp)) => {
+                corpus.stamps.push(stamp);
+                skip(&mut corpus, &shown, reason);
                 continue;
             }
         };
         if bytes.contains(&0) {
             skip(
                 &mut corpus,
-                &path,
+                &shown,
                 "binary file (contains NUL bytes)".into(),
             );
             continue;
         }
         let Ok(text) = std::str::from_utf8(&bytes) else {
-            skip(&mut corpus, &path, "not valid UTF-8".into());
+            skip(&mut corpus, &shown, "not valid UTF-8".into());
             continue;
         };
-        match parse_document(&path, text) {
-            Ok((doc, blocks)) => {
-                if let Some(first) = parsed.iter().find(|p| p.doc.id == doc.id) {
-                    let reason = format!(
-                        "duplicate document id '{}' (already loaded from {}; rename one of them)",
-                        doc.id,
-                        first.doc.path.display()
-                    );
-                    skip(&mut corpus, &path, reason);
-                    continue;
-                }
-                parsed.push(Parsed {
-                    doc,
-                    blocks,
-                    hash: sha256_hex(&bytes),
-                });
+        let (doc, blocks) = match parse_document(&path, text) {
+            Ok(d) => d,
+            Err(reason) => {
+                skip(&mut corpus, &shown, reason);
+                continue;
             }
-            Err(reason) => skip(&mut corpus, &path, reason),
+        };
+        if let Some(first) = parsed.iter().find(|p| p.doc.id == doc.id) {
+            let reason = format!(
+                "duplicate document id '{}' (already loaded from {}; rename one of them)",
+                doc.id,
+                first.doc.path.display()
+            );
+            skip(&mut corpus, &shown, reason);
+            continue;
+        }
+        let content = {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            blocks.hash(&mut h);
+            h.finish()
+        };
+        if let Some(first) = by_content
+            .get(&content)
+            .and_then(|&i| parsed.get(i))
+            .filter(|p| p.blocks == blocks)
+        {
+            let reason = format!(
+                "duplicate document: the same text as {} (kept); remove one of the copies",
+                first.doc.path.display()
+            );
+            skip(&mut corpus, &shown, reason);
+            continue;
+        }
+        by_content.insert(content, parsed.len());
+        parsed.push(Parsed {
+            doc,
+            blocks,
+            hash: sha256_hex(&bytes),
+        });
+    }
+    let docs: Vec<&[Block]> = parsed.iter().map(|p| p.blocks.as_slice()).collect();
+    let groups = clean::near_duplicate_groups(&docs);
+    for (i, &g) in groups.iter().enumerate() {
+        if g != i {
+            tracing::warn!(
+                doc = %parsed[i].doc.id,
+                like = %parsed[g].doc.id,
+                "documents share most of their text (a copy?); the lines they share are kept"
+            );
         }
     }
-    let counts = clean::line_document_counts(parsed.iter().map(|p| p.blocks.as_slice()));
+    let counts = clean::line_group_counts(groups.iter().copied().zip(docs));
     for p in parsed {
         let infer = p.doc.format == Format::Text;
         let (blocks, dropped) = clean::clean(&p.doc.id, p.blocks, &counts, rules, infer);
@@ -241,7 +257,7 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
         if passages.is_empty() {
             skip(
                 &mut corpus,
-                &p.doc.path,
+                &p.doc.path.display().to_string(),
                 "no content left after cleaning".into(),
             );
             continue;

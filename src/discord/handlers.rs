@@ -193,6 +193,11 @@ pub fn user_message(e: &Error) -> String {
             render::truncate(known, 1500)
         ),
         Error::BadQuestion(m) => format!("{m} Please rephrase your question."),
+        Error::ReadOnlyIndex { .. } => {
+            "This bot serves a read-only copy of the index, so /reindex cannot rebuild it here. \
+             Rebuild the index where it is built and ship the new copy."
+                .into()
+        }
         Error::CorpusMissing(_) | Error::EmptyCorpus(_) => {
             "The corpus is missing or empty on the server. Ask an admin to check it and run /reindex.".into()
         }
@@ -962,6 +967,17 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_only_index_is_explained_to_the_admin_without_the_server_path() {
+        let e = Error::ReadOnlyIndex {
+            dir: "/srv/secret/index".into(),
+            reason: "read-only file system".into(),
+        };
+        let m = user_message(&e);
+        assert!(m.contains("read-only"), "{m}");
+        assert!(!m.contains("/srv/secret"), "{m}");
+    }
 
     /// A core the paging store never calls.
     struct NoCore;

@@ -6,8 +6,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub schema_version: u32,
-    /// Fingerprint of the corpus directory the generation was built from.
+    /// Fingerprint of the corpus the generation was built from: a hash of `files`.
     pub corpus_hash: String,
+    /// What each corpus entry was when the build read it (size, modification
+    /// time, hash of the bytes parsed), to tell at open whether it changed.
+    #[serde(default)]
+    pub files: Vec<crate::corpus::FileStamp>,
     pub documents: usize,
     pub passages: usize,
     /// RFC 3339 build time.

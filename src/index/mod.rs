@@ -20,6 +20,10 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
+use tantivy::directory::{
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle, WritePtr,
+};
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 const CURRENT: &str = "CURRENT";
@@ -199,7 +203,7 @@ fn open_generation(index_dir: &Path, name: &str) -> Result<Generation> {
             schema::SCHEMA_VERSION
         )));
     }
-    let index = Index::open_in_dir(&dir)?;
+    let index = Index::open(ServingDirectory(MmapDirectory::open(&dir)?))?;
     schema::register(&index);
     let fields = schema::fields_of(&index)
         .ok_or_else(|| Error::Index(format!("index generation {name} has an unexpected schema")))?;
@@ -239,6 +243,98 @@ fn open_generation(index_dir: &Path, name: &str) -> Result<Generation> {
     })
 }
 
+/// The directory a published generation is served from. A generation is
+/// never written once `CURRENT` can name it, so its readers need none of
+/// tantivy's locks (the meta lock keeps a writer's garbage collection off the
+/// segment files a reader is opening): this directory takes them without
+/// creating a lock file, and refuses every write. A read-only copy of the
+/// index (an image layer, a read-only volume, several shards sharing one)
+/// serves as it is.
+#[derive(Clone, Debug)]
+struct ServingDirectory(MmapDirectory);
+
+fn published_is_read_only() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::ReadOnlyFilesystem,
+        "a published index generation is never written",
+    )
+}
+
+impl Directory for ServingDirectory {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<std::sync::Arc<dyn FileHandle>, OpenReadError> {
+        self.0.get_file_handle(path)
+    }
+    fn delete(&self, path: &Path) -> std::result::Result<(), DeleteError> {
+        Err(DeleteError::IoError {
+            io_error: std::sync::Arc::new(published_is_read_only()),
+            filepath: path.to_path_buf(),
+        })
+    }
+    fn exists(&self, path: &Path) -> std::result::Result<bool, OpenReadError> {
+        self.0.exists(path)
+    }
+    fn open_write(&self, path: &Path) -> std::result::Result<WritePtr, OpenWriteError> {
+        Err(OpenWriteError::IoError {
+            io_error: std::sync::Arc::new(published_is_read_only()),
+            filepath: path.to_path_buf(),
+        })
+    }
+    fn atomic_read(&self, path: &Path) -> std::result::Result<Vec<u8>, OpenReadError> {
+        self.0.atomic_read(path)
+    }
+    fn atomic_write(&self, _path: &Path, _data: &[u8]) -> std::io::Result<()> {
+        Err(published_is_read_only())
+    }
+    fn sync_directory(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn acquire_lock(&self, _lock: &Lock) -> std::result::Result<DirectoryLock, LockError> {
+        Ok(DirectoryLock::from(Box::new(())))
+    }
+    fn watch(&self, callback: WatchCallback) -> tantivy::Result<WatchHandle> {
+        self.0.watch(callback)
+    }
+}
+
+/// Whether this process may write in `index_dir` (a rebuild creates, renames
+/// and removes entries there): a probe file is created and removed. A
+/// directory that does not exist yet is not read-only (the build creates it).
+/// `Err(ReadOnlyIndex)` when the directory refuses writes (permissions, a
+/// read-only file system, an immutable directory).
+pub fn check_writable(index_dir: &Path) -> Result<()> {
+    use std::io::ErrorKind;
+    match tempfile::Builder::new()
+        .prefix(".write-probe-")
+        .tempfile_in(index_dir)
+    {
+        Ok(_probe) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            // the error without the probe's (random) file name
+            let reason = e
+                .raw_os_error()
+                .map(std::io::Error::from_raw_os_error)
+                .map_or_else(|| e.kind().to_string(), |os| os.to_string());
+            Err(Error::ReadOnlyIndex {
+                dir: index_dir.display().to_string(),
+                reason,
+            })
+        }
+        Err(e) => Err(Error::Io {
+            path: index_dir.display().to_string(),
+            source: e,
+        }),
+    }
+}
+
 /// Read `rows` f32 vectors, quantising them one row at a time (the whole
 /// f32 file is never in memory).
 fn read_embeddings(path: &Path, rows: usize) -> Result<Embeddings> {
@@ -270,9 +366,11 @@ fn read_embeddings(path: &Path, rows: usize) -> Result<Embeddings> {
 pub struct RebuildLock(#[allow(dead_code)] fs::File);
 
 /// Take the rebuild lock of `index_dir`, or `RebuildInProgress` if another
-/// process (or thread) holds it.
+/// process (or thread) holds it, or `ReadOnlyIndex` when nothing can be
+/// written there.
 pub fn lock_rebuild(index_dir: &Path) -> Result<RebuildLock> {
     fs::create_dir_all(index_dir).map_err(io_err(index_dir))?;
+    check_writable(index_dir)?;
     let path = index_dir.join(LOCK);
     let file = fs::OpenOptions::new()
         .create(true)
@@ -341,7 +439,6 @@ fn build_and_publish<T>(
     let started = Instant::now();
     let index_dir = &settings.index.dir;
     let corpus_dir = &settings.corpus.dir;
-    let hash_before = corpus::fingerprint(corpus_dir)?;
     let corpus = corpus::load_dir(
         corpus_dir,
         &settings.corpus,
@@ -362,7 +459,9 @@ fn build_and_publish<T>(
     let built_at = now_rfc3339();
     let manifest = Manifest {
         schema_version: schema::SCHEMA_VERSION,
-        corpus_hash: hash_before,
+        // what was parsed, not a second read of the files
+        corpus_hash: corpus::stamps_hash(&corpus.stamps),
+        files: corpus.stamps.clone(),
         documents: corpus.documents.len(),
         passages: corpus.passages.len(),
         built_at: built_at.clone(),

@@ -205,3 +205,62 @@ fn discord_timeout_and_paging_bounds_are_validated() {
     .unwrap();
     assert_eq!(s.discord.http_timeout_secs, 2);
 }
+
+fn load_err(file_text: Option<&str>, pairs: &[(&str, &str)]) -> String {
+    let none = Overrides::default();
+    let r = match file_text {
+        Some(t) => {
+            let (_d, p) = file(t);
+            Settings::load_with_env(Some(&p), true, &env(pairs), &none)
+        }
+        None => Settings::load_with_env(None, false, &env(pairs), &none),
+    };
+    match r {
+        Ok(s) => panic!("accepted: {file_text:?} {pairs:?} gave {:?}", s.corpus),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn settings_that_would_drop_every_document_are_refused_naming_the_key() {
+    let e = load_err(Some("[corpus]\nrepeated_line_min_docs = 1\n"), &[]);
+    assert!(e.contains("corpus.repeated_line_min_docs"), "{e}");
+    let e = load_err(None, &[("ROLEFAQ__CORPUS__MAX_FILE_BYTES", "0")]);
+    assert!(e.contains("corpus.max_file_bytes"), "{e}");
+    // 0 switches the repeated-line rule off, 2 and more are fine
+    for ok in ["0", "2", "7"] {
+        let e = env(&[("ROLEFAQ__CORPUS__REPEATED_LINE_MIN_DOCS", ok)]);
+        assert!(Settings::load_with_env(None, false, &e, &Overrides::default()).is_ok());
+    }
+}
+
+#[test]
+fn fractional_and_oversized_integers_are_refused_naming_the_key() {
+    let e = load_err(Some("[search]\ntop = 2.5\n"), &[]);
+    assert!(e.contains("search.top") && e.contains("2.5"), "{e}");
+    let e = load_err(None, &[("ROLEFAQ__CORPUS__MAX_FILE_BYTES", "1000.5")]);
+    assert!(e.contains("corpus.max_file_bytes"), "{e}");
+    let e = load_err(Some("[corpus]\nrepeated_line_min_docs = 2.4\n"), &[]);
+    assert!(e.contains("corpus.repeated_line_min_docs"), "{e}");
+    let e = load_err(
+        Some("[index]\nmax_passage_chars = 99999999999999999999\n"),
+        &[],
+    );
+    assert!(e.contains("index.max_passage_chars"), "{e}");
+    let e = load_err(
+        None,
+        &[("ROLEFAQ__SEARCH__MAX_QUERY_CHARS", "99999999999999999999")],
+    );
+    assert!(e.contains("search.max_query_chars"), "{e}");
+    let e = load_err(None, &[("ROLEFAQ__DISCORD__COOLDOWN_SECS", "-3")]);
+    assert!(e.contains("discord.cooldown_secs"), "{e}");
+    // whole numbers still load
+    let s = Settings::load_with_env(
+        None,
+        false,
+        &env(&[("ROLEFAQ__SEARCH__TOP", "4")]),
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(s.search.top, 4);
+}

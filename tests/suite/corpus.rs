@@ -7,6 +7,15 @@ use rolefaq::config::CorpusSettings;
 use rolefaq::corpus::load_dir;
 use rolefaq::model::PassageKind;
 
+/// Why the loader skipped the file whose path ends in `file` ("" when it did not).
+fn skip_reason(c: &rolefaq::corpus::Corpus, file: &str) -> String {
+    c.skipped
+        .iter()
+        .find(|s| s.path.ends_with(file))
+        .map(|s| s.reason.clone())
+        .unwrap_or_default()
+}
+
 #[test]
 fn seed_corpus_loads_clean_citable_passages() {
     let sb = Sandbox::new();
@@ -195,13 +204,7 @@ fn corpus_faults_skip_the_file_and_keep_the_rest() {
     .unwrap();
 
     let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
-    let reason = |f: &str| {
-        c.skipped
-            .iter()
-            .find(|s| s.path.ends_with(f))
-            .map(|s| s.reason.clone())
-            .unwrap_or_default()
-    };
+    let reason = |f: &str| skip_reason(&c, f);
     assert!(
         reason("huge.txt").contains("max_file_bytes"),
         "{:?}",
@@ -226,4 +229,180 @@ fn corpus_faults_skip_the_file_and_keep_the_rest() {
         c.skipped
     );
     assert_eq!(c.documents.len(), 5, "the seeds still load");
+}
+
+/// Run `f` on another thread and fail (rather than hang the suite) when it
+/// takes longer than `secs`: a FIFO in the corpus used to block for ever.
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(secs))
+        .unwrap_or_else(|_| panic!("still running after {secs} s (blocked on a corpus entry?)"))
+}
+
+#[cfg(unix)]
+#[test]
+fn hostile_entries_are_skipped_by_name_without_being_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let sb = Sandbox::new();
+    let doc = b"---\ntitle: Outside\n---\nThe Chief Outside Officer owns the secret outside plan of the company.\n";
+    // an endless device, a FIFO nobody writes, a document outside the corpus
+    std::os::unix::fs::symlink("/dev/zero", sb.corpus().join("zero.txt")).unwrap();
+    let fifo = sb.corpus().join("pipe.txt");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let outside = sb.dir.path().join("outside.txt");
+    std::fs::write(&outside, doc).unwrap();
+    std::os::unix::fs::symlink(&outside, sb.corpus().join("linked.txt")).unwrap();
+    // a symlink that stays inside the corpus is fine
+    std::os::unix::fs::symlink(
+        sb.corpus().join("cio-vs-cto-key-differences.txt"),
+        sb.corpus().join("zz-alias.txt"),
+    )
+    .unwrap();
+    // a name that is not UTF-8, with good content
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(sb.corpus().join(latin1), doc).unwrap();
+    std::fs::create_dir(sb.corpus().join("drafts.txt")).unwrap();
+
+    let dir = sb.corpus();
+    let started = std::time::Instant::now();
+    let c = within(30, move || {
+        load_dir(&dir, &CorpusSettings::default(), 900).expect("the corpus loads")
+    });
+    eprintln!(
+        "hostile corpus loaded in {} ms",
+        started.elapsed().as_millis()
+    );
+    for (file, why) in [
+        ("zero.txt", "outside the corpus"),
+        ("pipe.txt", "not a regular file"),
+        ("linked.txt", "outside the corpus"),
+        ("drafts.txt", "directory"),
+        // the in-corpus alias is the same document under another name
+        ("zz-alias.txt", "duplicate"),
+    ] {
+        let reason = skip_reason(&c, file);
+        assert!(
+            reason.contains(why),
+            "{file}: {reason:?} in {:?}",
+            c.skipped
+        );
+    }
+    // the non-UTF-8 name is named (escaped), not silently dropped
+    let odd = c
+        .skipped
+        .iter()
+        .find(|s| s.path.contains("caf\\xE9.txt"))
+        .unwrap_or_else(|| panic!("no warning for the non-UTF-8 name: {:?}", c.skipped));
+    assert!(odd.reason.contains("UTF-8"), "{odd:?}");
+    assert!(!c
+        .passages
+        .iter()
+        .any(|p| p.text.contains("Outside Officer")));
+    assert_eq!(c.documents.len(), 5, "the seeds load: {:?}", c.skipped);
+
+    // allowed by configuration: the outside document loads, /dev/zero is still
+    // refused as not a regular file
+    let rules = CorpusSettings {
+        allow_symlinks_outside: true,
+        ..CorpusSettings::default()
+    };
+    let dir = sb.corpus();
+    let c = within(30, move || load_dir(&dir, &rules, 900).unwrap());
+    assert!(c
+        .passages
+        .iter()
+        .any(|p| p.text.contains("Outside Officer")));
+    let zero = skip_reason(&c, "zero.txt");
+    assert!(zero.contains("not a regular file"), "{zero}");
+}
+
+#[test]
+fn oversized_front_matter_fields_are_refused() {
+    let sb = Sandbox::new();
+    let mut big = b"---\ntitle: ".to_vec();
+    big.extend(std::iter::repeat_n(b'T', 1024 * 1024));
+    big.extend(b"\n---\nThe CDO owns the data strategy of the company and its quality.\n");
+    sb.write("bigtitle.txt", &big);
+    sb.write(
+        "bigauthor.txt",
+        format!(
+            "---\ntitle: Fine\nauthor: {}\n---\nThe CFO approves the technology budget every single year.\n",
+            "a".repeat(5000)
+        )
+        .as_bytes(),
+    );
+    sb.write(
+        "control.txt",
+        b"---\ntitle: Bell\x07 title\n---\nThe CMO owns the brand and the marketing calendar.\n",
+    );
+    let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
+    let reason = |f: &str| skip_reason(&c, f);
+    assert!(reason("bigtitle.txt").contains("title"), "{:?}", c.skipped);
+    assert!(
+        reason("bigtitle.txt").contains("characters"),
+        "{:?}",
+        c.skipped
+    );
+    assert!(
+        reason("bigauthor.txt").contains("author"),
+        "{:?}",
+        c.skipped
+    );
+    assert!(reason("control.txt").contains("control"), "{:?}", c.skipped);
+    assert_eq!(c.documents.len(), 5);
+    // no passage carries a huge title
+    assert!(c.passages.iter().all(|p| p.doc_title.len() < 1000));
+}
+
+#[test]
+fn a_copied_document_is_reported_and_keeps_its_prose() {
+    let sb = Sandbox::new();
+    let base = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
+    let original = "cio-vs-cto-key-differences";
+    let count = |c: &rolefaq::corpus::Corpus, id: &str| {
+        c.passages.iter().filter(|p| p.doc_id == id).count()
+    };
+    let before = count(&base, original);
+    assert!(before > 10);
+    // an exact copy under another name
+    std::fs::copy(
+        sb.corpus().join(format!("{original}.txt")),
+        sb.corpus().join("copy-of-key-differences.txt"),
+    )
+    .unwrap();
+    let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
+    let dup = c
+        .skipped
+        .iter()
+        .find(|s| s.path.ends_with("copy-of-key-differences.txt"))
+        .unwrap_or_else(|| panic!("the copy is not reported: {:?}", c.skipped));
+    assert!(
+        dup.reason.contains("duplicate") && dup.reason.contains(original),
+        "{dup:?}"
+    );
+    assert_eq!(count(&c, original), before, "the original lost its prose");
+
+    // a near copy (another title, one paragraph more): both keep their prose
+    std::fs::remove_file(sb.corpus().join("copy-of-key-differences.txt")).unwrap();
+    let text = std::fs::read_to_string(sb.corpus().join(format!("{original}.txt"))).unwrap();
+    let near = text.replacen(
+        "title: CIO vs CTO: Key Differences",
+        "title: CIO and CTO, Republished",
+        1,
+    ) + "\nThis republished copy adds one closing paragraph of its own for readers.\n";
+    sb.write("republished.txt", near.as_bytes());
+    let c = load_dir(&sb.corpus(), &CorpusSettings::default(), 900).unwrap();
+    assert!(
+        count(&c, original) >= before,
+        "the original lost its prose to the repeated-line rule: {} of {before}",
+        count(&c, original)
+    );
+    assert!(count(&c, "republished") >= before, "{:?}", c.skipped);
 }

@@ -286,3 +286,226 @@ fn vectors_are_kept_without_a_model_and_rebuilt_only_for_another_model() {
     assert_ne!(current(&lexical_sb), lexical);
     assert!(svc.hybrid());
 }
+
+/// Makes a directory tree unwritable for this process, and undoes it on drop.
+///
+/// What is simulated: a read-only deployment of the index (an image layer, a
+/// read-only volume). The tests run as root here, and root ignores permission
+/// bits, so `chmod -R a-w` alone changes nothing for it; a read-only mount
+/// needs privileges a test should not use. Root cannot write into an
+/// *immutable* directory (`chattr +i`, EPERM), so that is used when the
+/// permission bits are not enough. The guard checks that a write really fails
+/// before the test relies on it, and fails the test when neither works.
+struct ReadOnly {
+    dir: std::path::PathBuf,
+    immutable: bool,
+}
+
+impl ReadOnly {
+    fn new(dir: &std::path::Path) -> Self {
+        let run = |cmd: &str, args: &[&str]| {
+            std::process::Command::new(cmd)
+                .args(args)
+                .arg(dir)
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let writable = || {
+            let probe = dir.join(".write-probe");
+            let ok = std::fs::write(&probe, b"x").is_ok();
+            let _ = std::fs::remove_file(&probe);
+            ok
+        };
+        assert!(run("chmod", &["-R", "a-w"]));
+        let mut guard = ReadOnly {
+            dir: dir.to_path_buf(),
+            immutable: false,
+        };
+        if writable() {
+            guard.immutable = run("chattr", &["-R", "+i"]);
+        }
+        assert!(
+            !writable(),
+            "cannot make {} read-only here (neither permission bits nor chattr +i hold)",
+            dir.display()
+        );
+        guard
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        if self.immutable {
+            let _ = std::process::Command::new("chattr")
+                .args(["-R", "-i"])
+                .arg(&self.dir)
+                .status();
+        }
+        let _ = std::process::Command::new("chmod")
+            .args(["-R", "u+w"])
+            .arg(&self.dir)
+            .status();
+    }
+}
+
+fn tree(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_read_only_index_is_served_never_rebuilt_and_reindex_says_why() {
+    let sb = Sandbox::new();
+    drop(Service::open(sb.settings()).unwrap());
+    let before = current(&sb);
+    let files = tree(&sb.index());
+    // the corpus changed since the build: stale, but it cannot be rebuilt here
+    sb.write(
+        "extra.txt",
+        b"---\ntitle: Extra\n---\nThe CDO leads the data strategy of the company.\n",
+    );
+    let ro = ReadOnly::new(&sb.index());
+    let svc = Service::open(sb.settings()).expect("a read-only index is served");
+    assert!(!svc.ask("who owns cybersecurity?", OPTS).unwrap().no_answer);
+    assert!(svc.freshness().stale);
+    let err = svc.reindex().unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("read-only") && msg.contains(&sb.index().display().to_string()),
+        "{msg}"
+    );
+    // a configured model whose vectors the index lacks: served lexically, not rebuilt
+    let svc = Service::open_with(sb.settings(), model("hash-a", 16))
+        .expect("a read-only index is served whatever the model");
+    assert!(!svc.hybrid());
+    assert!(!svc.ask("who owns cybersecurity?", OPTS).unwrap().no_answer);
+    drop(ro);
+    assert_eq!(current(&sb), before);
+    assert_eq!(tree(&sb.index()), files, "nothing was written to the index");
+}
+
+/// Bytes this thread has read through read(2) and friends (`rchar`).
+fn bytes_read_by_this_thread() -> u64 {
+    let io = std::fs::read_to_string("/proc/thread-self/io").unwrap();
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn opening_never_reads_a_file_over_max_file_bytes() {
+    let sb = Sandbox::new();
+    let mut settings = sb.settings();
+    settings.corpus.max_file_bytes = 1 << 20;
+    // a sparse 512 MB file: costs no disk, but reading it costs 512 MB
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(sb.corpus().join("huge.txt")).unwrap();
+        f.write_all(b"---\ntitle: Huge\n---\nThe CIO owns the servers.\n")
+            .unwrap();
+        f.set_len(512 << 20).unwrap();
+    }
+    drop(Service::open(settings.clone()).unwrap());
+    let before = bytes_read_by_this_thread();
+    let started = std::time::Instant::now();
+    let svc = Service::open(settings).unwrap();
+    let read = bytes_read_by_this_thread() - before;
+    eprintln!(
+        "open with a sparse 512 MB file: {read} bytes read, {} ms",
+        started.elapsed().as_millis()
+    );
+    assert!(read < 64 << 20, "opening read {read} bytes");
+    assert!(!svc.freshness().stale);
+}
+
+#[test]
+fn an_index_built_while_a_file_is_rewritten_never_claims_fresh_for_other_text() {
+    let sb = Sandbox::new();
+    // a smaller corpus keeps each round short
+    for e in std::fs::read_dir(sb.corpus()).unwrap().flatten() {
+        if !e
+            .file_name()
+            .to_string_lossy()
+            .starts_with("cio-vs-cto-key")
+        {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    let mut text = String::from("---\ntitle: Racing\n---\n");
+    for i in 0..1500 {
+        text.push_str(&format!(
+            "Paragraph {i}: the CIO owns item number {i} of the operations plan today.\n\n"
+        ));
+    }
+    let path = sb.corpus().join("racing.txt");
+    std::fs::write(&path, &text).unwrap();
+    let settings = sb.settings();
+    drop(Service::open(settings.clone()).unwrap());
+    let racing = |passages: &[rolefaq::model::Passage]| -> Vec<String> {
+        passages
+            .iter()
+            .filter(|p| p.doc_id == "racing")
+            .map(|p| p.text.clone())
+            .collect()
+    };
+    let mut lies = 0;
+    let mut truncated = 0;
+    let rounds = 16;
+    for _ in 0..rounds {
+        // rewrite the same text over and over, slowly: a reader sees it whole
+        // or cut short
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (stop, path, text) = (stop.clone(), path.clone(), text.clone());
+            std::thread::spawn(move || {
+                use std::io::Write;
+                while !stop.load(Ordering::SeqCst) {
+                    let mut f = std::fs::File::create(&path).unwrap();
+                    for chunk in text.as_bytes().chunks(text.len() / 16 + 1) {
+                        f.write_all(chunk).unwrap();
+                        f.flush().unwrap();
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                    drop(f);
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            })
+        };
+        let built = rolefaq::index::rebuild(&settings, None, false);
+        stop.store(true, Ordering::SeqCst);
+        writer.join().unwrap();
+        built.unwrap();
+        // the file now holds the whole text again
+        let svc = Service::open(settings.clone()).unwrap();
+        let indexed = racing(&svc.engine().gen.passages);
+        let on_disk = racing(
+            &rolefaq::corpus::load_dir(&sb.corpus(), &settings.corpus, 900)
+                .unwrap()
+                .passages,
+        );
+        if indexed != on_disk {
+            truncated += 1;
+            if !svc.freshness().stale {
+                lies += 1;
+            }
+        }
+    }
+    eprintln!("{truncated} of {rounds} builds indexed other text than the file's; {lies} claimed to be fresh");
+    assert_eq!(
+        lies, 0,
+        "{lies} of {rounds} builds claimed to be fresh for other text"
+    );
+}

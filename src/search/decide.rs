@@ -1,0 +1,71 @@
+//! The answer/no-answer decision: one logistic score over the signals of a
+//! ranked candidate pool (how much of the question the best candidate
+//! expresses, how close the closest one is in meaning, how much of the
+//! question's vocabulary the corpus has at all).
+//!
+//! The weights were fitted by logistic regression on the tuning halves of the
+//! question banks only (`tests/data/bank/*-tune.json`, `scripts/calibrate.py`
+//! over `rolefaq eval --json`), never on the sealed halves; the README lists
+//! the figures of both halves.
+
+use super::query::Understood;
+use super::{Lexicon, Scored};
+use super::query::Vocabulary;
+use crate::model::Decision;
+
+/// Weights of the hybrid decision: intercept, coverage, dense, known.
+const HYBRID: [f32; 4] = [-9.0, 4.0, 14.0, 2.0];
+/// Weights of the lexical decision (no dense signal): intercept, coverage, known.
+const LEXICAL: [f32; 3] = [-3.0, 4.0, 2.0];
+
+/// Content concepts weigh at least this much to count as words the question
+/// is about (framing and "who" predicates weigh less).
+const CONTENT: f32 = 0.5;
+
+/// The signals of a ranked pool, undecided.
+pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
+    let mut total = 0.0f32;
+    let mut known = 0.0f32;
+    let mut content_words = 0;
+    for c in u.concepts.iter().filter(|c| c.role.is_none()) {
+        let has = c
+            .alts
+            .iter()
+            .any(|(stems, _)| !stems.is_empty() && stems.iter().all(|s| lex.doc_freq(s) > 0));
+        total += c.weight;
+        if has {
+            known += c.weight;
+        }
+        if c.weight >= CONTENT {
+            content_words += 1;
+        }
+    }
+    Decision {
+        answered: false,
+        score: 0.0,
+        coverage: pool.iter().map(|s| s.coverage).fold(0.0, f32::max),
+        dense: pool.iter().map(|s| s.dense).fold(0.0, f32::max),
+        known: if total > 0.0 { known / total } else { 1.0 },
+        content_words,
+    }
+}
+
+/// Decide whether the pool answers the question; `hybrid` when the dense
+/// signal is real (a model and passage vectors).
+pub fn decide(mut d: Decision, u: &Understood, pool: &[Scored], hybrid: bool) -> Decision {
+    let role_only = !u.concepts.is_empty() && u.concepts.iter().all(|c| c.role.is_some());
+    d.score = if pool.is_empty() {
+        f32::NEG_INFINITY
+    } else if role_only {
+        // "what is a CTO?": any passage about the role answers
+        1.0
+    } else if hybrid {
+        let w = HYBRID;
+        w[0] + w[1] * d.coverage + w[2] * d.dense + w[3] * d.known
+    } else {
+        let w = LEXICAL;
+        w[0] + w[1] * d.coverage + w[2] * d.known
+    };
+    d.answered = d.score >= 0.0;
+    d
+}
