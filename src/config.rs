@@ -156,9 +156,14 @@ pub struct SearchSettings {
     pub max_query_chars: usize,
     /// Fuzzy matching for words the index does not know (edit distance 1–2).
     pub fuzzy: bool,
-    /// Minimum fraction of the question's content terms a result must match
-    /// before it counts as an answer.
-    pub min_coverage: f32,
+    /// No longer read: the answer/no-answer decision (`search::decide`)
+    /// replaced the coverage threshold. Accepted so older config files load;
+    /// a warning says it is ignored.
+    pub min_coverage: Option<f32>,
+    /// A word list (one word per line, e.g. Debian's `/usr/share/dict/words`)
+    /// of real words that typo correction never changes. The model's own
+    /// vocabulary (`vocab.txt` in `[model] dir`) is used as well when present.
+    pub word_list: Option<PathBuf>,
     /// Synonyms and acronyms: a word or phrase → phrases it also means.
     pub synonyms: BTreeMap<String, Vec<String>>,
 }
@@ -171,7 +176,8 @@ impl Default for SearchSettings {
             max_top: 25,
             max_query_chars: 1000,
             fuzzy: true,
-            min_coverage: 0.5,
+            min_coverage: None,
+            word_list: None,
             synonyms: BTreeMap::from([
                 syn(
                     "infosec",
@@ -629,8 +635,10 @@ impl Settings {
         if self.search.max_query_chars < 10 {
             return bad("search.max_query_chars must be at least 10");
         }
-        if !(0.0..=1.0).contains(&self.search.min_coverage) {
-            return bad("search.min_coverage must be between 0 and 1");
+        if self.search.min_coverage.is_some() {
+            tracing::warn!(
+                "search.min_coverage is no longer used (the answer decision replaced it); ignoring it"
+            );
         }
         if self.index.max_passage_chars < 100 {
             return bad("index.max_passage_chars must be at least 100");

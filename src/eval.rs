@@ -12,6 +12,10 @@ pub struct Judged {
     /// should not answer (no_answer expected).
     #[serde(default)]
     pub rel: Vec<String>,
+    /// The question's voice in a written bank (terse, context, slang, typo,
+    /// buried, compare, decision, unanswerable); reported per kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -22,6 +26,25 @@ pub struct QuestionResult {
     pub rank: Option<usize>,
     pub no_answer: bool,
     pub correct: bool,
+    /// Whether the corpus answers it (judged phrases given).
+    pub answerable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The signals the answer/no-answer decision read (for calibration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<crate::model::Decision>,
+}
+
+/// Figures over one group of questions (all answerable ones, or one kind).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Group {
+    pub questions: usize,
+    /// Share of the group whose first correct passage is at rank 1 / within 3.
+    /// For unanswerable questions "correct" is a refusal.
+    pub s_at_1: f64,
+    pub s_at_3: f64,
+    /// Share of the group refused ("no answer").
+    pub refused: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -30,7 +53,26 @@ pub struct Report {
     pub s_at_1: f64,
     pub s_at_3: f64,
     pub mrr_at_5: f64,
+    /// The answerable questions alone: S@k, and how many were wrongly refused.
+    pub answerable: Group,
+    /// The unanswerable questions alone: `refused` is the share rightly refused.
+    pub unanswerable: Group,
+    /// Per kind, when the questions carry one.
+    pub kinds: std::collections::BTreeMap<String, Group>,
     pub results: Vec<QuestionResult>,
+}
+
+fn group<'a>(results: impl Iterator<Item = &'a QuestionResult>) -> Group {
+    let sel: Vec<&QuestionResult> = results.collect();
+    let n = sel.len().max(1) as f64;
+    let share =
+        |f: &dyn Fn(&QuestionResult) -> bool| sel.iter().filter(|r| f(r)).count() as f64 / n;
+    Group {
+        questions: sel.len(),
+        s_at_1: share(&|r| r.rank.is_some_and(|x| x <= 1)),
+        s_at_3: share(&|r| r.rank.is_some_and(|x| x <= 3)),
+        refused: share(&|r| r.no_answer),
+    }
 }
 
 fn norm(s: &str) -> String {
@@ -77,6 +119,9 @@ pub fn evaluate<E>(
             },
             no_answer: a.no_answer,
             correct,
+            answerable: !j.rel.is_empty(),
+            kind: j.kind.clone(),
+            decision: a.decision.clone(),
         });
     }
     let n = results.len().max(1) as f64;
@@ -92,11 +137,21 @@ pub fn evaluate<E>(
         .map(|r| r.rank.map(|x| 1.0 / x as f64).unwrap_or(0.0))
         .sum::<f64>()
         / n;
+    let mut kinds = std::collections::BTreeMap::new();
+    for k in results.iter().filter_map(|r| r.kind.as_deref()) {
+        if !kinds.contains_key(k) {
+            let g = group(results.iter().filter(|r| r.kind.as_deref() == Some(k)));
+            kinds.insert(k.to_string(), g);
+        }
+    }
     Ok(Report {
         questions: results.len(),
         s_at_1: at(1),
         s_at_3: at(3),
         mrr_at_5: mrr,
+        answerable: group(results.iter().filter(|r| r.answerable)),
+        unanswerable: group(results.iter().filter(|r| !r.answerable)),
+        kinds,
         results,
     })
 }

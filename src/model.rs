@@ -115,6 +115,33 @@ pub struct Answer {
     pub suggestion: Option<String>,
     /// Total results available beyond this page (for "More results").
     pub total: usize,
+    /// Why the question was answered or refused (`ask --explain`, `--json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+}
+
+/// What the answer/no-answer decision read, and what it decided.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub answered: bool,
+    /// The decision's score: answered when it is at least 0 (a log-odds).
+    pub score: f32,
+    /// Best IDF-weighted share of the question's concepts a candidate expresses
+    /// (framing words count little).
+    pub coverage: f32,
+    /// Best cosine similarity of a candidate passage (or one of its
+    /// sentences) to the question; 0 without the model.
+    pub dense: f32,
+    /// The best cosine after taking out the corpus's mean direction.
+    #[serde(default)]
+    pub dense_centred: f32,
+    /// Share (by weight) of the question's content words the corpus contains.
+    pub known: f32,
+    /// Content words of the question (roles and framing not counted).
+    pub content_words: usize,
+    /// Of those, the words the corpus does not contain (after typo correction).
+    #[serde(default)]
+    pub unknown_words: usize,
 }
 
 /// A verbatim quote with where it comes from.

@@ -108,6 +108,65 @@ pub struct Service {
     stale: AtomicBool,
     /// Recent question embeddings (paging re-asks the same question).
     query_vectors: Mutex<std::collections::HashMap<String, Vec<f32>>>,
+    /// Real words typo correction leaves alone (empty when none is known).
+    dictionary: std::collections::HashSet<String>,
+}
+
+/// Word lists are read up to this size (Debian's largest English list is 5 MB).
+const WORD_LIST_BYTES: u64 = 16 << 20;
+
+/// Real words: the model's vocabulary (whole words of `vocab.txt`) and the
+/// configured word list. A file that cannot be read is logged and skipped.
+fn load_dictionary(settings: &Settings) -> std::collections::HashSet<String> {
+    let mut words = std::collections::HashSet::new();
+    let model_vocab = settings.model.dir.join("vocab.txt");
+    for path in [Some(model_vocab), settings.search.word_list.clone()]
+        .into_iter()
+        .flatten()
+    {
+        if !path.is_file() {
+            if settings.search.word_list.as_ref() == Some(&path) {
+                tracing::warn!(path = %path.display(), "search.word_list: no such file; ignored");
+            }
+            continue;
+        }
+        let read = std::fs::File::open(&path).and_then(|f| {
+            use std::io::Read;
+            let mut text = String::new();
+            f.take(WORD_LIST_BYTES).read_to_string(&mut text)?;
+            Ok(text)
+        });
+        match read {
+            Ok(text) => words.extend(
+                text.lines()
+                    .map(|w| w.trim().to_lowercase())
+                    .filter(|w| w.chars().count() >= 2 && w.chars().all(char::is_alphabetic)),
+            ),
+            Err(e) => tracing::warn!(path = %path.display(), "word list not read: {e}"),
+        }
+    }
+    words
+}
+
+/// The engine's vocabulary with the dictionary of real words.
+struct Vocab<'a> {
+    lexicon: &'a Lexicon,
+    dictionary: &'a std::collections::HashSet<String>,
+}
+
+impl query::Vocabulary for Vocab<'_> {
+    fn doc_freq(&self, stem: &str) -> u32 {
+        self.lexicon.doc_freq(stem)
+    }
+    fn nearest(&self, stem: &str, max_edits: usize) -> Option<String> {
+        self.lexicon.nearest(stem, max_edits)
+    }
+    fn nearest_word(&self, word: &str, max_edits: usize) -> Option<String> {
+        self.lexicon.nearest_word(word, max_edits)
+    }
+    fn is_word(&self, word: &str) -> bool {
+        self.dictionary.contains(word)
+    }
 }
 
 /// Top passages a role verdict looks at.
@@ -236,6 +295,7 @@ impl Service {
             }
             None => false,
         };
+        let dictionary = load_dictionary(&settings);
         Ok(Self {
             settings,
             engine: RwLock::new(Arc::new(engine)),
@@ -243,6 +303,7 @@ impl Service {
             embedder,
             stale: AtomicBool::new(stale),
             query_vectors: Mutex::new(std::collections::HashMap::new()),
+            dictionary,
         })
     }
 
@@ -259,7 +320,6 @@ impl Service {
         query_vec: Option<&[f32]>,
     ) -> Result<Vec<search::Scored>> {
         let params = RankParams {
-            min_coverage: self.settings.search.min_coverage,
             dense_weight: if query_vec.is_some() {
                 self.settings.model.dense_weight
             } else {
@@ -291,6 +351,17 @@ impl Service {
 
     /// Answer a question with ranked, cited passages (or `no_answer`).
     pub fn ask(&self, question: &str, opts: AskOptions) -> Result<Answer> {
+        self.ask_gated(question, opts, true)
+    }
+
+    /// As [`Service::ask`], but the passages are returned even when the
+    /// answer decision refuses (`decision.answered` says what it decided):
+    /// `rolefaq eval --ungated` measures the ranking apart from the decision.
+    pub fn ask_ungated(&self, question: &str, opts: AskOptions) -> Result<Answer> {
+        self.ask_gated(question, opts, false)
+    }
+
+    fn ask_gated(&self, question: &str, opts: AskOptions, gate: bool) -> Result<Answer> {
         let s = &self.settings.search;
         let engine = self.engine();
         let u = self.understand(&engine, question);
@@ -322,6 +393,7 @@ impl Service {
                     self.coverage_hint(&engine)
                 )),
                 total: 0,
+                decision: None,
             });
         }
         let query_vec = match &self.embedder {
@@ -329,6 +401,17 @@ impl Service {
             _ => None,
         };
         let ranked = self.rank(&engine, &u, query_vec.as_deref())?;
+        let decision = search::decide::decide(
+            search::decide::signals(&engine.lexicon, &u, &ranked),
+            &u,
+            &ranked,
+            query_vec.is_some(),
+        );
+        let ranked = if decision.answered || !gate {
+            ranked
+        } else {
+            Vec::new()
+        };
         let stems = search::query_stems(&u);
         // Each hit is cut once, for the page and for the verdict alike.
         let verdict_window = if u.asks_who { VERDICT_WINDOW } else { 0 };
@@ -364,6 +447,7 @@ impl Service {
             verdict,
             total: ranked.len(),
             results,
+            decision: Some(decision),
         })
     }
 
@@ -403,7 +487,10 @@ impl Service {
             truncated,
             &s.synonyms,
             &engine.roles,
-            &engine.lexicon,
+            &Vocab {
+                lexicon: &engine.lexicon,
+                dictionary: &self.dictionary,
+            },
             s.fuzzy,
         )
     }

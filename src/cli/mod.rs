@@ -78,6 +78,10 @@ pub enum Command {
         file: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Rank every question as if the answer decision had let it through,
+        /// to measure the ranking apart from the decision.
+        #[arg(long)]
+        ungated: bool,
     },
     /// List the documents of the index.
     Sources {
@@ -298,14 +302,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 print!("{}", render::index_report(&report, verbose));
             }
         }
-        Command::Eval { file, json } => {
+        Command::Eval {
+            file,
+            json,
+            ungated,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let questions: Vec<eval::Judged> = serde_json::from_str(&text)
                 .with_context(|| format!("parsing {}", file.display()))?;
             let svc = open(settings)?;
-            let report =
-                eval::evaluate(&questions, |q| svc.ask(q, AskOptions { top: 5, offset: 0 }))?;
+            let five = AskOptions { top: 5, offset: 0 };
+            let report = eval::evaluate(&questions, |q| {
+                if ungated {
+                    svc.ask_ungated(q, five)
+                } else {
+                    svc.ask(q, five)
+                }
+            })?;
             if json {
                 print_json(&report)?;
             } else {

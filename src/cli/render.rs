@@ -110,6 +110,24 @@ pub fn eval_report(r: &Report) -> String {
         "\nquestions: {}  S@1: {:.3}  S@3: {:.3}  MRR@5: {:.3}\n",
         r.questions, r.s_at_1, r.s_at_3, r.mrr_at_5
     ));
+    let (a, u) = (&r.answerable, &r.unanswerable);
+    if a.questions > 0 && u.questions > 0 {
+        out.push_str(&format!(
+            "answerable: {}  S@1: {:.3}  S@3: {:.3}  refused: {:.3}\n\
+             unanswerable: {}  refused: {:.3}\n",
+            a.questions, a.s_at_1, a.s_at_3, a.refused, u.questions, u.refused
+        ));
+    }
+    for (kind, g) in &r.kinds {
+        out.push_str(&format!(
+            "  {kind:<13} {:>3}  S@1: {:.3}  S@3: {:.3}  refused: {:.3}\n",
+            g.questions, g.s_at_1, g.s_at_3, g.refused
+        ));
+    }
+    out.push_str(
+        "(marks: @k = first correct passage at rank k, or an unanswerable question rightly refused; \
+         none = refused; miss = answered but nothing correct in the top 5)\n",
+    );
     out
 }
 

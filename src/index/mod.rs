@@ -7,6 +7,7 @@
 
 pub mod manifest;
 pub mod schema;
+pub mod sentences;
 
 use crate::config::Settings;
 use crate::corpus::{self, Corpus};
@@ -162,6 +163,8 @@ pub struct Generation {
     pub passages: Vec<Passage>,
     pub manifest: Manifest,
     pub embeddings: Option<Embeddings>,
+    /// Vectors of the sentences of multi-sentence passages (with `embeddings`).
+    pub sentences: Option<sentences::SentenceVectors>,
 }
 
 /// Text indexed for a passage: its context (lead-in) and its text.
@@ -231,6 +234,10 @@ fn open_generation(index_dir: &Path, name: &str) -> Result<Generation> {
         Some(_) => Some(read_embeddings(&dir.join(EMBEDDINGS), passages.len())?),
         None => None,
     };
+    let sentences = match &embeddings {
+        Some(e) => sentences::read(&dir, passages.len(), e.dim)?,
+        None => None,
+    };
     Ok(Generation {
         name: name.to_string(),
         dir,
@@ -240,6 +247,7 @@ fn open_generation(index_dir: &Path, name: &str) -> Result<Generation> {
         passages,
         manifest,
         embeddings,
+        sentences,
     })
 }
 
@@ -337,7 +345,7 @@ pub fn check_writable(index_dir: &Path) -> Result<()> {
 
 /// Read `rows` f32 vectors, quantising them one row at a time (the whole
 /// f32 file is never in memory).
-fn read_embeddings(path: &Path, rows: usize) -> Result<Embeddings> {
+pub(crate) fn read_embeddings(path: &Path, rows: usize) -> Result<Embeddings> {
     use std::io::Read;
     let len = fs::metadata(path).map_err(io_err(path))?.len() as usize;
     if rows == 0 || len == 0 || !len.is_multiple_of(4 * rows) {
@@ -518,7 +526,7 @@ fn build_and_publish<T>(
     Ok((report, accepted))
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut f = fs::File::create(path).map_err(io_err(path))?;
     f.write_all(bytes).map_err(io_err(path))?;
     f.sync_all().map_err(io_err(path))
@@ -637,6 +645,8 @@ fn write_generation(
     }
     bar.finish_and_clear();
     write_file(&dir.join(EMBEDDINGS), &data)?;
+    let n = sentences::write(dir, &corpus.passages, embedder, EMBED_GROUP)?;
+    tracing::debug!(sentences = n, "sentence vectors written");
     Ok(true)
 }
 

@@ -119,7 +119,10 @@ pub(crate) fn read(dir: &Path, passages: usize, dim: usize) -> Result<Option<Sen
         .collect();
     let sorted = owner.windows(2).all(|w| w[0] <= w[1]);
     if bytes.len() % 4 != 0 || !sorted || owner.iter().any(|&o| o as usize >= passages) {
-        return Err(Error::Index(format!("{} is inconsistent", owners.display())));
+        return Err(Error::Index(format!(
+            "{} is inconsistent",
+            owners.display()
+        )));
     }
     if owner.is_empty() {
         return Ok(Some(SentenceVectors {

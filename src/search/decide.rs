@@ -9,14 +9,23 @@
 //! the figures of both halves.
 
 use super::query::Understood;
-use super::{Lexicon, Scored};
 use super::query::Vocabulary;
+use super::{Lexicon, Scored};
 use crate::model::Decision;
 
-/// Weights of the hybrid decision: intercept, coverage, dense, known.
-const HYBRID: [f32; 4] = [-9.0, 4.0, 14.0, 2.0];
-/// Weights of the lexical decision (no dense signal): intercept, coverage, known.
-const LEXICAL: [f32; 3] = [-3.0, 4.0, 2.0];
+/// Weights of the hybrid decision: intercept, coverage, dense, centred dense,
+/// known, unknown words (at most [`UNKNOWN_CAP`]). `scripts/calibrate.py
+/// hybrid` with COST=1 (2026-12-01): on the tuning halves 3 of 110 answerable
+/// questions refused, 6 of 20 unanswerable ones.
+const HYBRID: [f32; 6] = [-0.11, 1.22, 1.41, 3.04, -0.05, -0.65];
+/// Weights of the lexical decision (no dense signal): intercept, coverage,
+/// known, unknown words. `calibrate.py lexical` with COST=1: 2 of 110
+/// refused, 4 of 20.
+const LEXICAL: [f32; 4] = [2.12, 1.49, -0.19, -0.75];
+
+/// Unknown words count up to this many (a long message's extra words say
+/// nothing more).
+const UNKNOWN_CAP: usize = 3;
 
 /// Content concepts weigh at least this much to count as words the question
 /// is about (framing and "who" predicates weigh less).
@@ -27,6 +36,7 @@ pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
     let mut total = 0.0f32;
     let mut known = 0.0f32;
     let mut content_words = 0;
+    let mut unknown_words = 0;
     for c in u.concepts.iter().filter(|c| c.role.is_none()) {
         let has = c
             .alts
@@ -38,6 +48,7 @@ pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
         }
         if c.weight >= CONTENT {
             content_words += 1;
+            unknown_words += usize::from(!has);
         }
     }
     Decision {
@@ -45,8 +56,10 @@ pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
         score: 0.0,
         coverage: pool.iter().map(|s| s.coverage).fold(0.0, f32::max),
         dense: pool.iter().map(|s| s.dense).fold(0.0, f32::max),
+        dense_centred: pool.iter().map(|s| s.dense_centred).fold(0.0, f32::max),
         known: if total > 0.0 { known / total } else { 1.0 },
         content_words,
+        unknown_words,
     }
 }
 
@@ -54,6 +67,7 @@ pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
 /// signal is real (a model and passage vectors).
 pub fn decide(mut d: Decision, u: &Understood, pool: &[Scored], hybrid: bool) -> Decision {
     let role_only = !u.concepts.is_empty() && u.concepts.iter().all(|c| c.role.is_some());
+    let unknown = d.unknown_words.min(UNKNOWN_CAP) as f32;
     d.score = if pool.is_empty() {
         f32::NEG_INFINITY
     } else if role_only {
@@ -61,10 +75,14 @@ pub fn decide(mut d: Decision, u: &Understood, pool: &[Scored], hybrid: bool) ->
         1.0
     } else if hybrid {
         let w = HYBRID;
-        w[0] + w[1] * d.coverage + w[2] * d.dense + w[3] * d.known
+        w[0] + w[1] * d.coverage
+            + w[2] * d.dense
+            + w[3] * d.dense_centred
+            + w[4] * d.known
+            + w[5] * unknown
     } else {
         let w = LEXICAL;
-        w[0] + w[1] * d.coverage + w[2] * d.known
+        w[0] + w[1] * d.coverage + w[2] * d.known + w[3] * unknown
     };
     d.answered = d.score >= 0.0;
     d

@@ -20,8 +20,29 @@ const OPENERS: &[&str] = &[
 
 /// Fillers that may precede the opener of a question ("so who …", "ok but is …").
 const LEAD_FILLERS: &[&str] = &[
-    "so", "and", "but", "ok", "okay", "honestly", "like", "basically", "then", "also", "anyway",
-    "well", "hey", "hi", "quick", "question", "q", "tl", "dr", "tldr", "i", "wonder", "wondering",
+    "so",
+    "and",
+    "but",
+    "ok",
+    "okay",
+    "honestly",
+    "like",
+    "basically",
+    "then",
+    "also",
+    "anyway",
+    "well",
+    "hey",
+    "hi",
+    "quick",
+    "question",
+    "q",
+    "tl",
+    "dr",
+    "tldr",
+    "i",
+    "wonder",
+    "wondering",
 ];
 
 fn ends_sentence(gap: &str) -> bool {

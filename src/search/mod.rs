@@ -3,6 +3,8 @@
 //! with dense similarity, reranked by how much of the question a passage covers,
 //! diversified across sources, and cut off when nothing answers.
 
+pub mod decide;
+pub mod focus;
 pub mod query;
 pub mod snippet;
 pub mod verdict;
@@ -29,6 +31,13 @@ pub struct Lexicon {
     /// Subjects of definitional sentences ("The CTO (…) is …" → "cto"), as
     /// space-joined stems, with the passages (ascending ords) that define them.
     definitions: HashMap<String, Vec<u32>>,
+    /// Words as written (lower-case) → how many passages contain them, for
+    /// correcting typos against words rather than stems.
+    words: HashMap<String, u32>,
+    /// Passages that only introduce a list or table ("CTOs usually engage in:"):
+    /// one-sentence paragraphs ending in a colon, or whose items carry them as
+    /// context. (A paragraph that says something and then leads in is content.)
+    lead_ins: Vec<bool>,
     passages: usize,
 }
 
@@ -39,6 +48,7 @@ impl Lexicon {
         let mut df: Vec<u32> = Vec::new();
         let mut passage_terms = Vec::with_capacity(passages.len());
         let mut definitions: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut words: HashMap<String, u32> = HashMap::new();
         for (ord, p) in passages.iter().enumerate() {
             let mut text = crate::index::indexed_text(p);
             if let Some(s) = &p.section {
@@ -46,6 +56,15 @@ impl Lexicon {
                 text.push_str(s);
             }
             let toks = schema::tokens(&text);
+            let mut seen_words: HashSet<String> = HashSet::new();
+            for (_, r) in &toks {
+                if let Some(w) = text.get(r.clone()) {
+                    let w = w.to_lowercase();
+                    if seen_words.insert(w.clone()) {
+                        *words.entry(w).or_insert(0) += 1;
+                    }
+                }
+            }
             for subject in definition_subjects(&text, &toks) {
                 let ords = definitions.entry(subject).or_default();
                 if ords.last() != Some(&(ord as u32)) {
@@ -78,12 +97,30 @@ impl Lexicon {
             }
             passage_terms.push(set);
         }
+        let lead_ins = (0..passages.len())
+            .map(|i| {
+                let p = &passages[i];
+                p.kind == PassageKind::Paragraph
+                    && ((p.text.trim_end().ends_with(':')
+                        && crate::corpus::split::sentences(p.text.trim())
+                            .iter()
+                            .filter(|s| !s.trim().is_empty())
+                            .count()
+                            <= 1)
+                        || passages
+                            .get(i + 1)
+                            .and_then(|n| n.context.as_deref())
+                            .is_some_and(|c| c == p.text))
+            })
+            .collect();
         Self {
             ids,
             terms,
             df,
             passage_terms,
             definitions,
+            words,
+            lead_ins,
             passages: passages.len(),
         }
     }
@@ -134,6 +171,19 @@ impl Vocabulary for Lexicon {
             .min()
             .map(|(_, _, t)| t.clone())
     }
+
+    fn nearest_word(&self, word: &str, max_edits: usize) -> Option<String> {
+        let len = word.chars().count();
+        self.words
+            .iter()
+            .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_edits && w.len() >= 3)
+            .filter_map(|(w, &df)| {
+                let d = strsim::damerau_levenshtein(w, word);
+                (d <= max_edits).then_some((d, std::cmp::Reverse(df), w))
+            })
+            .min()
+            .map(|(_, _, w)| w.clone())
+    }
 }
 
 /// A ranked passage before rendering.
@@ -144,22 +194,21 @@ pub struct Scored {
     pub coverage: f32,
     /// Cosine similarity to the question (0 without embeddings).
     pub dense: f32,
+    /// The same after taking out the corpus's mean direction (what every
+    /// passage shares): how specifically close the passage is.
+    pub dense_centred: f32,
 }
 
 /// Dense similarity at which a passage is close enough to the question to be
 /// kept without lexical overlap, and to lower the coverage an answer needs.
 const DENSE_CLOSE: f32 = 0.45;
 
-/// Dense similarity at which a passage answers the question whatever words it
-/// uses ("how do we choose whom to hire first" ~ "informs hiring decisions"):
-/// the coverage gate is waived. Questions the seed corpus cannot answer stay
-/// below ~0.6 (salaries, tenure, programming languages).
-const DENSE_SURE: f32 = 0.65;
+/// Score factor of a passage that only introduces a list or table.
+const LEAD_IN_FACTOR: f32 = 0.6;
 
 /// How ranking is tuned (from `[search]` and `[model]` settings).
 #[derive(Debug, Clone, Copy)]
 pub struct RankParams {
-    pub min_coverage: f32,
     pub dense_weight: f32,
 }
 
@@ -395,6 +444,22 @@ pub fn rank(
     for &(ord, _) in &dense_hits {
         pool.entry(ord).or_default();
     }
+    // The best sentence of each multi-sentence passage: a fact inside a long
+    // paragraph is close to the question even when the paragraph is not.
+    let sentence_best: HashMap<usize, (f32, f32)> = match (query_vec, &gen.sentences) {
+        (Some(v), Some(s)) if params.dense_weight > 0.0 => {
+            let mut best = s.best(v);
+            let k = CANDIDATES.min(best.len());
+            if k > 0 {
+                best.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1));
+                for &(ord, _, _) in &best[..k] {
+                    pool.entry(ord).or_default();
+                }
+            }
+            best.into_iter().map(|(o, d, c)| (o, (d, c))).collect()
+        }
+        _ => HashMap::new(),
+    };
     let query_mean = match (query_vec, &gen.embeddings) {
         (Some(v), Some(e)) => e.query_centre(v),
         _ => 0.0,
@@ -408,7 +473,11 @@ pub fn rank(
             let (d, d_rank) = match (query_vec, &gen.embeddings) {
                 (Some(v), Some(e)) => {
                     let d = e.dot(ord, v);
-                    (d, e.centred(ord, d, query_mean))
+                    let c = e.centred(ord, d, query_mean);
+                    match sentence_best.get(&ord) {
+                        Some(&(sd, sc)) => (d.max(sd), c.max(sc)),
+                        None => (d, c),
+                    }
                 }
                 _ => (0.0, 0.0),
             };
@@ -420,7 +489,9 @@ pub fn rank(
             } else {
                 role_factor
             };
+            // A lead-in never outranks the items it introduces (they carry it).
             let kind_factor = match gen.passages[ord].kind {
+                PassageKind::Paragraph if lex.lead_ins[ord] => LEAD_IN_FACTOR,
                 PassageKind::Paragraph => 1.0,
                 _ => 0.95,
             };
@@ -432,28 +503,14 @@ pub fn rank(
                 score,
                 coverage: cov,
                 dense: d,
+                dense_centred: d_rank,
             }
         })
         .filter(|s| s.coverage > 0.0 || role_only || s.dense >= DENSE_CLOSE)
         .collect();
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
-    // Honest "no answer": some passage must cover enough of the question, or,
-    // when one is semantically close, at least half as much; a passage that is
-    // very close (DENSE_SURE) answers whatever words it uses.
-    let best_cov = scored.iter().map(|s| s.coverage).fold(0.0f32, f32::max);
-    let best_dense = scored.iter().map(|s| s.dense).fold(0.0f32, f32::max);
-    let close = best_dense >= DENSE_CLOSE;
-    if best_dense >= DENSE_SURE {
-        return Ok(diversify(gen, lex, scored));
-    }
-    let needed = if close {
-        params.min_coverage / 2.0
-    } else {
-        params.min_coverage
-    };
-    if best_cov < needed || (best_cov == 0.0 && !role_only) {
-        return Ok(Vec::new());
-    }
+    // Whether the pool answers the question is decided by the caller
+    // (`decide`), over the signals of the whole pool.
     Ok(diversify(gen, lex, scored))
 }
 
@@ -610,7 +667,11 @@ pub fn to_hit(p: &Passage, rank: usize, score: f32, stems: &HashSet<String>) -> 
         title: p.doc_title.clone(),
         section: p.section.clone(),
         location: p.location(),
-        text: p.text.clone(),
+        // a list item is quoted under its lead-in, as the document shows it
+        text: match (&p.kind, &p.context) {
+            (PassageKind::ListItem, Some(lead)) => format!("{lead}\n{}", p.text),
+            _ => p.text.clone(),
+        },
         best,
         highlights,
         citation: p.citation(),

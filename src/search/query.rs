@@ -240,6 +240,9 @@ const GENERIC_NOUNS: &[&str] = &[
     "people", "folks", "guys", "stuff", "person", "someone", "team",
 ];
 
+/// Weight of a content word in the framing around the question.
+const FRAMING_WEIGHT: f32 = 0.3;
+
 /// Words that ask "who": the answer is a role.
 const WHO_WORDS: &[&str] = &["who", "whom", "whose", "which"];
 
@@ -263,6 +266,9 @@ pub struct Concept {
 pub struct Understood {
     /// The question as used (cleaned, possibly truncated).
     pub text: String,
+    /// The asking part of it, without the framing around it (the whole text
+    /// when there is none): what the question's embedding is taken of.
+    pub focus: String,
     pub concepts: Vec<Concept>,
     /// Canonical short names of the roles the question names, in order.
     pub roles: Vec<String>,
@@ -330,6 +336,18 @@ pub trait Vocabulary {
     fn doc_freq(&self, stem: &str) -> u32;
     /// The most frequent known stem within `max_edits` of `stem`, if any.
     fn nearest(&self, stem: &str, max_edits: usize) -> Option<String>;
+    /// The most frequent word of the corpus (lower-case, as written) within
+    /// `max_edits` of `word`: typos are closer to the word than to its stem
+    /// ("secuirty" is one transposition from "security", three edits from "secur").
+    fn nearest_word(&self, _word: &str, _max_edits: usize) -> Option<String> {
+        None
+    }
+    /// Whether `word` (lower-case) is a real word of the language, which is
+    /// never "corrected" into a different corpus word ("traits" is not a typo
+    /// of "training"). False when no dictionary is known.
+    fn is_word(&self, _word: &str) -> bool {
+        false
+    }
 }
 
 /// Phrases whose stems are remembered per thread: stop words, synonyms and
@@ -472,12 +490,21 @@ pub fn understand(
             && vocab.doc_freq(&stem) == 0
             && stem.chars().count() >= 4
             && !stem.chars().any(|c| c.is_ascii_digit())
+            && !vocab.is_word(&word)
         {
-            let edits = if stem.chars().count() >= 8 { 2 } else { 1 };
-            if let Some(fix) = vocab.nearest(&stem, edits) {
-                corrections.push((word.clone(), fix.clone()));
-                word = fix.clone();
-                stem = fix;
+            let edits = |n: usize| if n >= 8 { 2 } else { 1 };
+            let by_word = vocab
+                .nearest_word(&word, edits(word.chars().count()))
+                .and_then(|w| Some((stems_of(&w).into_iter().next()?, w)));
+            let fix = by_word.or_else(|| {
+                vocab
+                    .nearest(&stem, edits(stem.chars().count()))
+                    .map(|f| (f.clone(), f))
+            });
+            if let Some((fix_stem, fix_word)) = fix {
+                corrections.push((word.clone(), fix_word.clone()));
+                word = fix_word;
+                stem = fix_stem;
             }
         }
         let mut alts = vec![(vec![stem.clone()], 1.0)];
@@ -506,14 +533,33 @@ pub fn understand(
             },
         ));
     }
-    concepts.sort_by_key(|(i, _)| *i);
-    // The same concept twice ("CIO … CIO") counts once.
+    // Words of the framing around the question (who asks and why) count little.
+    let ranges: Vec<std::ops::Range<usize>> = toks.iter().map(|(_, r)| r.clone()).collect();
+    let framing = super::focus::framing(text, &ranges, &lower_words);
+    for (i, c) in concepts.iter_mut() {
+        if c.role.is_none() && framing.get(*i).copied().unwrap_or(false) {
+            c.weight *= FRAMING_WEIGHT;
+        }
+    }
+    let focus = match (
+        framing.iter().position(|f| !f),
+        framing.iter().rposition(|f| !f),
+    ) {
+        (Some(a), Some(b)) if framing.iter().any(|f| *f) => text
+            .get(ranges[a].start..ranges[b].end)
+            .unwrap_or(text)
+            .to_string(),
+        _ => text.to_string(),
+    };
+    // The same concept twice ("CIO … CIO") counts once, at its larger weight.
+    concepts.sort_by(|(i, a), (j, b)| b.weight.total_cmp(&a.weight).then(i.cmp(j)));
     let mut seen: HashSet<Vec<String>> = HashSet::new();
-    let concepts: Vec<Concept> = concepts
+    let mut concepts: Vec<(usize, Concept)> = concepts
         .into_iter()
-        .map(|(_, c)| c)
-        .filter(|c| seen.insert(c.alts[0].0.clone()))
+        .filter(|(_, c)| seen.insert(c.alts[0].0.clone()))
         .collect();
+    concepts.sort_by_key(|(i, _)| *i);
+    let concepts: Vec<Concept> = concepts.into_iter().map(|(_, c)| c).collect();
     let asks_definition = !found_roles.is_empty()
         && lower_words
             .first()
@@ -521,6 +567,7 @@ pub fn understand(
         && lower_words.len() <= 8;
     Understood {
         text: text.to_string(),
+        focus,
         concepts,
         roles: found_roles,
         asks_who,
