@@ -3,11 +3,16 @@
 //! Pure over strings except for [`load_dir`], which reads the directory. One file
 //! per document; the document id is the file stem. `.txt` and `.md` files start
 //! with a front-matter block (see [`frontmatter`]); `.html` files take their
-//! title from `<title>` when they have no front matter.
+//! title from `<title>` when they have no front matter; `.pdf` and `.docx` files
+//! are read by [`binary`] (metadata from a `NAME.meta.toml` sidecar or the
+//! document's properties).
 
+pub mod binary;
 pub mod blocks;
 pub mod clean;
+pub mod docx;
 pub mod frontmatter;
+pub mod pdf;
 pub mod split;
 
 use crate::config::CorpusSettings;
@@ -22,6 +27,8 @@ pub enum Format {
     Text,
     Markdown,
     Html,
+    Pdf,
+    Docx,
 }
 
 impl Format {
@@ -30,8 +37,15 @@ impl Format {
             "txt" | "text" => Some(Format::Text),
             "md" | "markdown" => Some(Format::Markdown),
             "html" | "htm" => Some(Format::Html),
+            "pdf" => Some(Format::Pdf),
+            "docx" => Some(Format::Docx),
             _ => None,
         }
+    }
+
+    /// Read from bytes by [`binary`], not as UTF-8 text.
+    pub fn is_binary(self) -> bool {
+        matches!(self, Format::Pdf | Format::Docx)
     }
 }
 
@@ -92,7 +106,7 @@ pub fn corpus_files(dir: &Path) -> Result<Vec<PathBuf>> {
 pub fn fingerprint(dir: &Path) -> Result<String> {
     let mut h = Sha256::new();
     for path in corpus_files(dir)? {
-        if Format::from_path(&path).is_none() {
+        if Format::from_path(&path).is_none() && !binary::is_sidecar(&path) {
             continue;
         }
         h.update(
@@ -109,12 +123,17 @@ pub fn fingerprint(dir: &Path) -> Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
+const UNSUPPORTED: &str = "unsupported file type (use .txt, .md, .html, .pdf or .docx)";
+
 /// Parse one file's text. Pure: the caller reads the file.
 pub fn parse_document(
     path: &Path,
     text: &str,
 ) -> std::result::Result<(Document, Vec<Block>), String> {
-    let format = Format::from_path(path).ok_or("unsupported file type (use .txt, .md or .html)")?;
+    let format = Format::from_path(path).ok_or(UNSUPPORTED)?;
+    if format.is_binary() {
+        return Err("a PDF or DOCX file is read from bytes (corpus::binary::parse)".into());
+    }
     let id = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -130,6 +149,7 @@ pub fn parse_document(
         Format::Text => (blocks::parse_text(body), None),
         Format::Markdown => (blocks::parse_markdown(body), None),
         Format::Html => blocks::parse_html(body),
+        Format::Pdf | Format::Docx => (Vec::new(), None),
     };
     let fm = match fm {
         Some(fm) => fm,
@@ -165,12 +185,15 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
         });
     };
     for path in corpus_files(dir)? {
+        if binary::is_sidecar(&path) {
+            if !binary::sidecar_has_document(&path) {
+                let reason = "metadata sidecar without a .pdf or .docx of the same name";
+                skip(&mut corpus, &path, reason.into());
+            }
+            continue;
+        }
         if Format::from_path(&path).is_none() {
-            skip(
-                &mut corpus,
-                &path,
-                "unsupported file type (use .txt, .md or .html)".into(),
-            );
+            skip(&mut corpus, &path, UNSUPPORTED.into());
             continue;
         }
         let meta = std::fs::metadata(&path).map_err(io_err(&path));
@@ -200,7 +223,8 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
                 continue;
             }
         };
-        if bytes.contains(&0) {
+        let format = Format::from_path(&path).filter(|f| f.is_binary());
+        if format.is_none() && bytes.contains(&0) {
             skip(
                 &mut corpus,
                 &path,
@@ -208,11 +232,14 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
             );
             continue;
         }
-        let Ok(text) = std::str::from_utf8(&bytes) else {
-            skip(&mut corpus, &path, "not valid UTF-8".into());
-            continue;
+        let outcome = match (format, std::str::from_utf8(&bytes)) {
+            (Some(f), _) => binary::read_sidecar(&path)
+                .and_then(|side| binary::parse(&path, f, &bytes, side.as_deref()))
+                .map_err(|e| e.to_string()),
+            (None, Ok(text)) => parse_document(&path, text),
+            (None, Err(_)) => Err("not valid UTF-8".into()),
         };
-        match parse_document(&path, text) {
+        match outcome {
             Ok((doc, blocks)) => {
                 if let Some(first) = parsed.iter().find(|p| p.doc.id == doc.id) {
                     let reason = format!(
@@ -234,7 +261,7 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
     }
     let counts = clean::line_document_counts(parsed.iter().map(|p| p.blocks.as_slice()));
     for p in parsed {
-        let infer = p.doc.format == Format::Text;
+        let infer = matches!(p.doc.format, Format::Text | Format::Pdf);
         let (blocks, dropped) = clean::clean(&p.doc.id, p.blocks, &counts, rules, infer);
         corpus.dropped.extend(dropped);
         let passages = split::passages(&p.doc, &blocks, max_passage_chars);

@@ -1,0 +1,560 @@
+//! PDF: the text layer, page by page, through `pdf-extract` (on `lopdf`), to blocks.
+//!
+//! An untagged PDF marks no structure, so it is read from the layout: each glyph's
+//! position and size gives lines; a line in a larger font than the body text is a
+//! heading; a wider gap than the usual line pitch, a first-line indent, a change of
+//! font size or a short line ending a sentence ends a paragraph; a line starting
+//! with a bullet or "1." starts a list item. Page-number lines and lines repeated at
+//! the top or bottom of most pages (running headers and footers) are dropped. A
+//! paragraph cut by a page break is joined again and cited at the page it starts
+//! on. Tables are not marked in a PDF; their rows read as lines.
+//!
+//! Before the blocks of each page after the first comes a [`Block::Page`] marker,
+//! from which passages get their page number.
+//!
+//! A PDF encrypted with only an owner password (printing/copying restrictions, no
+//! password to open) is read, as every viewer does; one that needs a password to
+//! open is [`FormatError::Encrypted`]. A page the reader cannot decode (or panics
+//! on) is left out with a warning; no text on any page is [`FormatError::NoText`].
+
+use super::binary::{Extracted, FormatError};
+use super::blocks::{collapse, Block};
+use pdf_extract::{Document, MediaBox, OutputDev, OutputError, Transform};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// One line of text as laid out: baseline `y` (PDF units, up), left/right edges, size.
+#[derive(Debug, Clone, PartialEq)]
+struct Line {
+    x0: f64,
+    x1: f64,
+    y: f64,
+    size: f64,
+    text: String,
+}
+
+/// Collects the glyphs of one page into lines, in content-stream order.
+#[derive(Default)]
+struct Collector {
+    lines: Vec<Line>,
+}
+
+impl OutputDev for Collector {
+    fn begin_page(
+        &mut self,
+        _page_num: u32,
+        _media_box: &MediaBox,
+        _art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        ch: &str,
+    ) -> Result<(), OutputError> {
+        // the same size estimate as pdf-extract's own plain-text output
+        let vx = font_size * (trm.m11 + trm.m21);
+        let vy = font_size * (trm.m12 + trm.m22);
+        let size = (vx * vy).abs().sqrt();
+        if !size.is_finite() || size <= 0.0 {
+            return Ok(());
+        }
+        let (x, y) = (trm.m31, trm.m32);
+        let end = x + width * size;
+        let same_line = self
+            .lines
+            .last()
+            .is_some_and(|l| (y - l.y).abs() <= 0.5 * size.min(l.size) && x >= l.x1 - size);
+        if same_line {
+            if let Some(l) = self.lines.last_mut() {
+                if x > l.x1 + 0.1 * size && !l.text.ends_with(' ') && ch != " " {
+                    l.text.push(' ');
+                }
+                l.text.push_str(ch);
+                l.x1 = l.x1.max(end);
+                l.size = l.size.max(size);
+            }
+        } else if !ch.trim().is_empty() {
+            self.lines.push(Line {
+                x0: x,
+                x1: end,
+                y,
+                size,
+                text: ch.to_string(),
+            });
+        }
+        Ok(())
+    }
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+fn is_password_error(e: &pdf_extract::Error) -> bool {
+    matches!(
+        e,
+        pdf_extract::Error::InvalidPassword | pdf_extract::Error::Decryption(_)
+    ) || e.to_string().to_lowercase().contains("password")
+}
+
+/// Extract the blocks and properties of a PDF.
+pub fn extract(bytes: &[u8]) -> Result<Extracted, FormatError> {
+    if !bytes.starts_with(b"%PDF-") && !bytes.get(..1024).is_some_and(|h| find(h, b"%PDF-")) {
+        return Err(FormatError::corrupt("PDF", "no %PDF header"));
+    }
+    let loaded = catch_unwind(|| Document::load_mem(bytes))
+        .map_err(|p| FormatError::corrupt("PDF", panic_message(&*p)))?;
+    let mut doc = match loaded {
+        Ok(d) => d,
+        Err(e) if is_password_error(&e) => return Err(FormatError::Encrypted),
+        Err(e) => return Err(FormatError::corrupt("PDF", e)),
+    };
+    if doc.is_encrypted() && doc.decrypt("").is_err() {
+        return Err(FormatError::Encrypted);
+    }
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(FormatError::corrupt("PDF", "no pages"));
+    }
+    let mut laid_out: Vec<(u32, Vec<Line>)> = Vec::with_capacity(pages.len());
+    for &number in pages.keys() {
+        let mut out = Collector::default();
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            pdf_extract::output_doc_page(&doc, &mut out, number)
+        }));
+        match run {
+            Ok(Ok(())) => laid_out.push((number, out.lines)),
+            Ok(Err(e)) => tracing::warn!(page = number, "PDF page left out: {e}"),
+            Err(p) => tracing::warn!(
+                page = number,
+                "PDF page left out: the reader failed ({})",
+                panic_message(&*p)
+            ),
+        }
+    }
+    if laid_out
+        .iter()
+        .all(|(_, lines)| lines.iter().all(|l| l.text.trim().is_empty()))
+    {
+        return Err(FormatError::NoText);
+    }
+    let (title, author, published) = info(&doc);
+    Ok(Extracted {
+        blocks: blocks_of_pages(laid_out),
+        title,
+        author,
+        published,
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Title, Author and CreationDate from the Info dictionary.
+fn info(doc: &Document) -> (Option<String>, Option<String>, Option<String>) {
+    let dict = doc
+        .trailer
+        .get(b"Info")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_dict().ok());
+    let Some(dict) = dict else {
+        return (None, None, None);
+    };
+    let text = |key: &[u8]| {
+        dict.get(key)
+            .ok()
+            .and_then(|o| doc.dereference(o).ok())
+            .and_then(|(_, o)| pdf_extract::decode_text_string(o).ok())
+            .map(|s| collapse(&s))
+            .filter(|s| !s.is_empty())
+    };
+    let date = text(b"CreationDate").and_then(|d| pdf_date(&d));
+    (text(b"Title"), text(b"Author"), date)
+}
+
+/// "D:20250501093000+02'00'" → "2025-05-01".
+fn pdf_date(d: &str) -> Option<String> {
+    let digits: String = d
+        .trim_start_matches("D:")
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let (y, m, day) = (digits.get(0..4)?, digits.get(4..6)?, digits.get(6..8)?);
+    Some(format!("{y}-{m}-{day}"))
+}
+
+/// Bullet glyphs that start a list item (LibreOffice, Word and LaTeX bullets).
+const BULLETS: [char; 10] = ['•', '◦', '▪', '■', '●', '○', '–', '-', '*', '\u{f0b7}'];
+
+/// The text after a list marker ("• x", "1. x", "a) x"), if the line starts with one.
+fn list_item(text: &str) -> Option<&str> {
+    let t = text.trim_start();
+    let mut chars = t.chars();
+    let first = chars.next()?;
+    if BULLETS.contains(&first) {
+        let rest = chars.as_str();
+        return rest.starts_with(char::is_whitespace).then(|| rest.trim());
+    }
+    let marker: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let numeric =
+        !marker.is_empty() && marker.len() <= 3 && marker.chars().all(|c| c.is_ascii_digit());
+    let letter = marker.len() == 1 && marker.chars().all(|c| c.is_ascii_lowercase());
+    if numeric || letter {
+        let rest = t.get(marker.len()..)?;
+        let rest = rest
+            .strip_prefix(". ")
+            .or_else(|| rest.strip_prefix(") "))
+            .filter(|_| numeric || rest.starts_with(") "))?;
+        return Some(rest.trim());
+    }
+    None
+}
+
+fn ends_sentence(s: &str) -> bool {
+    s.trim_end()
+        .trim_end_matches(['"', '”', '’', ')'])
+        .ends_with(['.', '!', '?', ':', ';'])
+}
+
+/// Join a wrapped line to the text before it, undoing a hyphenation at the break.
+fn join_line(text: &mut String, next: &str) {
+    let hyphenated = text.ends_with('-')
+        && text.chars().rev().nth(1).is_some_and(|c| c.is_alphabetic())
+        && next.chars().next().is_some_and(|c| c.is_lowercase());
+    if hyphenated {
+        text.pop();
+    } else if !text.is_empty() {
+        text.push(' ');
+    }
+    text.push_str(next);
+}
+
+/// A page-number line: "3", "- 3 -", "Page 3", "3 of 12", "Page 3 of 12".
+fn page_number_line(t: &str) -> bool {
+    let lower = t.trim().to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '–' || c == '/' || c == '|')
+        .filter(|w| !w.is_empty())
+        .collect();
+    !words.is_empty()
+        && words.len() <= 4
+        && words.iter().any(|w| w.chars().all(|c| c.is_ascii_digit()))
+        && words
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_ascii_digit()) || ["page", "of", "p."].contains(w))
+}
+
+/// A line's text with digits masked, for finding running headers and footers.
+fn masked(t: &str) -> String {
+    collapse(t)
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
+}
+
+/// Drop page numbers and running headers/footers: the first and last two lines of
+/// a page that are page numbers, or that recur (digits aside) in that place on at
+/// least half of the pages (and at least three).
+fn drop_running_lines(pages: &mut [(u32, Vec<Line>)]) {
+    let edge = |lines: &[Line], i: usize| i < 2 || i + 2 >= lines.len();
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    for (_, lines) in pages.iter() {
+        let mut seen = std::collections::HashSet::new();
+        for (i, l) in lines.iter().enumerate() {
+            if edge(lines, i) && seen.insert(masked(&l.text)) {
+                *counts.entry(masked(&l.text)).or_default() += 1;
+            }
+        }
+    }
+    let min = (pages.len().div_ceil(2)).max(3);
+    for (_, lines) in pages.iter_mut() {
+        let n = lines.len();
+        let mut i = 0;
+        lines.retain(|l| {
+            let at_edge = i < 2 || i + 2 >= n;
+            i += 1;
+            !(at_edge
+                && (page_number_line(&l.text)
+                    || counts.get(&masked(&l.text)).copied().unwrap_or(0) >= min))
+        });
+    }
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied()
+}
+
+/// The size of most of the text (by characters), rounded to a half point.
+fn body_size(pages: &[(u32, Vec<Line>)]) -> f64 {
+    let mut by_size: std::collections::BTreeMap<i64, usize> = Default::default();
+    for l in pages.iter().flat_map(|(_, ls)| ls) {
+        *by_size.entry((l.size * 2.0).round() as i64).or_default() += l.text.chars().count();
+    }
+    by_size
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map(|(s, _)| s as f64 / 2.0)
+        .unwrap_or(10.0)
+}
+
+fn similar(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 0.1 * a.max(b)
+}
+
+/// What is being assembled on a page.
+enum Open {
+    None,
+    Heading(String),
+    Para(String),
+    List(Vec<String>, f64),
+}
+
+fn flush(open: &mut Open, out: &mut Vec<Block>) {
+    match std::mem::replace(open, Open::None) {
+        Open::None => {}
+        Open::Heading(t) => out.push(Block::Heading(collapse(&t))),
+        Open::Para(t) => out.push(Block::Paragraph(collapse(&t))),
+        Open::List(items, _) => out.push(Block::List(items.iter().map(|i| collapse(i)).collect())),
+    }
+}
+
+/// Lines of each page → blocks, with a page marker before every page but the first.
+fn blocks_of_pages(mut pages: Vec<(u32, Vec<Line>)>) -> Vec<Block> {
+    drop_running_lines(&mut pages);
+    let body = body_size(&pages);
+    // the usual distance between two lines of body text
+    let pitches: Vec<f64> = pages
+        .iter()
+        .flat_map(|(_, ls)| ls.windows(2))
+        .filter(|w| similar(w[0].size, body) && similar(w[1].size, body))
+        .map(|w| w[0].y - w[1].y)
+        .filter(|d| *d > 0.0 && *d < body * 4.0)
+        .collect();
+    let pitch = median(pitches).unwrap_or(body * 1.2);
+    let mut out: Vec<Block> = Vec::new();
+    for (number, lines) in pages {
+        let mut page_blocks: Vec<Block> = Vec::new();
+        let right = lines
+            .iter()
+            .filter(|l| similar(l.size, body))
+            .map(|l| l.x1)
+            .fold(f64::MIN, f64::max);
+        let mut open = Open::None;
+        let mut prev: Option<&Line> = None;
+        for line in &lines {
+            let text = collapse(&line.text);
+            if text.is_empty() {
+                continue;
+            }
+            let heading = line.size >= body * 1.15 && text.split_whitespace().count() <= 20;
+            let item = list_item(&text);
+            let gap = prev.map(|p| p.y - line.y);
+            let broke = match prev {
+                None => true,
+                Some(p) => {
+                    let gap = gap.unwrap_or(0.0);
+                    gap <= 0.0
+                        || gap > pitch.max(p.size * 1.05) * 1.3
+                        || !similar(p.size, line.size)
+                        || (ends_sentence(&p.text) && p.x1 < right - 3.0 * body)
+                }
+            };
+            let indented = prev.is_some_and(|p| line.x0 > p.x0 + 0.8 * body);
+            match (&mut open, heading, item) {
+                (Open::Heading(h), true, _)
+                    if !broke || gap.is_some_and(|g| g <= line.size * 1.6) =>
+                {
+                    h.push(' ');
+                    h.push_str(&text);
+                }
+                (_, true, _) => {
+                    flush(&mut open, &mut page_blocks);
+                    open = Open::Heading(text);
+                }
+                (Open::List(items, _), false, Some(it)) => {
+                    items.push(it.to_string());
+                }
+                (_, false, Some(it)) => {
+                    flush(&mut open, &mut page_blocks);
+                    open = Open::List(vec![it.to_string()], line.x0);
+                }
+                // a wrapped list item: not broken off, and indented past the marker
+                (Open::List(items, x0), false, None) if !broke && line.x0 > *x0 + 0.3 * body => {
+                    if let Some(last) = items.last_mut() {
+                        join_line(last, &text);
+                    }
+                }
+                (Open::Para(p), false, None) if !broke && !indented => join_line(p, &text),
+                (_, false, None) => {
+                    flush(&mut open, &mut page_blocks);
+                    open = Open::Para(text);
+                }
+            }
+            prev = Some(line);
+        }
+        flush(&mut open, &mut page_blocks);
+        if page_blocks.is_empty() {
+            continue;
+        }
+        // a paragraph cut by the page break continues in lower case
+        let continues = matches!(out.last(), Some(Block::Paragraph(t)) if !ends_sentence(t))
+            && matches!(page_blocks.first(), Some(Block::Paragraph(t)) if t.starts_with(char::is_lowercase));
+        if continues {
+            if let (Some(Block::Paragraph(tail)), Block::Paragraph(head)) =
+                (out.last_mut(), page_blocks.remove(0))
+            {
+                join_line(tail, &head);
+            }
+        }
+        if number != 1 || !out.is_empty() {
+            out.push(Block::Page(number));
+        }
+        out.extend(page_blocks);
+    }
+    // no marker without blocks after it
+    while matches!(out.last(), Some(Block::Page(_))) {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(x0: f64, y: f64, size: f64, text: &str) -> Line {
+        Line {
+            x0,
+            x1: x0 + text.chars().count() as f64 * size * 0.5,
+            y,
+            size,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn lines_become_headings_paragraphs_and_lists() {
+        let p1 = vec![
+            line(50.0, 800.0, 18.0, "The CIO Role"),
+            line(
+                50.0,
+                770.0,
+                10.0,
+                "The chief information officer runs the internal systems of the",
+            ),
+            line(
+                50.0,
+                758.0,
+                10.0,
+                "company and reports to the chief executive officer.",
+            ),
+            line(
+                50.0,
+                740.0,
+                10.0,
+                "The CIO is accountable for the following areas of work:",
+            ),
+            line(60.0, 728.0, 10.0, "• Enterprise resource planning"),
+            line(60.0, 716.0, 10.0, "• Identity and access manage-"),
+            line(70.0, 704.0, 10.0, "ment for every employee"),
+            line(
+                50.0,
+                686.0,
+                10.0,
+                "The CTO leads the engineering organisation and works with the",
+            ),
+            line(290.0, 30.0, 10.0, "1"),
+        ];
+        let p2 = vec![
+            line(
+                50.0,
+                800.0,
+                10.0,
+                "customers on the direction of the products we sell.",
+            ),
+            line(
+                50.0,
+                780.0,
+                10.0,
+                "A new paragraph on the second page, with enough words in it.",
+            ),
+            line(290.0, 30.0, 10.0, "2"),
+        ];
+        let blocks = blocks_of_pages(vec![(1, p1), (2, p2)]);
+        assert_eq!(
+            blocks,
+            vec![
+                Block::Heading("The CIO Role".into()),
+                Block::Paragraph("The chief information officer runs the internal systems of the company and reports to the chief executive officer.".into()),
+                Block::Paragraph("The CIO is accountable for the following areas of work:".into()),
+                Block::List(vec![
+                    "Enterprise resource planning".into(),
+                    "Identity and access management for every employee".into()
+                ]),
+                Block::Paragraph("The CTO leads the engineering organisation and works with the customers on the direction of the products we sell.".into()),
+                Block::Page(2),
+                Block::Paragraph("A new paragraph on the second page, with enough words in it.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn markers_dates_and_page_numbers() {
+        assert_eq!(list_item("• Security"), Some("Security"));
+        assert_eq!(list_item("12. Budget"), Some("Budget"));
+        assert_eq!(list_item("a) Budget"), Some("Budget"));
+        assert_eq!(list_item("2025. A year"), None);
+        assert_eq!(list_item("I. Budget"), None);
+        assert_eq!(list_item("-5 degrees"), None);
+        assert_eq!(
+            pdf_date("D:20250501093000+02'00'").as_deref(),
+            Some("2025-05-01")
+        );
+        assert_eq!(pdf_date("D:20"), None);
+        assert!(page_number_line("Page 3 of 12"));
+        assert!(page_number_line("- 4 -"));
+        assert!(!page_number_line("Chapter 4"));
+        assert!(!page_number_line("2025 results"));
+    }
+
+    #[test]
+    fn not_a_pdf_is_corrupt() {
+        assert!(matches!(
+            extract(b"hello"),
+            Err(FormatError::Corrupt { .. })
+        ));
+        assert!(matches!(
+            extract(b"%PDF-1.4\ngarbage"),
+            Err(FormatError::Corrupt { .. })
+        ));
+    }
+}
