@@ -30,7 +30,36 @@ struct Line {
     y: f64,
     size: f64,
     text: String,
+    /// The words with their left and right edges, for table columns.
+    words: Vec<Word>,
 }
+
+#[derive(Debug, Clone, PartialEq)]
+struct Word {
+    x0: f64,
+    x1: f64,
+    text: String,
+}
+
+impl Line {
+    fn new(x0: f64, x1: f64, y: f64, size: f64, text: &str) -> Line {
+        Line {
+            x0,
+            x1,
+            y,
+            size,
+            text: text.to_string(),
+            words: vec![Word {
+                x0,
+                x1,
+                text: text.to_string(),
+            }],
+        }
+    }
+}
+
+/// A horizontal gap wider than this many font sizes separates table cells.
+const COLUMN_GAP: f64 = 1.5;
 
 /// Collects the glyphs of one page into lines, in content-stream order.
 #[derive(Default)]
@@ -73,21 +102,33 @@ impl OutputDev for Collector {
             .is_some_and(|l| (y - l.y).abs() <= 0.5 * size.min(l.size) && x >= l.x1 - size);
         if same_line {
             if let Some(l) = self.lines.last_mut() {
-                if x > l.x1 + 0.1 * size && !l.text.ends_with(' ') && ch != " " {
+                if x > l.x1 + COLUMN_GAP * size {
+                    // a column gap: a table's cells
+                    l.text.truncate(l.text.trim_end().len());
+                    l.text.push('\t');
+                } else if x > l.x1 + 0.1 * size && !l.text.ends_with([' ', '\t']) && ch != " " {
                     l.text.push(' ');
                 }
+                let new_word = l.text.ends_with([' ', '\t']) || l.words.is_empty();
                 l.text.push_str(ch);
                 l.x1 = l.x1.max(end);
                 l.size = l.size.max(size);
+                if !ch.trim().is_empty() {
+                    match l.words.last_mut() {
+                        Some(w) if !new_word => {
+                            w.text.push_str(ch);
+                            w.x1 = w.x1.max(end);
+                        }
+                        _ => l.words.push(Word {
+                            x0: x,
+                            x1: end,
+                            text: ch.to_string(),
+                        }),
+                    }
+                }
             }
         } else if !ch.trim().is_empty() {
-            self.lines.push(Line {
-                x0: x,
-                x1: end,
-                y,
-                size,
-                text: ch.to_string(),
-            });
+            self.lines.push(Line::new(x, end, y, size, ch));
         }
         Ok(())
     }
@@ -326,6 +367,19 @@ fn body_size(pages: &[(u32, Vec<Line>)]) -> f64 {
         .unwrap_or(10.0)
 }
 
+/// The width the line's first word (and a space) would take at the end of the
+/// line before: when it would have fitted there, the line before ended on purpose.
+fn first_word_width(line: &Line) -> f64 {
+    let chars = line.text.chars().count().max(1) as f64;
+    let per_char = (line.x1 - line.x0).max(0.0) / chars;
+    let word = line
+        .text
+        .split_whitespace()
+        .next()
+        .map_or(0, |w| w.chars().count()) as f64;
+    (word + 1.0) * per_char
+}
+
 fn similar(a: f64, b: f64) -> bool {
     (a - b).abs() <= 0.1 * a.max(b)
 }
@@ -336,6 +390,63 @@ enum Open {
     Heading(String),
     Para(String),
     List(Vec<String>, f64),
+    /// Rows, and the empty x ranges between the columns.
+    Table(Vec<Vec<String>>, Vec<Gutter>),
+}
+
+/// An empty x range between two table columns: (left, right).
+type Gutter = (f64, f64);
+
+/// Cells of a line split at column gaps, with their extents.
+fn gap_cells(line: &Line) -> Vec<(f64, f64, String)> {
+    let mut cells: Vec<(f64, f64, String)> = Vec::new();
+    for w in &line.words {
+        match cells.last_mut() {
+            Some(c) if w.x0 <= c.1 + COLUMN_GAP * line.size => {
+                c.1 = c.1.max(w.x1);
+                c.2.push(' ');
+                c.2.push_str(&w.text);
+            }
+            _ => cells.push((w.x0, w.x1, w.text.clone())),
+        }
+    }
+    cells
+}
+
+/// A line's words in the columns that `gutters` (empty x ranges) separate, and
+/// the gutters narrowed to stay clear of its words. `None` when a word fills a
+/// gutter, a gutter narrows below half the font size (as the spaces of a line of
+/// prose would make it), or fewer than two columns get words.
+fn column_cells(line: &Line, gutters: &[Gutter]) -> Option<(Vec<String>, Vec<Gutter>)> {
+    let mut narrowed = gutters.to_vec();
+    for (lo, hi) in narrowed.iter_mut() {
+        for w in &line.words {
+            if w.x1 <= *lo || w.x0 >= *hi {
+                continue;
+            }
+            if w.x0 <= *lo {
+                *lo = w.x1;
+            } else if w.x1 >= *hi {
+                *hi = w.x0;
+            } else {
+                return None;
+            }
+        }
+        if *hi - *lo < 0.5 * line.size {
+            return None;
+        }
+    }
+    let mut cells = vec![String::new(); narrowed.len() + 1];
+    for w in &line.words {
+        let col = narrowed.iter().filter(|(_, hi)| w.x0 >= *hi).count();
+        let cell = cells.get_mut(col)?;
+        if !cell.is_empty() {
+            cell.push(' ');
+        }
+        cell.push_str(&w.text);
+    }
+    let filled = cells.iter().filter(|c| !c.trim().is_empty()).count();
+    (filled >= 2).then(|| (cells.iter().map(|c| collapse(c)).collect(), narrowed))
 }
 
 fn flush(open: &mut Open, out: &mut Vec<Block>) {
@@ -344,6 +455,14 @@ fn flush(open: &mut Open, out: &mut Vec<Block>) {
         Open::Heading(t) => out.push(Block::Heading(collapse(&t))),
         Open::Para(t) => out.push(Block::Paragraph(collapse(&t))),
         Open::List(items, _) => out.push(Block::List(items.iter().map(|i| collapse(i)).collect())),
+        // one line with column gaps is no table
+        Open::Table(mut rows, _) if rows.len() < 2 => {
+            out.extend(rows.pop().map(|r| Block::Paragraph(r.join(" "))))
+        }
+        Open::Table(mut rows, _) => {
+            let headers = rows.remove(0);
+            out.push(Block::Table { headers, rows });
+        }
     }
 }
 
@@ -375,6 +494,32 @@ fn blocks_of_pages(mut pages: Vec<(u32, Vec<Line>)>) -> Vec<Block> {
             if text.is_empty() {
                 continue;
             }
+            // table rows: a line split by column gaps starts a table; the lines
+            // right below it whose words fall in two or more of its columns continue it
+            let near = prev.is_some_and(|p| {
+                p.y > line.y && p.y - line.y <= pitch * 3.0 && similar(p.size, line.size)
+            });
+            let row = match &open {
+                Open::Table(_, gutters) if near => column_cells(line, gutters),
+                _ => None,
+            };
+            if let (Some((row, narrowed)), Open::Table(rows, gutters)) = (row, &mut open) {
+                rows.push(row);
+                *gutters = narrowed;
+                prev = Some(line);
+                continue;
+            }
+            let cells = gap_cells(line);
+            if cells.len() >= 2 {
+                flush(&mut open, &mut page_blocks);
+                let gutters = cells.windows(2).map(|w| (w[0].1, w[1].0)).collect();
+                open = Open::Table(
+                    vec![cells.into_iter().map(|c| collapse(&c.2)).collect()],
+                    gutters,
+                );
+                prev = Some(line);
+                continue;
+            }
             let heading = line.size >= body * 1.15 && text.split_whitespace().count() <= 20;
             let item = list_item(&text);
             let gap = prev.map(|p| p.y - line.y);
@@ -385,7 +530,7 @@ fn blocks_of_pages(mut pages: Vec<(u32, Vec<Line>)>) -> Vec<Block> {
                     gap <= 0.0
                         || gap > pitch.max(p.size * 1.05) * 1.3
                         || !similar(p.size, line.size)
-                        || (ends_sentence(&p.text) && p.x1 < right - 3.0 * body)
+                        || (ends_sentence(&p.text) && p.x1 + first_word_width(line) < right)
                 }
             };
             let indented = prev.is_some_and(|p| line.x0 > p.x0 + 0.8 * body);
@@ -426,7 +571,7 @@ fn blocks_of_pages(mut pages: Vec<(u32, Vec<Line>)>) -> Vec<Block> {
             continue;
         }
         // a paragraph cut by the page break continues in lower case
-        let continues = matches!(out.last(), Some(Block::Paragraph(t)) if !ends_sentence(t))
+        let continues = matches!(out.last(), Some(Block::Paragraph(t)) if !t.trim_end().ends_with(['.', '!', '?']))
             && matches!(page_blocks.first(), Some(Block::Paragraph(t)) if t.starts_with(char::is_lowercase));
         if continues {
             if let (Some(Block::Paragraph(tail)), Block::Paragraph(head)) =
@@ -451,13 +596,26 @@ fn blocks_of_pages(mut pages: Vec<(u32, Vec<Line>)>) -> Vec<Block> {
 mod tests {
     use super::*;
 
+    /// A line of text set at half the font size per character, one space apart.
     fn line(x0: f64, y: f64, size: f64, text: &str) -> Line {
+        let mut words = Vec::new();
+        let mut x = x0;
+        for w in text.split(' ') {
+            let x1 = x + w.chars().count() as f64 * size * 0.5;
+            words.push(Word {
+                x0: x,
+                x1,
+                text: w.into(),
+            });
+            x = x1 + size * 0.5;
+        }
         Line {
             x0,
             x1: x0 + text.chars().count() as f64 * size * 0.5,
             y,
             size,
             text: text.into(),
+            words,
         }
     }
 
@@ -525,6 +683,84 @@ mod tests {
                 Block::Paragraph("A new paragraph on the second page, with enough words in it.".into()),
             ]
         );
+    }
+
+    #[test]
+    fn a_table_is_read_from_its_columns() {
+        // the header's cells are set apart; the rows' cells are close but aligned
+        let mut header = line(50.0, 500.0, 10.0, "Decision");
+        header.words.push(Word {
+            x0: 200.0,
+            x1: 215.0,
+            text: "CIO".into(),
+        });
+        header.words.push(Word {
+            x0: 260.0,
+            x1: 275.0,
+            text: "CTO".into(),
+        });
+        header.x1 = 275.0;
+        let mut row = line(50.0, 488.0, 10.0, "Choice of payroll");
+        row.words.push(Word {
+            x0: 140.0,
+            x1: 175.0,
+            text: "Decides".into(),
+        });
+        row.words.push(Word {
+            x0: 180.0,
+            x1: 225.0,
+            text: "Consulted".into(),
+        });
+        let mut row2 = line(50.0, 476.0, 10.0, "Cloud platform");
+        row2.words.push(Word {
+            x0: 190.0,
+            x1: 235.0,
+            text: "Consulted".into(),
+        });
+        row2.words.push(Word {
+            x0: 260.0,
+            x1: 290.0,
+            text: "Decides".into(),
+        });
+        let after = line(
+            50.0,
+            456.0,
+            10.0,
+            "Where the two disagree, the chief executive decides.",
+        );
+        let blocks = blocks_of_pages(vec![(1, vec![header, row2, after])]);
+        assert_eq!(
+            blocks,
+            vec![
+                Block::Table {
+                    headers: vec!["Decision".into(), "CIO".into(), "CTO".into()],
+                    rows: vec![vec![
+                        "Cloud platform".into(),
+                        "Consulted".into(),
+                        "Decides".into()
+                    ]],
+                },
+                Block::Paragraph("Where the two disagree, the chief executive decides.".into()),
+            ]
+        );
+        // a gutter filled by a word, or narrowed to a space, is no column gap
+        assert!(
+            column_cells(&row, &[(141.0, 170.0)]).is_none(),
+            "\"Decides\" fills it"
+        );
+        assert!(
+            column_cells(&row, &[(60.0, 100.0)]).is_none(),
+            "\"of\" sits in it"
+        );
+        let mut two = line(50.0, 0.0, 10.0, "Owner");
+        two.words.push(Word {
+            x0: 120.0,
+            x1: 150.0,
+            text: "Counsel".into(),
+        });
+        let (cells, narrowed) = column_cells(&two, &[(70.0, 125.0)]).unwrap();
+        assert_eq!(cells, vec!["Owner", "Counsel"]);
+        assert_eq!(narrowed, vec![(75.0, 120.0)]);
     }
 
     #[test]
