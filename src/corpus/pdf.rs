@@ -318,11 +318,12 @@ fn masked(t: &str) -> String {
         .collect()
 }
 
-/// Drop page numbers and running headers/footers: the first and last two lines of
+/// Drop page numbers and running headers/footers: the first and last line of
 /// a page that are page numbers, or that recur (digits aside) in that place on at
-/// least half of the pages (and at least three).
+/// least half of the pages (and at least three), or on two pages when they are
+/// short and carry a number.
 fn drop_running_lines(pages: &mut [(u32, Vec<Line>)]) {
-    let edge = |lines: &[Line], i: usize| i < 2 || i + 2 >= lines.len();
+    let edge = |lines: &[Line], i: usize| i == 0 || i + 1 == lines.len();
     let mut counts: std::collections::HashMap<String, usize> = Default::default();
     for (_, lines) in pages.iter() {
         let mut seen = std::collections::HashSet::new();
@@ -337,11 +338,15 @@ fn drop_running_lines(pages: &mut [(u32, Vec<Line>)]) {
         let n = lines.len();
         let mut i = 0;
         lines.retain(|l| {
-            let at_edge = i < 2 || i + 2 >= n;
+            let at_edge = i == 0 || i + 1 == n;
             i += 1;
-            !(at_edge
-                && (page_number_line(&l.text)
-                    || counts.get(&masked(&l.text)).copied().unwrap_or(0) >= min))
+            let m = masked(&l.text);
+            let seen = counts.get(&m).copied().unwrap_or(0);
+            // a short line that carries a number ("Chapter 4: Reference 17") recurring
+            // at the edge of two pages is a running header with its page number
+            let numbered =
+                m.contains('#') && m.split_whitespace().count() <= 10 && !ends_sentence(&m);
+            !(at_edge && (page_number_line(&l.text) || seen >= min || (numbered && seen >= 2)))
         });
     }
 }
@@ -761,6 +766,44 @@ mod tests {
         let (cells, narrowed) = column_cells(&two, &[(70.0, 125.0)]).unwrap();
         assert_eq!(cells, vec!["Owner", "Counsel"]);
         assert_eq!(narrowed, vec![(75.0, 120.0)]);
+    }
+
+    #[test]
+    fn running_headers_and_page_numbers_are_dropped() {
+        let page = |n: u32, header: &str| {
+            (
+                n,
+                vec![
+                    line(50.0, 800.0, 10.0, header),
+                    line(
+                        50.0,
+                        770.0,
+                        10.0,
+                        &format!("Body text of page {n} that says something useful."),
+                    ),
+                    line(290.0, 30.0, 10.0, &format!("- {n} -")),
+                ],
+            )
+        };
+        let mut pages = vec![
+            page(1, "Chapter 4: Function reference 17"),
+            page(2, "Chapter 4: Function reference 18"),
+            page(3, "Chapter 5: Examples 19"),
+        ];
+        drop_running_lines(&mut pages);
+        let kept: Vec<&str> = pages
+            .iter()
+            .flat_map(|(_, ls)| ls.iter().map(|l| l.text.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                "Body text of page 1 that says something useful.",
+                "Body text of page 2 that says something useful.",
+                "Chapter 5: Examples 19",
+                "Body text of page 3 that says something useful.",
+            ]
+        );
     }
 
     #[test]
