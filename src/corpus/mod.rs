@@ -232,12 +232,13 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
             );
             continue;
         }
-        let outcome = match (format, std::str::from_utf8(&bytes)) {
-            (Some(f), _) => binary::read_sidecar(&path)
+        let outcome = match format {
+            Some(f) => binary::read_sidecar(&path)
                 .and_then(|side| binary::parse(&path, f, &bytes, side.as_deref()))
                 .map_err(|e| e.to_string()),
-            (None, Ok(text)) => parse_document(&path, text),
-            (None, Err(_)) => Err("not valid UTF-8".into()),
+            None => std::str::from_utf8(&bytes)
+                .map_err(|_| "not valid UTF-8".to_string())
+                .and_then(|text| parse_document(&path, text)),
         };
         match outcome {
             Ok((doc, blocks)) => {
