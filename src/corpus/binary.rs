@@ -140,6 +140,17 @@ fn parse_sidecar(path: &Path, text: &str) -> Result<FrontMatter, FormatError> {
     })
 }
 
+/// The content hash of a document with a sidecar: its bytes and the sidecar's
+/// (a changed sidecar is a changed document).
+pub fn content_hash(bytes: &[u8], sidecar: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(bytes);
+    h.update([0]);
+    h.update(sidecar.as_bytes());
+    hex::encode(h.finalize())
+}
+
 /// A property title that says nothing ("Untitled", "Microsoft Word - x.docx", a file name).
 fn useful_title(t: &str) -> Option<String> {
     let t = t.trim();

@@ -232,9 +232,13 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
             );
             continue;
         }
+        let mut sidecar = None;
         let outcome = match format {
             Some(f) => binary::read_sidecar(&path)
-                .and_then(|side| binary::parse(&path, f, &bytes, side.as_deref()))
+                .and_then(|side| {
+                    sidecar = side;
+                    binary::parse(&path, f, &bytes, sidecar.as_deref())
+                })
                 .map_err(|e| e.to_string()),
             None => std::str::from_utf8(&bytes)
                 .map_err(|_| "not valid UTF-8".to_string())
@@ -254,7 +258,10 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
                 parsed.push(Parsed {
                     doc,
                     blocks,
-                    hash: sha256_hex(&bytes),
+                    hash: match sidecar.as_deref() {
+                        Some(side) => binary::content_hash(&bytes, side),
+                        None => sha256_hex(&bytes),
+                    },
                 });
             }
             Err(reason) => skip(&mut corpus, &path, reason),

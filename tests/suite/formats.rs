@@ -334,6 +334,19 @@ fn a_sidecar_overrides_the_pdf_properties_and_a_bad_one_is_named() {
         c.skipped
     );
     assert_eq!(c.documents.len(), 1);
+    // a changed sidecar is a changed document
+    let hash = |c: &Corpus| {
+        c.hashes
+            .iter()
+            .find(|(id, _)| id == "handbook")
+            .map(|(_, h)| h.clone())
+    };
+    let before = hash(&c);
+    let fp = rolefaq::corpus::fingerprint(&sb.corpus()).unwrap();
+    sb.write("handbook.meta.toml", b"title = \"Another Title\"\n");
+    let c = load(&sb);
+    assert!(before.is_some() && hash(&c) != before);
+    assert_ne!(rolefaq::corpus::fingerprint(&sb.corpus()).unwrap(), fp);
 }
 
 #[test]
