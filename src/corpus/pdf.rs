@@ -198,6 +198,14 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, FormatError> {
     {
         return Err(FormatError::NoText);
     }
+    let blank: Vec<u32> = laid_out
+        .iter()
+        .filter(|(_, lines)| lines.iter().all(|l| l.text.trim().is_empty()))
+        .map(|(n, _)| *n)
+        .collect();
+    if !blank.is_empty() {
+        tracing::warn!(pages = ?blank, "PDF pages without a text layer (scanned or image-only) give no passages");
+    }
     let (title, author, published) = info(&doc);
     Ok(Extracted {
         blocks: blocks_of_pages(laid_out),

@@ -433,6 +433,25 @@ fn bad_encrypted_and_image_only_files_are_skipped_naming_them_and_the_rest_load(
 }
 
 #[test]
+fn a_partly_scanned_pdf_loads_the_pages_with_text() {
+    let sb = Sandbox::empty();
+    sb.write(
+        "partly-scanned.pdf",
+        &hand_pdf(&[
+            None,
+            Some("The chief risk officer keeps the risk register of the whole group."),
+            None,
+        ]),
+    );
+    let c = load(&sb);
+    assert!(c.skipped.is_empty(), "{:?}", c.skipped);
+    let ps = doc_passages(&c, "partly-scanned");
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].page, Some(2));
+    assert_eq!(ps[0].location(), "p. 2, ¶1");
+}
+
+#[test]
 fn passages_without_a_page_serialise_as_before() {
     let sb = Sandbox::new();
     let c = load(&sb);
