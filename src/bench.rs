@@ -1196,6 +1196,7 @@ mod tests {
             context: None,
             table: None,
             url: None,
+            page: None,
         }
     }
 

@@ -25,13 +25,15 @@ pub struct TableRow {
 /// A citable unit of a document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Passage {
-    /// Stable id: `{doc_id}#{paragraph}` or `{doc_id}#{paragraph}.{part}`.
+    /// Stable id: `{doc_id}#{paragraph}` or `{doc_id}#{paragraph}.{part}`; with a
+    /// page, `{doc_id}#p{page}.{paragraph}` or `{doc_id}#p{page}.{paragraph}.{part}`.
     pub id: String,
     pub doc_id: String,
     pub doc_title: String,
     /// Nearest heading above the passage, if the document has headings.
     pub section: Option<String>,
-    /// 1-based number of the block (paragraph, list, table) in the cleaned document.
+    /// 1-based number of the block (paragraph, list, table) in the cleaned document
+    /// (on its page, when `page` is set).
     pub paragraph: u32,
     /// 1-based part within the block when a long block was split, or the item/row number.
     pub part: u32,
@@ -45,15 +47,26 @@ pub struct Passage {
     /// Set for table rows: the header and the row's cells, verbatim.
     pub table: Option<TableRow>,
     pub url: Option<String>,
+    /// 1-based page of the source file (PDF); `paragraph` then counts blocks on
+    /// that page. Absent for formats without pages, and then not serialised, so
+    /// passages of text formats keep the form older indexes have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
 }
 
 impl Passage {
-    /// Human location within the document: "¶3", "¶3.2".
+    /// Human location within the document: "¶3", "¶3.2"; with a page, "p. 2, ¶3".
     pub fn location(&self) -> String {
-        if self.part > 1 || matches!(self.kind, PassageKind::ListItem | PassageKind::TableRow) {
+        let para = if self.part > 1
+            || matches!(self.kind, PassageKind::ListItem | PassageKind::TableRow)
+        {
             format!("¶{}.{}", self.paragraph, self.part)
         } else {
             format!("¶{}", self.paragraph)
+        };
+        match self.page {
+            Some(page) => format!("p. {page}, {para}"),
+            None => para,
         }
     }
 

@@ -506,6 +506,7 @@ pub(crate) mod tests {
             context: None,
             table: None,
             url: None,
+            page: None,
         }
     }
 

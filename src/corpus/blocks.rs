@@ -13,6 +13,9 @@ pub enum Block {
         headers: Vec<String>,
         rows: Vec<Vec<String>>,
     },
+    /// The blocks that follow start on this page (1-based) of the source file;
+    /// only formats with pages (PDF) give these.
+    Page(u32),
 }
 
 /// Bullet markers recognised at the start of a plain-text line.

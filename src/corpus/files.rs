@@ -131,11 +131,9 @@ fn classify(root: &Path, path: PathBuf, name: &std::ffi::OsStr, rules: &CorpusSe
     if !utf8 {
         return skip("file name is not valid UTF-8; rename the file".into(), true);
     }
-    if Format::from_path(&path).is_none() {
-        return skip(
-            "unsupported file type (use .txt, .md or .html)".into(),
-            false,
-        );
+    // a PDF/DOCX metadata sidecar is read (and stamped) like a document
+    if Format::from_path(&path).is_none() && !super::binary::is_sidecar(&path) {
+        return skip(super::UNSUPPORTED.into(), false);
     }
     let link = match std::fs::symlink_metadata(&path) {
         Ok(m) => m.file_type().is_symlink(),

@@ -3,12 +3,17 @@
 //! Pure over strings except for [`load_dir`], which reads the directory. One file
 //! per document; the document id is the file stem. `.txt` and `.md` files start
 //! with a front-matter block (see [`frontmatter`]); `.html` files take their
-//! title from `<title>` when they have no front matter.
+//! title from `<title>` when they have no front matter; `.pdf` and `.docx` files
+//! are read by [`binary`] (metadata from a `NAME.meta.toml` sidecar or the
+//! document's properties).
 
+pub mod binary;
 pub mod blocks;
 pub mod clean;
+pub mod docx;
 pub mod files;
 pub mod frontmatter;
+pub mod pdf;
 pub mod split;
 
 pub use files::{changed_since, stamps_hash, FileStamp};
@@ -27,6 +32,8 @@ pub enum Format {
     Text,
     Markdown,
     Html,
+    Pdf,
+    Docx,
 }
 
 impl Format {
@@ -35,8 +42,15 @@ impl Format {
             "txt" | "text" => Some(Format::Text),
             "md" | "markdown" => Some(Format::Markdown),
             "html" | "htm" => Some(Format::Html),
+            "pdf" => Some(Format::Pdf),
+            "docx" => Some(Format::Docx),
             _ => None,
         }
+    }
+
+    /// Read from bytes by [`binary`], not as UTF-8 text.
+    pub fn is_binary(self) -> bool {
+        matches!(self, Format::Pdf | Format::Docx)
     }
 }
 
@@ -94,12 +108,17 @@ pub fn corpus_files(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
+pub(crate) const UNSUPPORTED: &str = "unsupported file type (use .txt, .md, .html, .pdf or .docx)";
+
 /// Parse one file's text. Pure: the caller reads the file.
 pub fn parse_document(
     path: &Path,
     text: &str,
 ) -> std::result::Result<(Document, Vec<Block>), String> {
-    let format = Format::from_path(path).ok_or("unsupported file type (use .txt, .md or .html)")?;
+    let format = Format::from_path(path).ok_or(UNSUPPORTED)?;
+    if format.is_binary() {
+        return Err("a PDF or DOCX file is read from bytes (corpus::binary::parse)".into());
+    }
     let id = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -115,6 +134,7 @@ pub fn parse_document(
         Format::Text => (blocks::parse_text(body), None),
         Format::Markdown => (blocks::parse_markdown(body), None),
         Format::Html => blocks::parse_html(body),
+        Format::Pdf | Format::Docx => (Vec::new(), None),
     };
     let fm = match fm {
         Some(fm) => fm,
@@ -185,7 +205,16 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
                 continue;
             }
         };
-        if bytes.contains(&0) {
+        if binary::is_sidecar(&path) {
+            // read (and stamped) above for freshness; used with its document
+            if !binary::sidecar_has_document(&path) {
+                let reason = "metadata sidecar without a .pdf or .docx of the same name";
+                skip(&mut corpus, &shown, reason.into());
+            }
+            continue;
+        }
+        let format = Format::from_path(&path).filter(|f| f.is_binary());
+        if format.is_none() && bytes.contains(&0) {
             skip(
                 &mut corpus,
                 &shown,
@@ -193,11 +222,19 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
             );
             continue;
         }
-        let Ok(text) = std::str::from_utf8(&bytes) else {
-            skip(&mut corpus, &shown, "not valid UTF-8".into());
-            continue;
+        let mut sidecar = None;
+        let outcome = match format {
+            Some(f) => binary::read_sidecar(&path)
+                .and_then(|side| {
+                    sidecar = side;
+                    binary::parse(&path, f, &bytes, sidecar.as_deref())
+                })
+                .map_err(|e| e.to_string()),
+            None => std::str::from_utf8(&bytes)
+                .map_err(|_| "not valid UTF-8".to_string())
+                .and_then(|text| parse_document(&path, text)),
         };
-        let (doc, blocks) = match parse_document(&path, text) {
+        let (doc, blocks) = match outcome {
             Ok(d) => d,
             Err(reason) => {
                 skip(&mut corpus, &shown, reason);
@@ -234,7 +271,10 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
         parsed.push(Parsed {
             doc,
             blocks,
-            hash: sha256_hex(&bytes),
+            hash: match sidecar.as_deref() {
+                Some(side) => binary::content_hash(&bytes, side),
+                None => sha256_hex(&bytes),
+            },
         });
     }
     let docs: Vec<&[Block]> = parsed.iter().map(|p| p.blocks.as_slice()).collect();
@@ -250,7 +290,7 @@ pub fn load_dir(dir: &Path, rules: &CorpusSettings, max_passage_chars: usize) ->
     }
     let counts = clean::line_group_counts(groups.iter().copied().zip(docs));
     for p in parsed {
-        let infer = p.doc.format == Format::Text;
+        let infer = matches!(p.doc.format, Format::Text | Format::Pdf);
         let (blocks, dropped) = clean::clean(&p.doc.id, p.blocks, &counts, rules, infer);
         corpus.dropped.extend(dropped);
         let passages = split::passages(&p.doc, &blocks, max_passage_chars);

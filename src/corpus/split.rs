@@ -64,11 +64,19 @@ pub fn passages(doc: &Document, blocks: &[Block], max_chars: usize) -> Vec<Passa
     let mut out = Vec::new();
     let mut section: Option<String> = None;
     let mut number = 0u32;
-    let base = |number: u32, part: u32, kind, text: String, section: &Option<String>| Passage {
-        id: if part > 1 || kind != PassageKind::Paragraph {
-            format!("{}#{}.{}", doc.id, number, part)
-        } else {
-            format!("{}#{}", doc.id, number)
+    // formats with pages start on page 1; `Block::Page` moves on and restarts the count
+    let mut page: Option<u32> = (doc.format == super::Format::Pdf).then_some(1);
+    let base = |number: u32,
+                part: u32,
+                kind,
+                text: String,
+                section: &Option<String>,
+                page: Option<u32>| Passage {
+        id: match (page, part > 1 || kind != PassageKind::Paragraph) {
+            (None, true) => format!("{}#{}.{}", doc.id, number, part),
+            (None, false) => format!("{}#{}", doc.id, number),
+            (Some(pg), true) => format!("{}#p{}.{}.{}", doc.id, pg, number, part),
+            (Some(pg), false) => format!("{}#p{}.{}", doc.id, pg, number),
         },
         doc_id: doc.id.clone(),
         doc_title: doc.title.clone(),
@@ -80,10 +88,19 @@ pub fn passages(doc: &Document, blocks: &[Block], max_chars: usize) -> Vec<Passa
         context: None,
         table: None,
         url: doc.url.clone(),
+        page,
     };
     for (i, block) in blocks.iter().enumerate() {
-        let prev = i.checked_sub(1).and_then(|p| blocks.get(p));
+        // the block before, across a page break
+        let prev = blocks[..i]
+            .iter()
+            .rev()
+            .find(|b| !matches!(b, Block::Page(_)));
         match block {
+            Block::Page(n) => {
+                page = Some(*n);
+                number = 0;
+            }
             Block::Heading(h) => section = Some(h.clone()),
             Block::Paragraph(t) => {
                 number += 1;
@@ -94,6 +111,7 @@ pub fn passages(doc: &Document, blocks: &[Block], max_chars: usize) -> Vec<Passa
                         PassageKind::Paragraph,
                         part,
                         &section,
+                        page,
                     ));
                 }
             }
@@ -107,6 +125,7 @@ pub fn passages(doc: &Document, blocks: &[Block], max_chars: usize) -> Vec<Passa
                         PassageKind::ListItem,
                         item.clone(),
                         &section,
+                        page,
                     );
                     p.context = lead.clone();
                     out.push(p);
@@ -120,7 +139,14 @@ pub fn passages(doc: &Document, blocks: &[Block], max_chars: usize) -> Vec<Passa
                         continue;
                     }
                     let text = table_row_text(headers, cells);
-                    let mut p = base(number, k as u32 + 1, PassageKind::TableRow, text, &section);
+                    let mut p = base(
+                        number,
+                        k as u32 + 1,
+                        PassageKind::TableRow,
+                        text,
+                        &section,
+                        page,
+                    );
                     p.context = lead.clone();
                     p.table = Some(TableRow {
                         headers: headers.clone(),

@@ -131,7 +131,7 @@ fn bad_files_are_skipped_with_a_warning_naming_them() {
     assert!(reason("nofm.md").contains("front matter"), "{skipped:?}");
     assert!(reason("binary.txt").contains("binary"), "{skipped:?}");
     assert!(reason("empty.txt").contains("front matter"), "{skipped:?}");
-    assert!(reason("notes.pdf").contains("unsupported"), "{skipped:?}");
+    assert!(reason("notes.pdf").contains("corrupt"), "{skipped:?}");
     assert_eq!(
         c.documents.len(),
         6,

@@ -93,6 +93,7 @@ fn answer(query: &str, results: Vec<Hit>) -> Answer {
         verdict: None,
         suggestion: None,
         total,
+        decision: None,
     }
 }
 
@@ -188,6 +189,7 @@ fn no_answer_is_clear_and_carries_the_suggestion() {
         no_answer: true,
         verdict: None,
         suggestion: Some("The corpus covers CIO and CTO roles.".into()),
+        decision: None,
         total: 0,
     };
     let r = render::answer(&a, &fresh(), PAGE);
@@ -207,6 +209,7 @@ fn a_page_past_the_end_of_an_answer_is_never_shown_as_no_answer() {
         no_answer: false,
         verdict: None,
         suggestion: None,
+        decision: None,
         total: 7,
     };
     let page = PageInfo {

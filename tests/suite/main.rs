@@ -19,6 +19,7 @@ mod discord_e2e;
 mod discord_render;
 mod discord_serve;
 mod embed;
+mod formats;
 mod fuzz;
 mod index;
 mod quality;

@@ -29,6 +29,7 @@ fn passage(text: &str) -> Passage {
         context: None,
         table: None,
         url: None,
+        page: None,
     }
 }
 
