@@ -295,9 +295,14 @@ impl Service {
         let engine = self.engine();
         let u = self.understand(&engine, question);
         if u.text.chars().all(|c| !c.is_alphanumeric()) {
-            return Err(Error::BadQuestion(
-                "the question is empty; ask something like \"who owns cybersecurity?\"".into(),
-            ));
+            let what = if u.text.is_empty() {
+                "the question is empty"
+            } else {
+                "the question has no words, only punctuation, symbols or emoji"
+            };
+            return Err(Error::BadQuestion(format!(
+                "{what}; ask something like \"who owns cybersecurity?\""
+            )));
         }
         let top = opts.top.clamp(1, s.max_top);
         // A role the corpus never mentions: say so rather than answer about another.

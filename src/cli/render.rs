@@ -4,8 +4,20 @@ use crate::eval::Report;
 use crate::model::{Answer, IndexReport};
 use crate::search::snippet::emphasise;
 
-/// Numbered passages, query terms emphasised, each with its citation.
-pub fn answer(a: &Answer, full: bool, color: bool) -> String {
+/// Where a page of results sits, for the footer that points to the next one.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    /// From 1.
+    pub page: usize,
+    /// Results per page.
+    pub top: usize,
+    /// The largest `--top` allowed.
+    pub max_top: usize,
+}
+
+/// Numbered passages, query terms emphasised, each with its citation; a
+/// footer naming the next page when there are more results.
+pub fn answer(a: &Answer, full: bool, color: bool, paging: Paging) -> String {
     let (open, close) = if color {
         ("\x1b[1m", "\x1b[0m")
     } else {
@@ -40,11 +52,22 @@ pub fn answer(a: &Answer, full: bool, color: bool) -> String {
         }
         out.push_str("\n\n");
     }
-    if a.total > a.results.len() {
-        out.push_str(&format!(
-            "({} more results; use --top N)\n",
-            a.total - a.results.len()
-        ));
+    let shown_to = a.results.last().map_or(0, |h| h.rank);
+    if a.total > shown_to {
+        let first = a.results.first().map_or(0, |h| h.rank);
+        let mut footer = format!(
+            "(results {first}–{shown_to} of {}; next page: --page {}",
+            a.total,
+            paging.page + 1
+        );
+        if paging.top < paging.max_top {
+            footer.push_str(&format!(
+                "; more per page: --top N, up to {}",
+                paging.max_top
+            ));
+        }
+        out.push_str(&footer);
+        out.push_str(")\n");
     }
     out
 }
@@ -160,7 +183,7 @@ pub fn comparison(c: &crate::model::Comparison, width: usize) -> String {
             out.push_str(&format!("{} │ {}\n", pad(l), r));
         }
         if let Some(d) = &row.disagreement {
-            out.push_str(&format!("  ⚠ sources disagree: {}\n", d.summary));
+            out.push_str(&format!("  ⚠ {}\n", d.summary));
         }
     }
     out

@@ -130,6 +130,20 @@ impl<'a> CompareIndex<'a> {
             )));
         }
         let roles = [ra, rb];
+        // A role the corpus never mentions would be an empty column: say so.
+        if let Some(r) = roles.iter().find(|r| self.book.mention_count(&r.key) == 0) {
+            let covered: Vec<&str> = self
+                .book
+                .known()
+                .into_iter()
+                .filter(|k| self.book.mention_count(&k.key) > 0)
+                .map(|k| k.short.as_str())
+                .collect();
+            return Err(Error::RoleNotInCorpus {
+                role: r.short.clone(),
+                covered: covered.join(", "),
+            });
+        }
         let mut rows = self.rows(roles);
         self.attach_disagreements(roles, &mut rows);
         if let Some(wanted) = aspect {
