@@ -21,5 +21,6 @@ mod discord_serve;
 mod embed;
 mod fuzz;
 mod index;
+mod layers;
 mod quality;
 mod unicode;
