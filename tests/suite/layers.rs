@@ -23,10 +23,10 @@ fn documented_layers(doc: &str) -> BTreeMap<String, usize> {
     let mut n = 0;
     for line in doc[start..end].lines() {
         let t = line.trim_start();
-        if !t
+        let numbered = t
             .split_once(". ")
-            .is_some_and(|(k, _)| k.parse::<usize>().is_ok())
-        {
+            .is_some_and(|(k, _)| k.parse::<usize>().is_ok());
+        if !numbered {
             continue;
         }
         n += 1;
