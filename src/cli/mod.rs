@@ -107,6 +107,14 @@ pub enum Command {
         /// Print the report as one JSON object on stdout.
         #[arg(long)]
         json: bool,
+        /// Print, per question (to stderr), how it was understood and each
+        /// candidate's score, coverage and dense similarity, `*` marking
+        /// passages that hold a judged phrase, and judged passages not ranked.
+        #[arg(long)]
+        explain: bool,
+        /// Only these question ids (repeatable; default: every question).
+        #[arg(long, value_name = "ID")]
+        only: Vec<String>,
     },
     /// List the documents of the index.
     Sources {
@@ -320,7 +328,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             }
             let svc = open(settings)?;
             if explain {
-                eprint!("{}", svc.explain(&question));
+                eprint!("{}", svc.explain_ranking(&question, &[], offset + top)?);
             }
             let answer = svc.ask(&question, AskOptions { top, offset })?;
             if offset > 0 && answer.results.is_empty() && answer.total > 0 {
@@ -381,12 +389,33 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                 print!("{}", render::index_report(&report, verbose));
             }
         }
-        Command::Eval { file, json } => {
+        Command::Eval {
+            file,
+            json,
+            explain,
+            only,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let questions: Vec<eval::Judged> = serde_json::from_str(&text)
+            let mut questions: Vec<eval::Judged> = serde_json::from_str(&text)
                 .with_context(|| format!("parsing {}", file.display()))?;
+            if !only.is_empty() {
+                questions.retain(|q| only.contains(&q.id));
+                if questions.is_empty() {
+                    bail!(
+                        "none of the ids {} is in {}",
+                        only.join(", "),
+                        file.display()
+                    );
+                }
+            }
             let svc = open(settings)?;
+            if explain {
+                for q in &questions {
+                    eprintln!("\n===== {} {}", q.id, q.q);
+                    eprint!("{}", svc.explain_ranking(&q.q, &q.rel, 5)?);
+                }
+            }
             let report =
                 eval::evaluate(&questions, |q| svc.ask(q, AskOptions { top: 5, offset: 0 }))?;
             if json {

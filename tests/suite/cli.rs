@@ -594,3 +594,42 @@ fn bench_reports_latency_slowest_questions_and_like_for_like_retrieval() {
     // the configured index was never touched: bench works in a private directory
     assert!(!sb.index().exists());
 }
+
+#[test]
+fn explain_shows_each_candidates_ranking_in_ask_and_eval() {
+    let sb = Sandbox::new();
+    let (ok, out, e) =
+        stderr_of(rolefaq(&sb).args(["ask", "--explain", "--top", "2", "who owns cybersecurity?"]));
+    assert!(ok, "{e}");
+    assert!(e.contains("who-question: true"), "{e}");
+    assert!(e.contains("candidates (rank, score, coverage"), "{e}");
+    assert!(
+        e.contains("  1 score=") && e.contains("  2 score=") && e.contains("cov="),
+        "{e}"
+    );
+    assert!(
+        !e.contains("  3 score="),
+        "as many candidates as shown: {e}"
+    );
+    assert!(
+        !out.contains("score="),
+        "the explanation goes to stderr: {out}"
+    );
+
+    let dev = common::repo().join("tests/data/dev-questions.json");
+    let (ok, out, e) = stderr_of(
+        rolefaq(&sb)
+            .args(["eval", "--explain", "--only", "d01"])
+            .arg(&dev),
+    );
+    assert!(ok, "{e}");
+    assert!(e.contains("===== d01 who owns cybersecurity?"), "{e}");
+    assert!(
+        e.lines()
+            .any(|l| l.starts_with("  *") && l.contains("score=")),
+        "judged passages marked: {e}"
+    );
+    assert!(out.contains("questions: 1"), "{out}");
+    let (ok, _, e) = stderr_of(rolefaq(&sb).args(["eval", "--only", "zz9"]).arg(&dev));
+    assert!(!ok && e.contains("zz9"), "{e}");
+}
