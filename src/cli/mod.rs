@@ -228,9 +228,30 @@ fn open(settings: Settings) -> anyhow::Result<Service> {
     Ok(svc)
 }
 
+/// Write to stdout; a reader that went away (`rolefaq ask … | head`) is not an error.
+fn out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to stdout"),
+    }
+}
+
 fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
+    out(&format!("{}\n", serde_json::to_string_pretty(v)?))
+}
+
+/// `ask --json`: the answer with the page shown and notes on the question.
+#[derive(serde::Serialize)]
+struct AskJson<'a> {
+    #[serde(flatten)]
+    answer: &'a crate::model::Answer,
+    page: usize,
+    notes: &'a [String],
 }
 
 /// The dense model for the benchmark when it is enabled and present.
@@ -292,7 +313,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let json = cli.command.json();
     let result = run_command(cli);
     if let (Err(e), true) = (&result, json) {
-        println!("{}", serde_json::json!({ "error": format!("{e:#}") }));
+        let _ = out(&format!(
+            "{}\n",
+            serde_json::json!({ "error": format!("{e:#}") })
+        ));
     }
     result
 }
@@ -339,19 +363,18 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             if json {
-                let mut v = serde_json::to_value(&answer)?;
-                if let Some(o) = v.as_object_mut() {
-                    o.insert("page".into(), page.into());
-                    o.insert("notes".into(), notes.into());
-                }
-                print_json(&v)?;
+                print_json(&AskJson {
+                    answer: &answer,
+                    page,
+                    notes: &notes,
+                })?;
             } else {
                 for n in &notes {
                     eprintln!("note: {n}");
                 }
                 let color = crate::logging::color_allowed(std::io::stdout().is_terminal());
                 let paging = render::Paging { page, top, max_top };
-                print!("{}", render::answer(&answer, full, color, paging));
+                out(&render::answer(&answer, full, color, paging))?;
             }
         }
         Command::Compare {
@@ -365,7 +388,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&c)?;
             } else {
-                print!("{}", render::comparison(&c, 110));
+                out(&render::comparison(&c, 110))?;
             }
         }
         Command::Index { verbose, json } => {
@@ -386,7 +409,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&report)?;
             } else {
-                print!("{}", render::index_report(&report, verbose));
+                out(&render::index_report(&report, verbose))?;
             }
         }
         Command::Eval {
@@ -421,7 +444,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&report)?;
             } else {
-                print!("{}", render::eval_report(&report));
+                out(&render::eval_report(&report))?;
             }
         }
         Command::Sources { json } => {
@@ -430,9 +453,11 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&sources)?;
             } else {
-                for s in sources {
-                    println!("{:<36} {:>4} passages  {}", s.id, s.passages, s.title);
-                }
+                let lines: String = sources
+                    .iter()
+                    .map(|s| format!("{:<36} {:>4} passages  {}\n", s.id, s.passages, s.title))
+                    .collect();
+                out(&lines)?;
             }
         }
         Command::Serve => crate::discord::serve_blocking(settings)?,
@@ -473,7 +498,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&report)?;
             } else {
-                print!("{}", bench::to_markdown(&report));
+                out(&bench::to_markdown(&report))?;
             }
         }
         Command::BenchServe { queries, top } => {
@@ -486,7 +511,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                 .collect();
             let embedder = bench_embedder(&settings)?;
             let report = bench::serve_probe(settings, embedder, &qs, top)?;
-            println!("{}", serde_json::to_string(&report)?);
+            out(&format!("{}\n", serde_json::to_string(&report)?))?;
         }
         Command::BenchCorpus { out, limit, inputs } => {
             let mut text = String::new();

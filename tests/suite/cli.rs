@@ -633,3 +633,69 @@ fn explain_shows_each_candidates_ranking_in_ask_and_eval() {
     let (ok, _, e) = stderr_of(rolefaq(&sb).args(["eval", "--only", "zz9"]).arg(&dev));
     assert!(!ok && e.contains("zz9"), "{e}");
 }
+
+#[test]
+fn the_readme_lists_every_command_and_option() {
+    use clap::CommandFactory;
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).unwrap();
+    let table: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `rolefaq "))
+        .collect();
+    let mut missing = Vec::new();
+    for sub in rolefaq::cli::Cli::command().get_subcommands() {
+        if sub.is_hide_set() {
+            continue;
+        }
+        let name = sub.get_name();
+        let Some(row) = table
+            .iter()
+            .find(|l| l.starts_with(&format!("| `rolefaq {name}")))
+        else {
+            missing.push(format!("{name}: no row"));
+            continue;
+        };
+        if name == "bench" {
+            continue; // its many options are described in docs/benchmarks.md
+        }
+        for a in sub.get_arguments() {
+            if let Some(long) = a.get_long().filter(|l| *l != "help") {
+                let global = ["config", "corpus", "index", "model", "no-model"];
+                if !global.contains(&long) && !row.contains(&format!("--{long}")) {
+                    missing.push(format!("{name} --{long}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README's command table lacks {missing:?}"
+    );
+    assert!(
+        !readme.contains("--example explain_rank"),
+        "folded into ask/eval --explain"
+    );
+}
+
+#[test]
+fn the_index_readme_names_the_files_the_index_writes() {
+    let readme = std::fs::read_to_string(common::repo().join("index/README.md")).unwrap();
+    let code = std::fs::read_to_string(common::repo().join("src/index/mod.rs")).unwrap();
+    let files: Vec<&str> = code
+        .lines()
+        .filter_map(|l| l.strip_prefix("const "))
+        .filter_map(|l| {
+            l.split_once(": &str = \"")
+                .map(|(_, v)| v.trim_end_matches("\";"))
+        })
+        .filter(|v| v.contains('.') && !v.starts_with(".rebuild"))
+        .collect();
+    assert!(files.contains(&"embeddings.f32"), "{files:?}");
+    for f in files {
+        assert!(
+            readme.contains(&format!("`{f}`")),
+            "index/README.md names {f}"
+        );
+    }
+    assert!(!readme.contains("embeddings.bin"));
+}
