@@ -28,8 +28,6 @@ pub enum Error {
     BadQuestion(String),
     #[error("unknown role '{given}'; known roles: {known}")]
     UnknownRole { given: String, known: String },
-    #[error("the corpus says nothing about the {role}, so there is nothing to compare; roles it covers: {covered}")]
-    RoleNotInCorpus { role: String, covered: String },
     #[error("no evidence for aspect '{given}'; aspects with evidence: {known}")]
     UnknownAspect { given: String, known: String },
     #[error("embedding model error: {0}")]

@@ -183,7 +183,7 @@ pub fn comparison(c: &crate::model::Comparison, width: usize) -> String {
             out.push_str(&format!("{} │ {}\n", pad(l), r));
         }
         if let Some(d) = &row.disagreement {
-            out.push_str(&format!("  ⚠ {}\n", d.summary));
+            out.push_str(&format!("  ⚠ sources disagree: {}\n", d.summary));
         }
     }
     out
