@@ -198,6 +198,10 @@ impl Command {
     }
 }
 
+/// The largest `--page` accepted (past the results it is refused anyway; this
+/// keeps the offset arithmetic far from overflow).
+const MAX_PAGE: usize = 1_000_000;
+
 /// Settings from defaults, the config file, the environment and the flags.
 pub fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     let overrides = Overrides {
@@ -337,8 +341,8 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             if top == 0 || top > max_top {
                 bail!("--top must be between 1 and {max_top} (search.max_top); use --page N for further results");
             }
-            if page == 0 {
-                bail!("--page counts from 1");
+            if page == 0 || page > MAX_PAGE {
+                bail!("--page counts from 1 (at most {MAX_PAGE})");
             }
             let offset = (page - 1).saturating_mul(top);
             let max_chars = settings.search.max_query_chars;

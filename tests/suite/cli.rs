@@ -309,6 +309,13 @@ fn results_are_paged_and_the_footer_names_the_next_page() {
         e.contains(&format!("{total} results make {last} pages of 2")),
         "{e}"
     );
+    for bad in ["0", "18446744073709551615"] {
+        let (ok, _, e) = stderr_of(rolefaq(&sb).args(["ask", "--page", bad, q]));
+        assert!(
+            !ok && e.contains("--page counts from 1") && !e.contains("panicked"),
+            "{e}"
+        );
+    }
     // --top past the maximum says so and points at paging
     let (ok, _, e) = stderr_of(rolefaq(&sb).args(["ask", "--top", "26", q]));
     assert!(
