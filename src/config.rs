@@ -16,11 +16,13 @@ pub const ENV_SEPARATOR: &str = "__";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}")]
     Read {
         path: String,
         source: std::io::Error,
     },
+    #[error("config file {path} does not exist (named by {named_by})")]
+    NotFound { path: String, named_by: String },
     #[error("invalid configuration: {0}")]
     Invalid(String),
     #[error(
@@ -269,7 +271,7 @@ pub struct ModelSettings {
     /// Weights used to embed questions: "q8" (8-bit, 2–3× faster, median
     /// cosine 0.9995 to exact) or "f32" (exact). Passages are always
     /// embedded with the exact weights.
-    pub question_precision: crate::embed::Precision,
+    pub question_precision: Precision,
 }
 
 impl Default for ModelSettings {
@@ -278,8 +280,54 @@ impl Default for ModelSettings {
             enabled: true,
             dir: PathBuf::from("models/all-MiniLM-L6-v2"),
             dense_weight: 1.0,
-            question_precision: crate::embed::Precision::Q8,
+            question_precision: Precision::Q8,
         }
+    }
+}
+
+/// How the dense layers' weights that embed questions are held
+/// (`[model] question_precision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// f32, exactly as published.
+    F32,
+    /// 8-bit weights with one scale per output; each token's inputs are
+    /// rounded to 16 bits with their own scale (`embed::question`).
+    Q8,
+}
+
+impl Precision {
+    /// Every accepted spelling, for messages.
+    pub const VALUES: [&'static str; 2] = ["q8", "f32"];
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Precision::F32 => "f32",
+            Precision::Q8 => "q8",
+        })
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "f32" => Ok(Precision::F32),
+            "q8" => Ok(Precision::Q8),
+            _ => Err(format!(
+                "'{s}' is not a question precision; valid values: \"q8\" (8-bit, the default) or \"f32\" (exact)"
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Precision {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -511,6 +559,67 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
     ConfigError::Invalid(format!("{}: {name}{}", path.display(), e.message()))
 }
 
+/// The environment variable naming the config file when `--config` is not given.
+pub const CONFIG_ENV: &str = "ROLEFAQ_CONFIG";
+
+/// The config file to read and what named it: the first of `--config`,
+/// `ROLEFAQ_CONFIG`, `./config.toml` and the user's config directory
+/// (`$XDG_CONFIG_HOME/rolefaq/config.toml`, else `~/.config/rolefaq/config.toml`)
+/// that applies. A file named by the flag or the variable must exist; the
+/// other two are used when they exist. `None`: built-in defaults only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigLocation {
+    pub path: PathBuf,
+    /// Must exist (named explicitly).
+    pub required: bool,
+    /// What named it, for messages ("--config", "ROLEFAQ_CONFIG", …).
+    pub named_by: &'static str,
+}
+
+/// See [`ConfigLocation`]; `cwd` is the directory `./config.toml` is looked for in.
+pub fn locate_config(
+    flag: Option<&Path>,
+    env: &HashMap<String, String>,
+    cwd: &Path,
+) -> Option<ConfigLocation> {
+    if let Some(p) = flag {
+        return Some(ConfigLocation {
+            path: p.to_path_buf(),
+            required: true,
+            named_by: "--config",
+        });
+    }
+    if let Some(p) = env.get(CONFIG_ENV).filter(|p| !p.trim().is_empty()) {
+        return Some(ConfigLocation {
+            path: PathBuf::from(p),
+            required: true,
+            named_by: CONFIG_ENV,
+        });
+    }
+    let here = cwd.join("config.toml");
+    if here.is_file() {
+        return Some(ConfigLocation {
+            path: PathBuf::from("config.toml"),
+            required: false,
+            named_by: "./config.toml",
+        });
+    }
+    let nonempty = |k: &str| {
+        env.get(k)
+            .filter(|v| !v.trim().is_empty())
+            .map(PathBuf::from)
+    };
+    let user_dir = nonempty("XDG_CONFIG_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| nonempty("HOME").map(|h| h.join(".config")))?;
+    let user = user_dir.join("rolefaq").join("config.toml");
+    user.is_file().then_some(ConfigLocation {
+        path: user,
+        required: false,
+        named_by: "the user config directory",
+    })
+}
+
 /// Command-line overrides, the last word over file and environment.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -521,8 +630,28 @@ pub struct Overrides {
 }
 
 impl Settings {
+    /// Load the file [`locate_config`] finds, then the process environment,
+    /// then `overrides`.
+    pub fn load_located(flag: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        match locate_config(flag, &env, &cwd) {
+            Some(loc) => {
+                if loc.required && !loc.path.exists() {
+                    return Err(ConfigError::NotFound {
+                        path: loc.path.display().to_string(),
+                        named_by: loc.named_by.to_string(),
+                    });
+                }
+                Self::load_with_env(Some(&loc.path), loc.required, &env, overrides)
+            }
+            None => Self::load_with_env(None, false, &env, overrides),
+        }
+    }
+
     /// Load from `path` (if it exists, or must exist when `required`), then the
-    /// process environment, then `overrides`.
+    /// process environment, then `overrides`. Relative directories the file
+    /// gives or leaves at their defaults are taken relative to the file.
     pub fn load(
         path: Option<&Path>,
         required: bool,
@@ -555,9 +684,9 @@ impl Settings {
                 builder =
                     builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
             } else if required {
-                return Err(ConfigError::Read {
+                return Err(ConfigError::NotFound {
                     path: p.display().to_string(),
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+                    named_by: "--config".into(),
                 });
             }
         }
@@ -596,6 +725,22 @@ impl Settings {
         if settings.discord.token.is_empty() {
             if let Some(t) = env.get("DISCORD_TOKEN") {
                 settings.discord.token = Secret::new(t.clone());
+            }
+        }
+        // Paths a config file gives (or leaves at their defaults) are relative
+        // to the file's directory; those from the environment and the flags,
+        // to the current directory.
+        if let Some(base) = path.filter(|p| p.exists()).and_then(Path::parent) {
+            let from_env =
+                |key: &str| env.contains_key(&format!("{ENV_PREFIX}{ENV_SEPARATOR}{key}"));
+            for (key, dir) in [
+                ("CORPUS__DIR", &mut settings.corpus.dir),
+                ("INDEX__DIR", &mut settings.index.dir),
+                ("MODEL__DIR", &mut settings.model.dir),
+            ] {
+                if !from_env(key) && dir.is_relative() {
+                    *dir = base.join(&*dir);
+                }
             }
         }
         if let Some(d) = &overrides.corpus_dir {

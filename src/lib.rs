@@ -12,6 +12,7 @@ pub mod model;
 pub mod roles;
 pub mod service;
 pub mod text;
+pub mod vector;
 
 pub use error::{Error, Result};
 pub mod bench;

@@ -98,6 +98,17 @@ where
         )
 }
 
+/// Whether output to a stream may carry colour and bold: only on a terminal,
+/// and never when `NO_COLOR` is set to anything non-empty (no-color.org).
+pub fn color_allowed(is_terminal: bool) -> bool {
+    color_allowed_with(is_terminal, std::env::var_os("NO_COLOR"))
+}
+
+/// [`color_allowed`] with the value of `NO_COLOR` given.
+pub fn color_allowed_with(is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 /// Install the global subscriber over stderr with the directives of `ROLEFAQ_LOG`
 /// (`warn` when unset; `warn` and a warning naming the error when unparsable), capping
 /// `extra_wire` as well as [`WIRE_TARGETS`]. Also routes `log` records (tungstenite
@@ -110,7 +121,7 @@ pub fn init_from_env(extra_wire: &'static [&'static str]) {
         },
         Err(_) => (EnvFilter::new("warn"), None),
     };
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let ansi = color_allowed(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if let Err(e) = subscriber(filter, std::io::stderr, ansi, extra_wire).try_init() {
         eprintln!("warning: logging is not set up: {e}");
     }
@@ -434,6 +445,19 @@ impl<W: Write> Drop for ScrubWriter<W> {
 mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn colour_only_on_a_terminal_and_never_with_no_color() {
+        assert!(color_allowed_with(true, None));
+        assert!(
+            !color_allowed_with(false, None),
+            "a pipe or file gets plain text"
+        );
+        assert!(!color_allowed_with(true, Some("1".into())));
+        assert!(!color_allowed_with(true, Some("true".into())));
+        // NO_COLOR set but empty does not count (no-color.org)
+        assert!(color_allowed_with(true, Some("".into())));
+    }
 
     #[derive(Clone, Default)]
     struct Capture(Arc<Mutex<Vec<u8>>>);

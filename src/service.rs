@@ -366,9 +366,14 @@ impl Service {
         let engine = self.engine();
         let u = self.understand(&engine, question);
         if u.text.chars().all(|c| !c.is_alphanumeric()) {
-            return Err(Error::BadQuestion(
-                "the question is empty; ask something like \"who owns cybersecurity?\"".into(),
-            ));
+            let what = if u.text.is_empty() {
+                "the question is empty"
+            } else {
+                "the question has no words, only punctuation, symbols or emoji"
+            };
+            return Err(Error::BadQuestion(format!(
+                "{what}; ask something like \"who owns cybersecurity?\""
+            )));
         }
         let top = opts.top.clamp(1, s.max_top);
         // A role the corpus never mentions: say so rather than answer about another.
@@ -525,6 +530,79 @@ impl Service {
             }
         }
         out
+    }
+
+    /// [`Service::explain`], then why each candidate ranked where it did: the
+    /// first `shown` candidates with score, coverage and dense similarity, and,
+    /// for judged questions, every candidate holding one of the `judged`
+    /// phrases (marked `*`) and the judged passages that were not ranked at all
+    /// (for `rolefaq ask --explain` and `rolefaq eval --explain`).
+    pub fn explain_ranking(
+        &self,
+        question: &str,
+        judged: &[String],
+        shown: usize,
+    ) -> Result<String> {
+        let engine = self.engine();
+        let mut out = self.explain(question);
+        let u = self.understand(&engine, question);
+        let query_vec = match &self.embedder {
+            Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
+            _ => None,
+        };
+        let ranked = self.rank(&engine, &u, query_vec.as_deref())?;
+        let is_judged = |ord: usize| {
+            let text = &engine.gen.passages[ord].text;
+            judged.iter().any(|r| text.contains(r.as_str()))
+        };
+        let line = |text: &str| -> String {
+            text.chars()
+                .take(110)
+                .collect::<String>()
+                .replace('\n', " ")
+        };
+        if ranked.is_empty() {
+            out.push_str("  no answer: no candidate covers enough of the question\n");
+        } else {
+            out.push_str(&format!(
+                "  {} candidates (rank, score, coverage of the question, dense similarity, document):\n",
+                ranked.len()
+            ));
+        }
+        for (i, c) in ranked.iter().enumerate() {
+            let gold = is_judged(c.ord);
+            if i < shown || gold {
+                let p = &engine.gen.passages[c.ord];
+                out.push_str(&format!(
+                    "  {}{:>3} score={:.3} cov={:.2} dense={:.2} {} | {}\n",
+                    if gold { "*" } else { " " },
+                    i + 1,
+                    c.score,
+                    c.coverage,
+                    c.dense,
+                    p.doc_id,
+                    line(&p.text)
+                ));
+            }
+        }
+        if !judged.is_empty() {
+            let ranked_ords: std::collections::HashSet<usize> =
+                ranked.iter().map(|c| c.ord).collect();
+            for (ord, p) in engine.gen.passages.iter().enumerate() {
+                if is_judged(ord) && !ranked_ords.contains(&ord) {
+                    let dense = match (&query_vec, &engine.gen.embeddings) {
+                        (Some(v), Some(e)) => format!("dense={:.2} ", e.dot(ord, v)),
+                        _ => String::new(),
+                    };
+                    out.push_str(&format!(
+                        "  * not ranked: {dense}{} | {}\n",
+                        p.doc_id,
+                        line(&p.text)
+                    ));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// A short description of what the corpus covers, for "no answer" replies.

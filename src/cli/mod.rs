@@ -11,14 +11,23 @@ use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+const AFTER_HELP: &str = "\
+Configuration: the first of --config PATH, $ROLEFAQ_CONFIG, ./config.toml and
+$XDG_CONFIG_HOME/rolefaq/config.toml (else ~/.config/rolefaq/config.toml) is read;
+relative paths in it are relative to the file. ROLEFAQ__SECTION__KEY variables
+override the file, the flags override both. Logs go to stderr (ROLEFAQ_LOG=info
+for more); colour only on a terminal and never with NO_COLOR set.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "rolefaq",
     version,
-    about = "Answers questions about technology-leadership roles from a cited corpus"
+    about = "Answers questions about technology-leadership roles from a cited corpus",
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
-    /// Config file (default: ./config.toml when present).
+    /// Config file; without it $ROLEFAQ_CONFIG, ./config.toml, then
+    /// ~/.config/rolefaq/config.toml are tried (see below).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Corpus directory (overrides corpus.dir).
@@ -41,27 +50,38 @@ pub struct Cli {
 pub enum Command {
     /// Answer a question with ranked, cited passages.
     Ask {
+        /// The question, in quotes ("who owns cybersecurity?"); at most
+        /// search.max_query_chars characters are used (1000 as shipped).
         question: String,
-        /// Number of results.
-        #[arg(long)]
+        /// Results per page (default: search.top, 3 as shipped; at most
+        /// search.max_top, 25 as shipped).
+        #[arg(long, value_name = "N")]
         top: Option<usize>,
-        /// Print one JSON object.
+        /// Which page of results to show, from 1 (each page holds --top results).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        page: usize,
+        /// Print one JSON object on stdout (errors too, as {"error": …}).
         #[arg(long)]
         json: bool,
         /// Show whole passages instead of the best sentences.
         #[arg(long)]
         full: bool,
-        /// Print how the question was understood (to stderr).
+        /// Print how the question was understood and why each candidate ranked
+        /// where it did (to stderr).
         #[arg(long)]
         explain: bool,
     },
     /// Compare two roles side by side, with citations.
     Compare {
+        /// The first role: a short name (cio), a title (Chief Information
+        /// Officer) or any alias the corpus uses.
         role_a: String,
+        /// The second role, spelled as the first.
         role_b: String,
         /// Only rows matching this aspect (e.g. security).
         #[arg(long)]
         aspect: Option<String>,
+        /// Print one JSON object on stdout (errors too, as {"error": …}).
         #[arg(long)]
         json: bool,
     },
@@ -70,21 +90,39 @@ pub enum Command {
         /// List every line dropped as web-page debris.
         #[arg(long, short)]
         verbose: bool,
+        /// Print the build report as one JSON object on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Evaluate retrieval on judged questions: S@1, S@3, MRR@5.
+    ///
+    /// Each question's line starts with its mark: `@K` the first right answer
+    /// is at rank K; `none` rolefaq answered "no answer" (right for a question
+    /// with "rel": []); `miss` no right answer in the top 5.
     Eval {
+        /// Judged questions: a JSON array of {"id", "q", "rel": [phrases]}; a
+        /// result is right when it contains one of the phrases; "rel": [] means
+        /// no passage is right (the question is unanswerable).
         file: PathBuf,
+        /// Print the report as one JSON object on stdout.
         #[arg(long)]
         json: bool,
         /// Rank every question as if the answer decision had let it through,
         /// to measure the ranking apart from the decision.
         #[arg(long)]
         ungated: bool,
+        /// Print, per question (to stderr), how it was understood and each
+        /// candidate's score, coverage and dense similarity, `*` marking
+        /// passages that hold a judged phrase, and judged passages not ranked.
+        #[arg(long)]
+        explain: bool,
+        /// Only these question ids (repeatable; default: every question).
+        #[arg(long, value_name = "ID")]
+        only: Vec<String>,
     },
     /// List the documents of the index.
     Sources {
+        /// Print the documents as a JSON array on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -103,10 +141,10 @@ pub enum Command {
         /// Seed of the query generator.
         #[arg(long, default_value_t = 7)]
         seed: u64,
-        /// Results per question.
+        /// Results per question (at most search.max_top).
         #[arg(long, default_value_t = 10)]
         top: usize,
-        /// Seconds of each queries-per-second run.
+        /// Seconds of each queries-per-second run (above 0, at most 600).
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
         /// At least this many timed questions for the latency percentiles.
@@ -126,8 +164,10 @@ pub enum Command {
     /// FILE (one per line) once, print start-up times and peak RSS as JSON.
     #[command(hide = true)]
     BenchServe {
+        /// Questions, one per line.
         #[arg(long, value_name = "FILE")]
         queries: PathBuf,
+        /// Results per question.
         #[arg(long, default_value_t = 10)]
         top: usize,
     },
@@ -141,24 +181,40 @@ pub enum Command {
         /// At most this many documents, spread over the list.
         #[arg(long)]
         limit: Option<usize>,
+        /// Description lists to read ("-" for stdin).
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
     },
 }
 
+impl Command {
+    /// Whether the command was asked for JSON output.
+    fn json(&self) -> bool {
+        match self {
+            Command::Ask { json, .. }
+            | Command::Compare { json, .. }
+            | Command::Index { json, .. }
+            | Command::Eval { json, .. }
+            | Command::Sources { json }
+            | Command::Bench { json, .. } => *json,
+            Command::Serve | Command::BenchServe { .. } | Command::BenchCorpus { .. } => false,
+        }
+    }
+}
+
+/// The largest `--page` accepted (past the results it is refused anyway; this
+/// keeps the offset arithmetic far from overflow).
+const MAX_PAGE: usize = 1_000_000;
+
 /// Settings from defaults, the config file, the environment and the flags.
 pub fn settings(cli: &Cli) -> anyhow::Result<Settings> {
-    let (path, required) = match &cli.config {
-        Some(p) => (p.clone(), true),
-        None => (PathBuf::from("config.toml"), false),
-    };
     let overrides = Overrides {
         corpus_dir: cli.corpus.clone(),
         index_dir: cli.index.clone(),
         model_dir: cli.model.clone(),
         no_model: cli.no_model,
     };
-    Settings::load(Some(&path), required, &overrides).context("loading configuration")
+    Settings::load_located(cli.config.as_deref(), &overrides).context("loading configuration")
 }
 
 fn open(settings: Settings) -> anyhow::Result<Service> {
@@ -180,9 +236,30 @@ fn open(settings: Settings) -> anyhow::Result<Service> {
     Ok(svc)
 }
 
+/// Write to stdout; a reader that went away (`rolefaq ask … | head`) is not an error.
+fn out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to stdout"),
+    }
+}
+
 fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
+    out(&format!("{}\n", serde_json::to_string_pretty(v)?))
+}
+
+/// `ask --json`: the answer with the page shown and notes on the question.
+#[derive(serde::Serialize)]
+struct AskJson<'a> {
+    #[serde(flatten)]
+    answer: &'a crate::model::Answer,
+    page: usize,
+    notes: &'a [String],
 }
 
 /// The dense model for the benchmark when it is enabled and present.
@@ -238,33 +315,74 @@ fn probe_command(
     })
 }
 
-/// Run one command.
+/// Run one command. With `--json` a failure is also printed on stdout as
+/// `{"error": "…"}`, so a caller parsing stdout always gets JSON.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let json = cli.command.json();
+    let result = run_command(cli);
+    if let (Err(e), true) = (&result, json) {
+        let _ = out(&format!(
+            "{}\n",
+            serde_json::json!({ "error": format!("{e:#}") })
+        ));
+    }
+    result
+}
+
+fn run_command(cli: Cli) -> anyhow::Result<()> {
     let settings = settings(&cli)?;
     match cli.command {
         Command::Ask {
             question,
             top,
+            page,
             json,
             full,
             explain,
         } => {
+            let max_top = settings.search.max_top;
             let top = top.unwrap_or(settings.search.top);
-            if top == 0 || top > settings.search.max_top {
-                bail!("--top must be between 1 and {}", settings.search.max_top);
+            if top == 0 || top > max_top {
+                bail!("--top must be between 1 and {max_top} (search.max_top); use --page N for further results");
+            }
+            if page == 0 || page > MAX_PAGE {
+                bail!("--page counts from 1 (at most {MAX_PAGE})");
+            }
+            let offset = (page - 1).saturating_mul(top);
+            let max_chars = settings.search.max_query_chars;
+            let (_, truncated) = crate::search::query::sanitize(&question, max_chars);
+            let mut notes = Vec::new();
+            if truncated {
+                notes.push(format!(
+                    "the question is longer than {max_chars} characters (search.max_query_chars); \
+                     only its first {max_chars} were used"
+                ));
             }
             let svc = open(settings)?;
             if explain {
-                eprint!("{}", svc.explain(&question));
+                eprint!("{}", svc.explain_ranking(&question, &[], offset + top)?);
             }
-            let answer = svc.ask(&question, AskOptions { top, offset: 0 })?;
-            if json {
-                print_json(&answer)?;
-            } else {
-                print!(
-                    "{}",
-                    render::answer(&answer, full, std::io::stdout().is_terminal())
+            let answer = svc.ask(&question, AskOptions { top, offset })?;
+            if offset > 0 && answer.results.is_empty() && answer.total > 0 {
+                bail!(
+                    "--page {page} is past the last page: {} results make {} pages of {top}",
+                    answer.total,
+                    answer.total.div_ceil(top)
                 );
+            }
+            if json {
+                print_json(&AskJson {
+                    answer: &answer,
+                    page,
+                    notes: &notes,
+                })?;
+            } else {
+                for n in &notes {
+                    eprintln!("note: {n}");
+                }
+                let color = crate::logging::color_allowed(std::io::stdout().is_terminal());
+                let paging = render::Paging { page, top, max_top };
+                out(&render::answer(&answer, full, color, paging))?;
             }
         }
         Command::Compare {
@@ -278,7 +396,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&c)?;
             } else {
-                print!("{}", render::comparison(&c, 110));
+                out(&render::comparison(&c, 110))?;
             }
         }
         Command::Index { verbose, json } => {
@@ -299,19 +417,37 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&report)?;
             } else {
-                print!("{}", render::index_report(&report, verbose));
+                out(&render::index_report(&report, verbose))?;
             }
         }
         Command::Eval {
             file,
             json,
             ungated,
+            explain,
+            only,
         } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let questions: Vec<eval::Judged> = serde_json::from_str(&text)
+            let mut questions: Vec<eval::Judged> = serde_json::from_str(&text)
                 .with_context(|| format!("parsing {}", file.display()))?;
+            if !only.is_empty() {
+                questions.retain(|q| only.contains(&q.id));
+                if questions.is_empty() {
+                    bail!(
+                        "none of the ids {} is in {}",
+                        only.join(", "),
+                        file.display()
+                    );
+                }
+            }
             let svc = open(settings)?;
+            if explain {
+                for q in &questions {
+                    eprintln!("\n===== {} {}", q.id, q.q);
+                    eprint!("{}", svc.explain_ranking(&q.q, &q.rel, 5)?);
+                }
+            }
             let five = AskOptions { top: 5, offset: 0 };
             let report = eval::evaluate(&questions, |q| {
                 if ungated {
@@ -323,7 +459,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&report)?;
             } else {
-                print!("{}", render::eval_report(&report));
+                out(&render::eval_report(&report))?;
             }
         }
         Command::Sources { json } => {
@@ -332,9 +468,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&sources)?;
             } else {
-                for s in sources {
-                    println!("{:<36} {:>4} passages  {}", s.id, s.passages, s.title);
-                }
+                let lines: String = sources
+                    .iter()
+                    .map(|s| format!("{:<36} {:>4} passages  {}\n", s.id, s.passages, s.title))
+                    .collect();
+                out(&lines)?;
             }
         }
         Command::Serve => crate::discord::serve_blocking(settings)?,
@@ -375,7 +513,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 print_json(&report)?;
             } else {
-                print!("{}", bench::to_markdown(&report));
+                out(&bench::to_markdown(&report))?;
             }
         }
         Command::BenchServe { queries, top } => {
@@ -388,7 +526,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .collect();
             let embedder = bench_embedder(&settings)?;
             let report = bench::serve_probe(settings, embedder, &qs, top)?;
-            println!("{}", serde_json::to_string(&report)?);
+            out(&format!("{}\n", serde_json::to_string(&report)?))?;
         }
         Command::BenchCorpus { out, limit, inputs } => {
             let mut text = String::new();

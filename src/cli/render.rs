@@ -4,8 +4,20 @@ use crate::eval::Report;
 use crate::model::{Answer, IndexReport};
 use crate::search::snippet::emphasise;
 
-/// Numbered passages, query terms emphasised, each with its citation.
-pub fn answer(a: &Answer, full: bool, color: bool) -> String {
+/// Where a page of results sits, for the footer that points to the next one.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    /// From 1.
+    pub page: usize,
+    /// Results per page.
+    pub top: usize,
+    /// The largest `--top` allowed.
+    pub max_top: usize,
+}
+
+/// Numbered passages, query terms emphasised, each with its citation; a
+/// footer naming the next page when there are more results.
+pub fn answer(a: &Answer, full: bool, color: bool, paging: Paging) -> String {
     let (open, close) = if color {
         ("\x1b[1m", "\x1b[0m")
     } else {
@@ -40,11 +52,22 @@ pub fn answer(a: &Answer, full: bool, color: bool) -> String {
         }
         out.push_str("\n\n");
     }
-    if a.total > a.results.len() {
-        out.push_str(&format!(
-            "({} more results; use --top N)\n",
-            a.total - a.results.len()
-        ));
+    let shown_to = a.results.last().map_or(0, |h| h.rank);
+    if a.total > shown_to {
+        let first = a.results.first().map_or(0, |h| h.rank);
+        let mut footer = format!(
+            "(results {first}–{shown_to} of {}; next page: --page {}",
+            a.total,
+            paging.page + 1
+        );
+        if paging.top < paging.max_top {
+            footer.push_str(&format!(
+                "; more per page: --top N, up to {}",
+                paging.max_top
+            ));
+        }
+        out.push_str(&footer);
+        out.push_str(")\n");
     }
     out
 }
@@ -181,5 +204,100 @@ pub fn comparison(c: &crate::model::Comparison, width: usize) -> String {
             out.push_str(&format!("  ⚠ sources disagree: {}\n", d.summary));
         }
     }
+    // A role the corpus mentions but never says anything comparable about
+    // would be an empty column without a word.
+    for role in [a, b] {
+        let quoted = c
+            .rows
+            .iter()
+            .any(|r| r.cells.get(role).is_some_and(|q| !q.is_empty()));
+        if !quoted {
+            out.push_str(&format!(
+                "\nThe corpus has no statement about the {role} that fits an aspect{}.\n",
+                if c.rows.is_empty() { "" } else { " shown here" }
+            ));
+        }
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Comparison, ComparisonRow, Hit, Quote};
+    use std::collections::BTreeMap;
+
+    fn hit(rank: usize) -> Hit {
+        Hit {
+            rank,
+            score: 1.0,
+            doc: "d".into(),
+            title: "D".into(),
+            section: None,
+            location: format!("¶{rank}"),
+            text: format!("passage {rank}"),
+            best: String::new(),
+            highlights: Vec::new(),
+            citation: format!("D, ¶{rank}"),
+            url: None,
+            passage_id: format!("d#{rank}"),
+        }
+    }
+
+    #[test]
+    fn the_footer_names_the_next_page_and_stays_within_max_top() {
+        let a = Answer {
+            query: "q".into(),
+            results: vec![hit(4), hit(5), hit(6)],
+            no_answer: false,
+            verdict: None,
+            suggestion: None,
+            total: 10,
+            decision: None,
+        };
+        let p = Paging {
+            page: 2,
+            top: 3,
+            max_top: 25,
+        };
+        let out = answer(&a, true, false, p);
+        assert!(
+            out.ends_with(
+                "(results 4–6 of 10; next page: --page 3; more per page: --top N, up to 25)\n"
+            ),
+            "{out}"
+        );
+        let p = Paging {
+            page: 1,
+            top: 25,
+            max_top: 25,
+        };
+        assert!(
+            !answer(&a, true, false, p).contains("--top"),
+            "no --top past its maximum"
+        );
+        let last = Answer { total: 6, ..a };
+        assert!(!answer(&last, true, false, p).contains("next page"));
+    }
+
+    #[test]
+    fn a_role_without_any_quote_is_named() {
+        let quote = Quote {
+            text: "The CIO runs IT.".into(),
+            doc: "d".into(),
+            citation: "D, ¶1".into(),
+            passage_id: "d#1".into(),
+        };
+        let c = Comparison {
+            roles: ["CIO".into(), "CDO".into()],
+            rows: vec![ComparisonRow {
+                aspect: "Focus".into(),
+                cells: BTreeMap::from([("CIO".to_string(), vec![quote])]),
+                disagreement: None,
+            }],
+        };
+        let out = comparison(&c, 110);
+        assert!(out.contains("no statement about the CDO"), "{out}");
+        assert!(!out.contains("about the CIO that"), "{out}");
+    }
 }

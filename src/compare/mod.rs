@@ -130,6 +130,23 @@ impl<'a> CompareIndex<'a> {
             )));
         }
         let roles = [ra, rb];
+        // A role the corpus never mentions would be an empty column: say so.
+        if let Some(r) = roles.iter().find(|r| self.book.mention_count(&r.key) == 0) {
+            let covered: Vec<&str> = self
+                .book
+                .known()
+                .into_iter()
+                .filter(|k| self.book.mention_count(&k.key) > 0)
+                .map(|k| k.short.as_str())
+                .collect();
+            // BadQuestion: the shells show it as it is (Discord adds "rephrase").
+            return Err(Error::BadQuestion(format!(
+                "the corpus says nothing about the {}, so there is nothing to compare; \
+                 roles it covers: {}.",
+                r.short,
+                covered.join(", ")
+            )));
+        }
         let mut rows = self.rows(roles);
         self.attach_disagreements(roles, &mut rows);
         if let Some(wanted) = aspect {
@@ -283,7 +300,8 @@ impl<'a> CompareIndex<'a> {
                 (1, 0)
             };
             let summary = format!(
-                "Sources disagree on {}: {} ({}) put it on the {}, {} ({}) on the {}.",
+                // The shells lead with "sources disagree"; the summary does not repeat it.
+                "On {}: {} ({}) put it on the {}, {} ({}) on the {}.",
                 claim.name,
                 n(only[first].len()),
                 titles(&only[first]),

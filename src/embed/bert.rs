@@ -10,25 +10,7 @@ use candle_core::{DType, Module, Result, Tensor, D};
 use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, VarBuilder};
 use serde::Deserialize;
 
-/// How the dense layers' weights are held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// f32, exactly as published.
-    F32,
-    /// 8-bit weights with one scale per output; each token's inputs are
-    /// rounded to 16 bits with their own scale ([`super::question`]).
-    Q8,
-}
-
-impl std::fmt::Display for Precision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Precision::F32 => "f32",
-            Precision::Q8 => "q8",
-        })
-    }
-}
+pub use crate::config::Precision;
 
 /// The fields of a BERT `config.json` this encoder uses.
 #[derive(Debug, Clone, Deserialize)]

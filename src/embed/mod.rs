@@ -21,7 +21,9 @@ pub mod bert;
 mod int8;
 mod question;
 
-pub use bert::Precision;
+pub use crate::config::Precision;
+pub(crate) use crate::vector::quantise_i8;
+pub use crate::vector::{cosine, dot, dot_widened};
 use bert::{Bert, Config};
 use question::QuestionEncoder;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
@@ -302,72 +304,6 @@ impl Embedder {
     }
 }
 
-/// Dot product. For vectors from [`Embedder`] (unit norm) this is the cosine
-/// similarity. Extra elements of the longer slice are ignored.
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    dot_widened(a, b)
-}
-
-/// [`dot`] of any elements that widen to f32 (the index's 8-bit passage codes
-/// too) with an f32 vector. Extra elements of the longer slice are ignored.
-pub fn dot_widened<T: Copy>(a: &[T], b: &[f32]) -> f32
-where
-    f32: From<T>,
-{
-    // Sixteen independent partial sums: a single running f32 sum must be added
-    // in order, one element at a time, so it would not vectorise (a scan of
-    // 100k passage vectors took ~40 ms that way).
-    const LANES: usize = 16;
-    let n = a.len().min(b.len());
-    let (a, b) = (a[..n].chunks_exact(LANES), b[..n].chunks_exact(LANES));
-    let tail: f32 = a
-        .remainder()
-        .iter()
-        .zip(b.remainder())
-        .map(|(&x, y)| f32::from(x) * y)
-        .sum();
-    let mut acc = [0f32; LANES];
-    for (x, y) in a.zip(b) {
-        for i in 0..LANES {
-            acc[i] += f32::from(x[i]) * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-/// Append `row` rounded to 8 bits to `out` and return the scale that restores
-/// it (`value ≈ code × scale`): symmetric, the largest magnitude maps to ±127;
-/// a row of zeros or with non-finite values gets scale 1. The index's passage
-/// vectors and the question encoder's weights are both stored this way.
-pub(crate) fn quantise_i8(row: &[f32], out: &mut Vec<i8>) -> f32 {
-    let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
-    let scale = if max > 0.0 && max.is_finite() {
-        max / 127.0
-    } else {
-        1.0
-    };
-    out.extend(
-        row.iter()
-            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
-    );
-    scale
-}
-
-/// Cosine similarity of any two vectors; 0 when either is all zeros.
-pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let (mut ab, mut aa, mut bb) = (0f32, 0f32, 0f32);
-    for (x, y) in a.iter().zip(b) {
-        ab += x * y;
-        aa += x * x;
-        bb += y * y;
-    }
-    if aa == 0.0 || bb == 0.0 {
-        0.0
-    } else {
-        ab / (aa.sqrt() * bb.sqrt())
-    }
-}
-
 /// Name recorded in index manifests for a model whose directory has no name.
 pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
 
@@ -382,7 +318,7 @@ pub fn model_name(dir: &Path) -> String {
         .to_string()
 }
 
-impl crate::index::Embedding for Embedder {
+impl crate::vector::Embedding for Embedder {
     fn name(&self) -> String {
         self.name.clone()
     }

@@ -36,20 +36,7 @@ const EMBEDDINGS: &str = "embeddings.f32";
 const EMBED_GROUP: usize = 1024;
 const LOCK: &str = ".rebuild.lock";
 
-/// Something that turns passages into unit vectors (the dense model).
-pub trait Embedding: Send + Sync {
-    /// Model name recorded in the manifest.
-    fn name(&self) -> String;
-    fn dim(&self) -> usize;
-    /// Passage vectors, in the order of `texts`.
-    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
-    /// A question's vector (a model may embed questions faster, less exactly).
-    fn embed_query(&self, text: &str) -> Result<Vec<f32>> {
-        self.embed_batch(&[text])?
-            .pop()
-            .ok_or_else(|| crate::Error::Model("the model returned no vector".into()))
-    }
-}
+pub use crate::vector::Embedding;
 
 /// Passage vectors held in memory as 8-bit codes with one scale per row:
 /// a quarter of the memory of f32 (39 MB instead of 154 MB for 100k passages
@@ -86,7 +73,7 @@ impl Embeddings {
     /// largest magnitude maps to ±127.
     pub fn push(&mut self, row: &[f32]) {
         let start = self.codes.len();
-        let scale = crate::embed::quantise_i8(row, &mut self.codes);
+        let scale = crate::vector::quantise_i8(row, &mut self.codes);
         // exactly `dim` codes: extra values dropped, missing ones zero
         self.codes.resize(start + self.dim, 0);
         self.scales.push(scale);
@@ -95,7 +82,7 @@ impl Embeddings {
     /// Dot product of row `i` with `query` (cosine for unit vectors).
     pub fn dot(&self, i: usize, query: &[f32]) -> f32 {
         let codes = &self.codes[i * self.dim..(i + 1) * self.dim];
-        crate::embed::dot_widened(codes, query) * self.scales[i]
+        crate::vector::dot_widened(codes, query) * self.scales[i]
     }
 
     /// Compute the rows' mean (once all rows are pushed) so that
@@ -110,7 +97,7 @@ impl Embeddings {
         let n = self.len().max(1) as f64;
         let mean: Vec<f32> = sum.into_iter().map(|s| (s / n) as f32).collect();
         let row_dots = (0..self.len()).map(|i| self.dot(i, &mean)).collect();
-        let mean_sq = crate::embed::dot(&mean, &mean);
+        let mean_sq = crate::vector::dot(&mean, &mean);
         self.centre = Some(Centre {
             mean,
             row_dots,
@@ -123,7 +110,7 @@ impl Embeddings {
     pub fn query_centre(&self, query: &[f32]) -> f32 {
         self.centre
             .as_ref()
-            .map_or(0.0, |c| crate::embed::dot(&c.mean, query))
+            .map_or(0.0, |c| crate::vector::dot(&c.mean, query))
     }
 
     /// Cosine of row `i` and the query once the rows' mean is subtracted from

@@ -105,8 +105,7 @@ pub fn framing(text: &str, toks: &[Range<usize>], words: &[String]) -> Vec<bool>
             r.start
         } else {
             (r.start + 1..r.end)
-                .filter(|&i| ends_clause(gap(i)) && opens(i))
-                .next_back()
+                .rfind(|&i| ends_clause(gap(i)) && opens(i))
                 .unwrap_or(r.start)
         };
         framing[from..r.end].iter_mut().for_each(|f| *f = false);

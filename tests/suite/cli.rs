@@ -10,6 +10,9 @@ fn rolefaq(sb: &Sandbox) -> Command {
     let mut c = Command::cargo_bin("rolefaq").unwrap();
     c.current_dir(sb.dir.path())
         .env_remove("DISCORD_TOKEN")
+        .env_remove("ROLEFAQ_CONFIG")
+        .env_remove("NO_COLOR")
+        .env("XDG_CONFIG_HOME", sb.dir.path().join("no-user-config"))
         .env("ROLEFAQ__MODEL__ENABLED", "false")
         .args(["--corpus", "corpus", "--index", "index"]);
     c
@@ -203,7 +206,308 @@ fn config_errors_are_clear() {
         .args(["--config", "missing.toml", "sources"])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("config file missing.toml does not exist (named by --config)"),
+        "{e}"
+    );
+    assert!(!e.contains("no such file: no such file"), "{e}");
+}
+
+fn stderr_of(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_command_describes_every_option_and_argument() {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        if cmd.get_about().is_none() && path != "rolefaq help" {
+            missing.push(format!("{path}: no description"));
+        }
+        for a in cmd.get_arguments() {
+            let id = a.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            if a.get_help().is_none_or(|h| h.to_string().trim().is_empty()) {
+                missing.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut missing = Vec::new();
+    walk(&rolefaq::cli::Cli::command(), "rolefaq", &mut missing);
+    assert!(missing.is_empty(), "without help: {missing:?}");
+
+    // --top states its default and its maximum; eval explains its marks
+    let sb = Sandbox::empty();
+    let (ok, help, _) = stderr_of(rolefaq(&sb).args(["ask", "--help"]));
+    assert!(ok);
+    assert!(
+        help.contains("3 as shipped") && help.contains("25 as shipped"),
+        "{help}"
+    );
+    assert!(
+        help.contains("--page") && help.contains("--explain"),
+        "{help}"
+    );
+    let (_, help, _) = stderr_of(rolefaq(&sb).args(["eval", "--help"]));
+    for mark in ["`@K`", "`none`", "`miss`", "\"rel\": []"] {
+        assert!(help.contains(mark), "{mark} explained: {help}");
+    }
+    let (_, help, _) = stderr_of(rolefaq(&sb).arg("--help"));
+    assert!(
+        help.contains("ROLEFAQ_CONFIG") && help.contains("NO_COLOR"),
+        "{help}"
+    );
+}
+
+#[test]
+fn results_are_paged_and_the_footer_names_the_next_page() {
+    let sb = Sandbox::new();
+    let q = "what does the CIO do?";
+    let (ok, text, e) = stderr_of(rolefaq(&sb).args(["ask", "--top", "2", q]));
+    assert!(ok, "{e}");
+    let all = ask_json(&sb, q);
+    let total = all["total"].as_u64().unwrap() as usize;
+    assert!(total > 4, "enough results to page: {total}");
+    assert!(
+        text.contains(&format!(
+            "(results 1–2 of {total}; next page: --page 2; more per page: --top N, up to 25)"
+        )),
+        "{text}"
+    );
+    let p2 = json_of(rolefaq(&sb).args(["ask", "--json", "--top", "2", "--page", "2", q]));
+    let ranks: Vec<u64> = p2["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rank"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ranks, vec![3, 4]);
+    assert_eq!(p2["page"], 2);
+    let (ok, text, _) = stderr_of(rolefaq(&sb).args(["ask", "--top", "2", "--page", "2", q]));
+    assert!(
+        ok && text.starts_with("3. ") || text.contains("\n3. "),
+        "{text}"
+    );
+    assert!(text.contains("next page: --page 3"), "{text}");
+    // past the last page: a message with the number of pages
+    let last = total.div_ceil(2);
+    let (ok, _, e) =
+        stderr_of(rolefaq(&sb).args(["ask", "--top", "2", "--page", &(last + 1).to_string(), q]));
+    assert!(!ok);
+    assert!(
+        e.contains(&format!("{total} results make {last} pages of 2")),
+        "{e}"
+    );
+    for bad in ["0", "18446744073709551615"] {
+        let (ok, _, e) = stderr_of(rolefaq(&sb).args(["ask", "--page", bad, q]));
+        assert!(
+            !ok && e.contains("--page counts from 1") && !e.contains("panicked"),
+            "{e}"
+        );
+    }
+    // --top past the maximum says so and points at paging
+    let (ok, _, e) = stderr_of(rolefaq(&sb).args(["ask", "--top", "26", q]));
+    assert!(
+        !ok && e.contains("between 1 and 25") && e.contains("--page"),
+        "{e}"
+    );
+}
+
+#[test]
+fn questions_without_words_are_not_called_empty() {
+    let sb = Sandbox::new();
+    for q in ["???", "🔥🔒🔥", "!!! ... ?"] {
+        let (ok, _, e) = stderr_of(rolefaq(&sb).args(["ask", "--", q]));
+        assert!(!ok);
+        assert!(
+            e.contains("has no words") && !e.contains("is empty"),
+            "{q}: {e}"
+        );
+    }
+    let (ok, _, e) = stderr_of(rolefaq(&sb).args(["ask", "  "]));
+    assert!(!ok && e.contains("the question is empty"), "{e}");
+}
+
+#[test]
+fn a_long_question_is_cut_with_a_note() {
+    let sb = Sandbox::new();
+    let long = format!(
+        "who owns cybersecurity? {}",
+        "and also security ".repeat(600)
+    );
+    assert!(long.chars().count() > 10_000);
+    let (ok, _, e) = stderr_of(rolefaq(&sb).args(["ask", &long]));
+    assert!(ok, "{e}");
+    assert!(
+        e.contains("note: the question is longer than 1000 characters (search.max_query_chars)"),
+        "{e}"
+    );
+    let v = ask_json(&sb, &long);
+    assert!(
+        v["notes"][0].as_str().unwrap().contains("first 1000"),
+        "{v}"
+    );
+    // a question within the limit gets no note
+    let v = ask_json(&sb, "who owns cybersecurity?");
+    assert_eq!(v["notes"], serde_json::json!([]));
+    let (_, _, e) = stderr_of(rolefaq(&sb).args(["ask", "who owns cybersecurity?"]));
+    assert!(!e.contains("note:"), "{e}");
+}
+
+#[test]
+fn json_mode_prints_errors_as_json() {
+    let sb = Sandbox::new();
+    for args in [
+        vec!["ask", "--json", ""],
+        vec!["compare", "--json", "cio", "wizard"],
+        vec!["ask", "--json", "--top", "99", "x"],
+    ] {
+        let (ok, out, e) = stderr_of(rolefaq(&sb).args(&args));
+        assert!(!ok, "{args:?}");
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{args:?}: {out:?}"));
+        let msg = v["error"].as_str().unwrap();
+        assert!(!msg.is_empty() && e.contains(msg), "{args:?}: {msg} / {e}");
+    }
+}
+
+#[test]
+fn output_is_plain_when_not_a_terminal() {
+    for no_color in [None, Some("1")] {
+        // a fresh index each time: its first build logs at info
+        let sb = Sandbox::new();
+        let mut cmd = rolefaq(&sb);
+        cmd.env("ROLEFAQ_LOG", "info")
+            .args(["ask", "who sets the technical roadmap?"]);
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let (ok, out, e) = stderr_of(&mut cmd);
+        assert!(ok, "{e}");
+        assert!(e.contains("INFO"), "log lines were written: {e}");
+        assert!(
+            !e.contains('\x1b'),
+            "no ANSI codes in logs to a pipe: {e:?}"
+        );
+        assert!(!out.contains('\x1b'), "no bold to a pipe: {out:?}");
+        assert!(out.contains("*roadmap*"), "plain emphasis instead: {out}");
+    }
+}
+
+#[test]
+fn a_bad_setting_value_names_the_key_and_the_valid_values() {
+    let sb = Sandbox::new();
+    let (ok, _, e) = stderr_of(
+        rolefaq(&sb)
+            .env("ROLEFAQ__MODEL__QUESTION_PRECISION", "f16")
+            .arg("sources"),
+    );
+    assert!(!ok);
+    assert!(
+        e.contains("question_precision")
+            && e.contains("'f16'")
+            && e.contains("\"q8\"")
+            && e.contains("\"f32\""),
+        "{e}"
+    );
+    assert!(!e.contains("variant constructor"), "{e}");
+}
+
+#[test]
+fn the_config_file_is_found_in_a_predictable_order_and_its_paths_are_its_own() {
+    let sb = Sandbox::new();
+    // A config elsewhere naming the corpus relative to itself.
+    let etc = sb.dir.path().join("etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(
+        etc.join("rolefaq.toml"),
+        "[corpus]\ndir = \"../corpus\"\n[index]\ndir = \"../etc-index\"\n[search]\ntop = 2\n",
+    )
+    .unwrap();
+    let elsewhere = sb.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let bare = |cwd: &std::path::Path| {
+        let mut c = Command::cargo_bin("rolefaq").unwrap();
+        c.current_dir(cwd)
+            .env_remove("DISCORD_TOKEN")
+            .env_remove("ROLEFAQ_CONFIG")
+            .env("XDG_CONFIG_HOME", sb.dir.path().join("xdg"))
+            .env("ROLEFAQ__MODEL__ENABLED", "false");
+        c
+    };
+    let v = json_of(
+        bare(&elsewhere)
+            .env("ROLEFAQ_CONFIG", etc.join("rolefaq.toml"))
+            .args(["ask", "--json", "who owns cybersecurity?"]),
+    );
+    assert_eq!(
+        v["results"].as_array().unwrap().len(),
+        2,
+        "top from the file"
+    );
+    assert!(sb.dir.path().join("etc-index").join("CURRENT").exists());
+    assert!(!elsewhere.join("index").exists());
+
+    // A missing ROLEFAQ_CONFIG is an error naming the variable.
+    let (ok, _, e) = stderr_of(
+        bare(&elsewhere)
+            .env("ROLEFAQ_CONFIG", "/nonexistent/rolefaq.toml")
+            .arg("sources"),
+    );
+    assert!(!ok && e.contains("named by ROLEFAQ_CONFIG"), "{e}");
+
+    // The user's config directory is read when there is no ./config.toml.
+    let user = sb.dir.path().join("xdg").join("rolefaq");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(
+        user.join("config.toml"),
+        format!(
+            "[corpus]\ndir = {:?}\n[index]\ndir = \"user-index\"\n",
+            sb.corpus().display().to_string()
+        ),
+    )
+    .unwrap();
+    let v = json_of(bare(&elsewhere).args(["sources", "--json"]));
+    assert_eq!(v.as_array().unwrap().len(), 5);
+    assert!(user.join("user-index").join("CURRENT").exists());
+
+    // ./config.toml comes before the user's.
+    std::fs::write(elsewhere.join("config.toml"), "[search]\ntop = 0\n").unwrap();
+    let (ok, _, e) = stderr_of(bare(&elsewhere).arg("sources"));
+    assert!(
+        !ok && e.contains("search.top"),
+        "./config.toml was read: {e}"
+    );
+}
+
+#[test]
+fn compare_says_when_the_corpus_never_mentions_a_role() {
+    let sb = Sandbox::new();
+    let (ok, out, e) = stderr_of(rolefaq(&sb).args(["compare", "cio", "cfo"]));
+    assert!(!ok, "{out}");
+    assert!(
+        e.contains("the corpus says nothing about the CFO") && e.contains("CTO"),
+        "{e}"
+    );
+    // disagreement notes say "sources disagree" once
+    let (ok, out, _) = stderr_of(rolefaq(&sb).args(["compare", "cio", "cto"]));
+    assert!(ok);
+    let notes: Vec<&str> = out.lines().filter(|l| l.contains('⚠')).collect();
+    assert!(!notes.is_empty(), "{out}");
+    for n in notes {
+        assert!(n.contains("⚠ sources disagree: On "), "{n}");
+        assert_eq!(n.to_lowercase().matches("disagree").count(), 1, "{n}");
+    }
 }
 
 #[test]
@@ -296,4 +600,109 @@ fn bench_reports_latency_slowest_questions_and_like_for_like_retrieval() {
     assert!(retrieval["throughput"][0]["qps"].as_f64().unwrap() > 0.0);
     // the configured index was never touched: bench works in a private directory
     assert!(!sb.index().exists());
+}
+
+#[test]
+fn explain_shows_each_candidates_ranking_in_ask_and_eval() {
+    let sb = Sandbox::new();
+    let (ok, out, e) =
+        stderr_of(rolefaq(&sb).args(["ask", "--explain", "--top", "2", "who owns cybersecurity?"]));
+    assert!(ok, "{e}");
+    assert!(e.contains("who-question: true"), "{e}");
+    assert!(e.contains("candidates (rank, score, coverage"), "{e}");
+    assert!(
+        e.contains("  1 score=") && e.contains("  2 score=") && e.contains("cov="),
+        "{e}"
+    );
+    assert!(
+        !e.contains("  3 score="),
+        "as many candidates as shown: {e}"
+    );
+    assert!(
+        !out.contains("score="),
+        "the explanation goes to stderr: {out}"
+    );
+
+    let dev = common::repo().join("tests/data/dev-questions.json");
+    let (ok, out, e) = stderr_of(
+        rolefaq(&sb)
+            .args(["eval", "--explain", "--only", "d01"])
+            .arg(&dev),
+    );
+    assert!(ok, "{e}");
+    assert!(e.contains("===== d01 who owns cybersecurity?"), "{e}");
+    assert!(
+        e.lines()
+            .any(|l| l.starts_with("  *") && l.contains("score=")),
+        "judged passages marked: {e}"
+    );
+    assert!(out.contains("questions: 1"), "{out}");
+    let (ok, _, e) = stderr_of(rolefaq(&sb).args(["eval", "--only", "zz9"]).arg(&dev));
+    assert!(!ok && e.contains("zz9"), "{e}");
+}
+
+#[test]
+fn the_readme_lists_every_command_and_option() {
+    use clap::CommandFactory;
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).unwrap();
+    let table: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `rolefaq "))
+        .collect();
+    let mut missing = Vec::new();
+    for sub in rolefaq::cli::Cli::command().get_subcommands() {
+        if sub.is_hide_set() {
+            continue;
+        }
+        let name = sub.get_name();
+        let Some(row) = table
+            .iter()
+            .find(|l| l.starts_with(&format!("| `rolefaq {name}")))
+        else {
+            missing.push(format!("{name}: no row"));
+            continue;
+        };
+        if name == "bench" {
+            continue; // its many options are described in docs/benchmarks.md
+        }
+        for a in sub.get_arguments() {
+            if let Some(long) = a.get_long().filter(|l| *l != "help") {
+                let global = ["config", "corpus", "index", "model", "no-model"];
+                if !global.contains(&long) && !row.contains(&format!("--{long}")) {
+                    missing.push(format!("{name} --{long}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README's command table lacks {missing:?}"
+    );
+    assert!(
+        !readme.contains("--example explain_rank"),
+        "folded into ask/eval --explain"
+    );
+}
+
+#[test]
+fn the_index_readme_names_the_files_the_index_writes() {
+    let readme = std::fs::read_to_string(common::repo().join("index/README.md")).unwrap();
+    let code = std::fs::read_to_string(common::repo().join("src/index/mod.rs")).unwrap();
+    let files: Vec<&str> = code
+        .lines()
+        .filter_map(|l| l.strip_prefix("const "))
+        .filter_map(|l| {
+            l.split_once(": &str = \"")
+                .map(|(_, v)| v.trim_end_matches("\";"))
+        })
+        .filter(|v| v.contains('.') && !v.starts_with(".rebuild"))
+        .collect();
+    assert!(files.contains(&"embeddings.f32"), "{files:?}");
+    for f in files {
+        assert!(
+            readme.contains(&format!("`{f}`")),
+            "index/README.md names {f}"
+        );
+    }
+    assert!(!readme.contains("embeddings.bin"));
 }

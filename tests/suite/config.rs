@@ -1,6 +1,6 @@
 //! Config precedence (defaults < file < environment < flags), validation and secrets.
 
-use rolefaq::config::{ConfigError, Overrides, Settings};
+use rolefaq::config::{locate_config, ConfigError, Overrides, Settings};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -25,7 +25,8 @@ fn file_then_env_then_flags() {
     let s = Settings::load_with_env(Some(&p), true, &env(&[]), &none).unwrap();
     assert_eq!(s.search.top, 4);
     assert_eq!(s.search.max_top, 20);
-    assert_eq!(s.corpus.dir, PathBuf::from("from-file"));
+    // paths in a config file are relative to the file
+    assert_eq!(s.corpus.dir, _d.path().join("from-file"));
     assert_eq!(s.search.max_query_chars, 1000, "defaults fill the rest");
 
     let e = env(&[
@@ -38,7 +39,7 @@ fn file_then_env_then_flags() {
     assert_eq!(s.search.top, 7);
     assert_eq!(s.corpus.dir, PathBuf::from("from-env"));
     assert_eq!(s.discord.guild_ids, vec![1, 2, 3]);
-    assert_eq!(s.index.dir, PathBuf::from("idx-file"));
+    assert_eq!(s.index.dir, _d.path().join("idx-file"));
 
     // one id, no comma: still a list
     let one = env(&[("ROLEFAQ__DISCORD__GUILD_IDS", "900000000000000010")]);
@@ -149,7 +150,10 @@ fn synonyms_in_the_file_extend_the_built_in_table() {
 fn the_bundled_config_is_valid() {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.toml");
     let s = Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default()).unwrap();
-    assert_eq!(s.corpus.dir, PathBuf::from("corpus"));
+    assert_eq!(
+        s.corpus.dir,
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus")
+    );
 }
 
 #[test]
@@ -263,4 +267,122 @@ fn fractional_and_oversized_integers_are_refused_naming_the_key() {
     )
     .unwrap();
     assert_eq!(s.search.top, 4);
+}
+
+#[test]
+fn the_config_file_is_searched_for_in_a_documented_order() {
+    let d = tempfile::tempdir().unwrap();
+    let cwd = d.path().join("work");
+    let xdg = d.path().join("xdg");
+    let home = d.path().join("home");
+    for dir in [&cwd, &xdg.join("rolefaq"), &home.join(".config/rolefaq")] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let xdg_s = xdg.display().to_string();
+    let home_s = home.display().to_string();
+    let e = env(&[("XDG_CONFIG_HOME", &xdg_s), ("HOME", &home_s)]);
+    let found = |flag: Option<&str>, e: &HashMap<String, String>| {
+        locate_config(flag.map(std::path::Path::new), e, &cwd)
+            .map(|l| (l.path, l.required, l.named_by))
+    };
+    // nothing anywhere: built-in defaults
+    assert_eq!(found(None, &e), None);
+    // the user's config directory: $XDG_CONFIG_HOME, else ~/.config
+    std::fs::write(home.join(".config/rolefaq/config.toml"), "").unwrap();
+    let home_only = env(&[("HOME", &home_s)]);
+    assert_eq!(
+        found(None, &home_only),
+        Some((
+            home.join(".config/rolefaq/config.toml"),
+            false,
+            "the user config directory"
+        ))
+    );
+    assert_eq!(found(None, &e), None, "XDG_CONFIG_HOME replaces ~/.config");
+    std::fs::write(xdg.join("rolefaq/config.toml"), "").unwrap();
+    assert_eq!(
+        found(None, &e),
+        Some((
+            xdg.join("rolefaq/config.toml"),
+            false,
+            "the user config directory"
+        ))
+    );
+    // ./config.toml before the user's
+    std::fs::write(cwd.join("config.toml"), "").unwrap();
+    assert_eq!(
+        found(None, &e),
+        Some((PathBuf::from("config.toml"), false, "./config.toml"))
+    );
+    // ROLEFAQ_CONFIG before that, and required
+    let mut with_var = e.clone();
+    with_var.insert("ROLEFAQ_CONFIG".into(), "/etc/rolefaq.toml".into());
+    assert_eq!(
+        found(None, &with_var),
+        Some((PathBuf::from("/etc/rolefaq.toml"), true, "ROLEFAQ_CONFIG"))
+    );
+    // --config first of all
+    assert_eq!(
+        found(Some("mine.toml"), &with_var),
+        Some((PathBuf::from("mine.toml"), true, "--config"))
+    );
+}
+
+#[test]
+fn paths_from_the_file_are_relative_to_it_those_from_env_and_flags_are_not() {
+    let (d, p) = file("[corpus]\ndir = \"docs\"\n[model]\ndir = \"/opt/model\"\n");
+    let none = Overrides::default();
+    let s = Settings::load_with_env(Some(&p), true, &env(&[]), &none).unwrap();
+    assert_eq!(s.corpus.dir, d.path().join("docs"));
+    assert_eq!(
+        s.index.dir,
+        d.path().join("index"),
+        "defaults too, beside the file"
+    );
+    assert_eq!(
+        s.model.dir,
+        PathBuf::from("/opt/model"),
+        "absolute paths kept"
+    );
+    let e = env(&[("ROLEFAQ__INDEX__DIR", "env-index")]);
+    let flags = Overrides {
+        corpus_dir: Some("flag-corpus".into()),
+        ..Default::default()
+    };
+    let s = Settings::load_with_env(Some(&p), true, &e, &flags).unwrap();
+    assert_eq!(s.index.dir, PathBuf::from("env-index"));
+    assert_eq!(s.corpus.dir, PathBuf::from("flag-corpus"));
+    // without a file, the defaults are relative to the current directory
+    let s = Settings::load_with_env(None, false, &env(&[]), &none).unwrap();
+    assert_eq!(s.corpus.dir, PathBuf::from("corpus"));
+}
+
+#[test]
+fn a_bad_enum_value_names_the_key_and_lists_the_valid_values() {
+    let (_d, p) = file("[model]\nquestion_precision = \"f16\"\n");
+    let err = Settings::load_with_env(Some(&p), true, &env(&[]), &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("question_precision"), "{err}");
+    assert!(
+        err.contains("'f16'") && err.contains("\"q8\"") && err.contains("\"f32\""),
+        "{err}"
+    );
+    assert!(!err.contains("variant constructor"), "{err}");
+}
+
+#[test]
+fn a_missing_required_file_is_named_once() {
+    let err = Settings::load_with_env(
+        Some(std::path::Path::new("/nonexistent/x.toml")),
+        true,
+        &env(&[]),
+        &Overrides::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ConfigError::NotFound { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "config file /nonexistent/x.toml does not exist (named by --config)"
+    );
 }

@@ -22,5 +22,6 @@ mod embed;
 mod formats;
 mod fuzz;
 mod index;
+mod layers;
 mod quality;
 mod unicode;
