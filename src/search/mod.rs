@@ -667,11 +667,7 @@ pub fn to_hit(p: &Passage, rank: usize, score: f32, stems: &HashSet<String>) -> 
         title: p.doc_title.clone(),
         section: p.section.clone(),
         location: p.location(),
-        // a list item is quoted under its lead-in, as the document shows it
-        text: match (&p.kind, &p.context) {
-            (PassageKind::ListItem, Some(lead)) => format!("{lead}\n{}", p.text),
-            _ => p.text.clone(),
-        },
+        text: p.text.clone(),
         best,
         highlights,
         citation: p.citation(),

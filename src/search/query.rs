@@ -491,6 +491,7 @@ pub fn understand(
             && stem.chars().count() >= 4
             && !stem.chars().any(|c| c.is_ascii_digit())
             && !vocab.is_word(&word)
+            && !syn.iter().any(|(k, _)| k.len() == 1 && k[0] == stem)
         {
             let edits = |n: usize| if n >= 8 { 2 } else { 1 };
             let by_word = vocab
