@@ -340,11 +340,11 @@ fn sources_help_report_and_refusals_fit() {
         })
         .collect();
     for page in [0, 1, 50, 99, 5000] {
-        let r = render::sources(&list, &fresh(), page);
+        let r = render::sources(&list, &fresh(), page, Some(1));
         check_limits(&r);
     }
     assert_eq!(render::source_pages(1000), 100);
-    check_limits(&render::sources(&[], &fresh(), 0));
+    check_limits(&render::sources(&[], &fresh(), 0, None));
     check_limits(&render::help(3, 5));
     let report = IndexReport {
         documents: 9,
