@@ -28,16 +28,66 @@ pub const QUESTION_MAX: u16 = 1000;
 /// (the registration's `name`/`description`) is the default for every other locale.
 /// Discord sends the default name in interactions whatever the user's locale.
 pub const LOCALISED: &[(&str, &str, &str, &str)] = &[
-    (ASK, "fr", "demander", "Poser une question sur les rôles de direction technique (DSI, CTO…)"),
-    (ASK, "de", "fragen", "Eine Frage zu IT-Führungsrollen stellen (CIO, CTO …)"),
-    (COMPARE, "fr", "comparer", "Comparer deux rôles, citations du corpus à l'appui"),
-    (COMPARE, "de", "vergleichen", "Zwei Rollen nebeneinander vergleichen, mit Zitaten"),
-    (REINDEX, "fr", "réindexer", "Reconstruire l'index à partir du corpus (admins)"),
-    (REINDEX, "de", "neu-indizieren", "Den Index aus dem Korpus neu aufbauen (Admins)"),
-    (SOURCES, "fr", "sources", "Les documents d'où viennent les réponses"),
-    (SOURCES, "de", "quellen", "Die Dokumente, aus denen die Antworten stammen"),
-    (HELP, "fr", "aide", "Ce que fait ce bot et comment l'utiliser"),
-    (HELP, "de", "hilfe", "Was dieser Bot kann und wie man ihn benutzt"),
+    (
+        ASK,
+        "fr",
+        "demander",
+        "Poser une question sur les rôles de direction technique (DSI, CTO…)",
+    ),
+    (
+        ASK,
+        "de",
+        "fragen",
+        "Eine Frage zu IT-Führungsrollen stellen (CIO, CTO …)",
+    ),
+    (
+        COMPARE,
+        "fr",
+        "comparer",
+        "Comparer deux rôles, citations du corpus à l'appui",
+    ),
+    (
+        COMPARE,
+        "de",
+        "vergleichen",
+        "Zwei Rollen nebeneinander vergleichen, mit Zitaten",
+    ),
+    (
+        REINDEX,
+        "fr",
+        "réindexer",
+        "Reconstruire l'index à partir du corpus (admins)",
+    ),
+    (
+        REINDEX,
+        "de",
+        "neu-indizieren",
+        "Den Index aus dem Korpus neu aufbauen (Admins)",
+    ),
+    (
+        SOURCES,
+        "fr",
+        "sources",
+        "Les documents d'où viennent les réponses",
+    ),
+    (
+        SOURCES,
+        "de",
+        "quellen",
+        "Die Dokumente, aus denen die Antworten stammen",
+    ),
+    (
+        HELP,
+        "fr",
+        "aide",
+        "Ce que fait ce bot et comment l'utiliser",
+    ),
+    (
+        HELP,
+        "de",
+        "hilfe",
+        "Was dieser Bot kann und wie man ihn benutzt",
+    ),
     (ASK_MESSAGE, "fr", "Demander à rolefaq", ""),
     (ASK_MESSAGE, "de", "rolefaq fragen", ""),
 ];
@@ -150,7 +200,11 @@ pub fn definitions(scope: Scope, reindex_in_dms: bool) -> Vec<CreateCommand> {
 
 /// Register the commands in each guild of `guild_ids` (instant) or globally when empty.
 /// Uses bulk overwrite (`PUT`), so stale commands disappear.
-pub async fn register(http: &Http, guild_ids: &[u64], reindex_in_dms: bool) -> serenity::Result<()> {
+pub async fn register(
+    http: &Http,
+    guild_ids: &[u64],
+    reindex_in_dms: bool,
+) -> serenity::Result<()> {
     if guild_ids.is_empty() {
         Command::set_global_commands(http, definitions(Scope::Global, reindex_in_dms)).await?;
         tracing::info!("registered global commands");

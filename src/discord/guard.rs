@@ -262,7 +262,10 @@ mod tests {
         let e = may_reindex(&c, &p).unwrap_err();
         assert!(e.to_string().contains("not enough"), "{e}");
         c.administrator = false;
-        assert!(!may_reindex(&c, &p).unwrap_err().to_string().contains("not enough"));
+        assert!(!may_reindex(&c, &p)
+            .unwrap_err()
+            .to_string()
+            .contains("not enough"));
         // Anyone Discord let through in a home server.
         c.guild_id = Some(100);
         assert_eq!(may_reindex(&c, &p), Ok(ReindexGrant::HomeServer));

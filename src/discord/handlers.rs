@@ -36,9 +36,8 @@ use serenity::all::{
     ActionRowComponent, ButtonKind as SButtonKind, ChannelId, CommandDataOptionValue,
     CommandInteraction, CommandType, ComponentInteraction, Context, CreateActionRow,
     CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateInteractionResponse,
-    CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    CreateThread, Event, EventHandler, Http, Interaction, Message, Permissions,
-    RawEventHandler, Ready, ResolvedTarget,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateThread, Event,
+    EventHandler, Http, Interaction, Message, Permissions, RawEventHandler, Ready, ResolvedTarget,
 };
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -517,8 +516,11 @@ async fn finish(
         Err(msg) => {
             let r = render::refusal(&msg);
             if deferred_ephemeral {
-                st.within("the refusal's edit", cmd.edit_response(&st.ihttp, r.to_edit()))
-                    .await?;
+                st.within(
+                    "the refusal's edit",
+                    cmd.edit_response(&st.ihttp, r.to_edit()),
+                )
+                .await?;
             } else {
                 st.within("the deletion", cmd.delete_response(&st.ihttp))
                     .await?;
@@ -615,11 +617,18 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
     tracing::debug!(command = %cmd.data.name, user = caller.user_id, "command");
     if cmd.data.kind == CommandType::Message {
         if cmd.data.name != commands::ASK_MESSAGE {
-            return respond(st, cmd, &render::refusal("I don't know that command. Try /help."))
-                .await;
+            return respond(
+                st,
+                cmd,
+                &render::refusal("I don't know that command. Try /help."),
+            )
+            .await;
         }
         let question = target_text(cmd).unwrap_or_default();
-        let question: String = question.chars().take(usize::from(commands::QUESTION_MAX)).collect();
+        let question: String = question
+            .chars()
+            .take(usize::from(commands::QUESTION_MAX))
+            .collect();
         if question.trim().is_empty() {
             return respond(
                 st,
@@ -631,8 +640,13 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
         if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
             return respond(st, cmd, &refusal).await;
         }
-        return answer_or_defer(st, cmd, false, first_page(st, &question, caller.user_id, false))
-            .await;
+        return answer_or_defer(
+            st,
+            cmd,
+            false,
+            first_page(st, &question, caller.user_id, false),
+        )
+        .await;
     }
     match cmd.data.name.as_str() {
         commands::ASK => {
@@ -736,7 +750,11 @@ pub enum ReportRoute {
 }
 
 /// Where to report a rebuild that ends `age` after its interaction was created.
-pub fn report_route(age: Duration, asked_in: Option<u64>, admin_channel: Option<u64>) -> ReportRoute {
+pub fn report_route(
+    age: Duration,
+    asked_in: Option<u64>,
+    admin_channel: Option<u64>,
+) -> ReportRoute {
     if age < TOKEN_SAFE {
         ReportRoute::Edit
     } else if let Some(c) = admin_channel.or(asked_in) {
@@ -807,7 +825,10 @@ async fn reindex(
             ),
         );
         if let Err(e) = st
-            .within("the long-rebuild notice", cmd.edit_response(&st.ihttp, note.to_edit()))
+            .within(
+                "the long-rebuild notice",
+                cmd.edit_response(&st.ihttp, note.to_edit()),
+            )
             .await
         {
             tracing::warn!(error = %e, "reindex: the notice failed");
@@ -816,7 +837,10 @@ async fn reindex(
     if let Some(c) = admin_channel {
         let start = render::notice(
             "Rebuild started",
-            &format!("<@{}> started a rebuild of the index ({grant:?}).", caller.user_id),
+            &format!(
+                "<@{}> started a rebuild of the index ({grant:?}).",
+                caller.user_id
+            ),
         );
         if let Err(e) = post(st, ctx, c, &start).await {
             tracing::warn!(error = %e, "reindex: the admin channel notice failed");
@@ -1018,7 +1042,10 @@ pub fn parse_custom_id(id: &str) -> Option<ButtonAction<'_>> {
             .map(|page| ButtonAction::Sources { page, owner });
     }
     if let Some(asker) = id.strip_prefix(DELETE_PREFIX) {
-        return asker.parse().ok().map(|asker| ButtonAction::Delete { asker });
+        return asker
+            .parse()
+            .ok()
+            .map(|asker| ButtonAction::Delete { asker });
     }
     if let Some(rest) = id.strip_prefix(MORE_PREFIX) {
         let (key, page) = rest.split_once(':')?;
@@ -1503,7 +1530,11 @@ mod tests {
             "every DM is for the bot"
         );
         assert_eq!(question_of("<@42>", bot, false, true).as_deref(), Some(""));
-        assert_eq!(question_of("<@42> hi", 0, false, true), None, "before READY");
+        assert_eq!(
+            question_of("<@42> hi", 0, false, true),
+            None,
+            "before READY"
+        );
     }
 
     #[test]
@@ -1511,7 +1542,10 @@ mod tests {
         let soon = Duration::from_secs(30);
         assert_eq!(report_route(soon, Some(1), Some(2)), ReportRoute::Edit);
         let late = TOKEN_SAFE;
-        assert_eq!(report_route(late, Some(1), Some(2)), ReportRoute::Channel(2));
+        assert_eq!(
+            report_route(late, Some(1), Some(2)),
+            ReportRoute::Channel(2)
+        );
         assert_eq!(report_route(late, Some(1), None), ReportRoute::Channel(1));
         assert_eq!(report_route(late, None, None), ReportRoute::Lost);
         assert!(TOKEN_SAFE < TOKEN_LIFETIME);

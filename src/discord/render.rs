@@ -5,8 +5,9 @@
 
 use crate::model::{Answer, Comparison, Freshness, Hit, IndexReport, Quote, SourceInfo};
 use serenity::builder::{
-    CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter, CreateMessage,
-    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EditInteractionResponse,
+    CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
+    EditInteractionResponse,
 };
 use serenity::model::application::ButtonStyle;
 use std::collections::BTreeMap;

@@ -63,6 +63,7 @@ pub fn test_settings(tmp: &Path, api_base: &str) -> Settings {
     s.discord.token = Secret::new(TOKEN);
     s.discord.guild_ids = vec![GUILD_ID];
     s.discord.admin_role_ids = vec![ADMIN_ROLE_ID];
+    s.discord.home_guild_ids = vec![GUILD_ID];
     s.discord.cooldown_secs = 0;
     s.discord.page_size = 2;
     s
