@@ -1158,3 +1158,415 @@ async fn option_values_of_the_wrong_type_get_an_ephemeral_explanation() {
     }
     h.stop().await;
 }
+
+// ---- issue 13 -------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_admin_without_administrator_can_reindex_from_any_server() {
+    let h = Harness::start(|s| s.discord.admin_user_ids = vec![ASKER]).await;
+    // No ADMINISTRATOR, no admin role, and a server that is not a home server.
+    let i = h.fake.in_guild(
+        h.fake.command("reindex", &[], ASKER, &[], 0),
+        OTHER_GUILD_ID,
+    );
+    h.fake.dispatch(&i);
+    expect_rebuilt(&h, &i).await;
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_of_a_server_that_is_not_a_home_server_cannot_reindex() {
+    let h = Harness::start(|_| {}).await;
+    let before = h.service().freshness().built_at;
+    let i = h.fake.in_guild(
+        h.fake.command("reindex", &[], OTHER, &[], 8),
+        OTHER_GUILD_ID,
+    );
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4), "refused, not deferred");
+    assert!(r[0].is_ephemeral(), "privately");
+    let d = text(&embed(&r[0]), "/description");
+    assert!(d.contains("not one of the bot's home servers"), "{d}");
+    assert!(
+        d.contains("administrator of this server is not enough"),
+        "{d}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.service().freshness().built_at, before, "nothing rebuilt");
+
+    // In the home server, a member Discord let through (an override in Server
+    // Settings › Integrations: no ADMINISTRATOR, no admin role) may rebuild.
+    let i = h.fake.command("reindex", &[], OTHER, &[], 0);
+    h.fake.dispatch(&i);
+    expect_rebuilt(&h, &i).await;
+    h.stop().await;
+}
+
+/// A core over the real service whose searches and rebuilds take longer, as on a
+/// loaded machine with a large corpus.
+struct SlowCore {
+    inner: std::sync::Arc<rolefaq::service::Service>,
+    ask: Duration,
+    rebuild: Duration,
+}
+
+impl rolefaq::discord::Core for SlowCore {
+    fn ask(&self, q: &str, o: AskOptions) -> rolefaq::Result<rolefaq::model::Answer> {
+        std::thread::sleep(self.ask);
+        self.inner.ask(q, o)
+    }
+    fn compare(
+        &self,
+        a: &str,
+        b: &str,
+        aspect: Option<&str>,
+    ) -> rolefaq::Result<rolefaq::model::Comparison> {
+        std::thread::sleep(self.ask);
+        self.inner.compare(a, b, aspect)
+    }
+    fn reindex(&self) -> rolefaq::Result<rolefaq::model::IndexReport> {
+        std::thread::sleep(self.rebuild);
+        self.inner.reindex()
+    }
+    fn sources(&self) -> Vec<rolefaq::model::SourceInfo> {
+        self.inner.sources()
+    }
+    fn freshness(&self) -> rolefaq::model::Freshness {
+        self.inner.freshness()
+    }
+    fn known_roles(&self) -> Vec<String> {
+        self.inner.known_roles()
+    }
+    fn known_aspects(&self) -> Vec<String> {
+        self.inner.known_aspects()
+    }
+}
+
+async fn slow_harness(
+    ask: Duration,
+    rebuild: Duration,
+    cfg: impl FnOnce(&mut rolefaq::config::Settings),
+) -> Harness {
+    set_test_mode();
+    let fake = FakeDiscord::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(tmp.path(), &fake.api_base());
+    cfg(&mut settings);
+    let service = open_service(&settings).await;
+    let core = std::sync::Arc::new(SlowCore {
+        inner: service.clone(),
+        ask,
+        rebuild,
+    });
+    let mut h = Harness::start_with(fake, settings, core, tmp).await;
+    h.service = Some(service);
+    h
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocomplete_and_sources_answer_within_3_s_while_a_rebuild_and_50_questions_run() {
+    // 50 questions of 300 ms each on 2 search slots: 7.5 s of queue; a 6 s rebuild.
+    let h = slow_harness(Duration::from_millis(300), Duration::from_secs(6), |_| {}).await;
+    let reindex = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&reindex);
+    h.fake
+        .wait_for_interaction(&reindex, 1, WAIT)
+        .await
+        .unwrap();
+    let asks: Vec<Value> = (0..50)
+        .map(|k| {
+            let i = h
+                .fake
+                .command("ask", &[("question", 3, json!(QUESTION))], 700 + k, &[], 0);
+            h.fake.dispatch(&i);
+            i
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let light = [
+        h.fake.autocomplete("compare", &[], ("role_a", "c"), ASKER),
+        h.fake.command("sources", &[], ASKER, &[], 0),
+        h.fake
+            .autocomplete("compare", &[("role_a", "CIO")], ("aspect", ""), OTHER),
+    ];
+    let sent = std::time::Instant::now();
+    for i in &light {
+        h.fake.dispatch(i);
+    }
+    let mut worst = Duration::ZERO;
+    for i in &light {
+        let r = h.fake.wait_for_interaction(i, 1, WAIT).await.unwrap();
+        let took = r[0].at.duration_since(sent);
+        worst = worst.max(took);
+        assert!(
+            matches!(r[0].callback_type(), Some(4 | 8)),
+            "{:?}",
+            r[0].body
+        );
+        assert!(took < Duration::from_secs(3), "answered after {took:?}");
+    }
+    // Questions do not wait behind the rebuild: the first is answered before it ends.
+    let first = answered(&h, &asks[0]).await;
+    let rebuilt = h
+        .fake
+        .wait_for_interaction(&reindex, 2, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(
+        answer_msg(&first).at < rebuilt[1].at,
+        "a question waited behind the rebuild"
+    );
+    let mut slowest_first_response = Duration::ZERO;
+    for i in &asks {
+        let r = answered(&h, i).await;
+        assert_answered(&r);
+        slowest_first_response = slowest_first_response.max(r[0].at.duration_since(sent));
+    }
+    eprintln!(
+        "light responses: worst {worst:?}; slowest first response to a question {slowest_first_response:?}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_is_deferred_then_edited() {
+    let h = slow_harness(Duration::from_millis(1600), Duration::ZERO, |_| {}).await;
+    let (_i, r) = ask(&h, QUESTION, ASKER, false).await;
+    assert_eq!(r[0].callback_type(), Some(5), "deferred: {:?}", r[0].body);
+    let edit = r.iter().find(|r| r.is_edit_original()).expect("edited in");
+    assert_eq!(text(&embed(edit), "/title"), QUESTION);
+    // The deferral went out before the search ended (within fast_answer_ms + slack).
+    let edit_gap = edit.at.duration_since(r[0].at);
+    assert!(edit_gap > Duration::from_millis(200), "{edit_gap:?}");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_message_command_gets_a_cited_answer() {
+    let h = Harness::start(|_| {}).await;
+    let msg = h.fake.user_message(QUESTION, OTHER, true);
+    let i = h.fake.message_command("Ask rolefaq", &msg, ASKER);
+    h.fake.dispatch(&i);
+    let r = answered(&h, &i).await;
+    assert_answered(&r);
+    let e = embed(answer_msg(&r));
+    assert_eq!(text(&e, "/title"), QUESTION);
+    assert!(text(&e, "/description").contains('¶'), "cited: {e}");
+    // An empty message: an ephemeral explanation.
+    let empty = h.fake.user_message("   ", OTHER, true);
+    let i = h.fake.message_command("Ask rolefaq", &empty, ASKER + 1);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert!(r[0].is_ephemeral());
+    h.stop().await;
+}
+
+/// Channel messages the bot posted (replies to @mentions and DMs, reports).
+async fn channel_messages(h: &Harness, n: usize) -> Vec<Request> {
+    h.fake
+        .wait_for(n, WAIT, Request::is_channel_message)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_at_mention_and_a_dm_get_cited_replies_quoting_the_message() {
+    let h = Harness::start(|_| {}).await;
+    let m = h
+        .fake
+        .user_message(&format!("<@{BOT_ID}> {QUESTION}"), ASKER, true);
+    h.fake.dispatch_message(&m);
+    let posted = channel_messages(&h, 1).await;
+    let reply = &posted[0];
+    assert_eq!(reply.channel(), Some(CHANNEL_ID.to_string().as_str()));
+    assert_eq!(
+        reply.body["message_reference"]["message_id"], m["id"],
+        "quotes the asker"
+    );
+    assert_eq!(
+        reply.body["allowed_mentions"]["replied_user"], false,
+        "no ping"
+    );
+    let e = embed(reply);
+    assert_eq!(
+        text(&e, "/title"),
+        QUESTION,
+        "the mention is not part of the question"
+    );
+    assert!(text(&e, "/description").contains('¶'), "cited: {e}");
+    assert!(reply.custom_ids().contains(&format!("rf:del:{ASKER}")));
+
+    // A server message that does not mention the bot, and the bot's own: ignored.
+    h.fake
+        .dispatch_message(&h.fake.user_message(QUESTION, OTHER, true));
+    let mut own = h
+        .fake
+        .user_message(&format!("<@{BOT_ID}> {QUESTION}"), BOT_ID, true);
+    own["author"]["bot"] = json!(true);
+    h.fake.dispatch_message(&own);
+    // A DM needs no mention.
+    let dm = h.fake.user_message("What does a CTO do?", OTHER, false);
+    h.fake.dispatch_message(&dm);
+    let posted = channel_messages(&h, 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all: Vec<Request> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(Request::is_channel_message)
+        .collect();
+    assert_eq!(
+        all.len(),
+        2,
+        "only the mention and the DM answered: {all:#?}"
+    );
+    assert_eq!(posted[1].body["message_reference"]["message_id"], dm["id"]);
+    assert_eq!(text(&embed(&posted[1]), "/title"), "What does a CTO do?");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_answer_in_thread_a_mention_is_answered_in_a_thread_on_it() {
+    let h = Harness::start(|s| s.discord.answer_in_thread = true).await;
+    let m = h
+        .fake
+        .user_message(&format!("<@{BOT_ID}> {QUESTION}"), ASKER, true);
+    h.fake.dispatch_message(&m);
+    let posted = channel_messages(&h, 1).await;
+    let mid = m["id"].as_str().unwrap();
+    let thread = h
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/threads"))
+        .expect("a thread was started");
+    assert_eq!(
+        thread.path,
+        format!("/api/v10/channels/{CHANNEL_ID}/messages/{mid}/threads")
+    );
+    assert_eq!(thread.body["name"], QUESTION);
+    assert_eq!(posted[0].channel(), Some(mid), "answered in the thread");
+    assert_eq!(text(&embed(&posted[0]), "/title"), QUESTION);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delete_button_refuses_others_and_deletes_for_the_asker_or_a_moderator() {
+    let h = Harness::start(|_| {}).await;
+    let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let a = answer_msg(&reqs);
+    let del = format!("rf:del:{ASKER}");
+    assert!(a.custom_ids().contains(&del), "{:?}", a.custom_ids());
+    let message = h.fake.message_from(&a.body, Some(&i));
+    let mid = message["id"].as_str().unwrap().to_string();
+    let deletes = |h: &Harness| {
+        h.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "DELETE" && r.path.contains("/messages/"))
+            .count()
+    };
+
+    let c = h.fake.click(&del, &message, OTHER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    assert!(text(&embed(&r[0]), "/description").contains("Only the person who asked"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(deletes(&h), 0, "someone else cannot delete it");
+
+    // A moderator (Manage Messages) can.
+    let c = h.fake.click_with(&del, &message, OTHER, 1 << 13);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].body, json!({"type": 6}));
+    let d = h
+        .fake
+        .wait_for(1, WAIT, |r| {
+            r.method == "DELETE" && r.path.contains("/messages/")
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        d[0].path,
+        format!("/api/v10/channels/{CHANNEL_ID}/messages/{mid}")
+    );
+    // And the asker can.
+    let c = h.fake.click(&del, &message, ASKER);
+    h.fake.dispatch(&c);
+    h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    h.fake
+        .wait_for(2, WAIT, |r| {
+            r.method == "DELETE" && r.path.contains("/messages/")
+        })
+        .await
+        .unwrap();
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_reports_its_start_and_result_in_the_admin_channel() {
+    const ADMIN_CHANNEL: u64 = 900_000_000_000_000_077;
+    let h = Harness::start(|s| s.discord.admin_channel_id = Some(ADMIN_CHANNEL)).await;
+    let i = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&i);
+    expect_rebuilt(&h, &i).await;
+    let posted = channel_messages(&h, 2).await;
+    let admin = ADMIN_CHANNEL.to_string();
+    assert!(posted.iter().all(|p| p.channel() == Some(admin.as_str())));
+    assert_eq!(text(&embed(&posted[0]), "/title"), "Rebuild started");
+    assert!(text(&embed(&posted[0]), "/description").contains(&format!("<@{ASKER}>")));
+    assert_eq!(text(&embed(&posted[1]), "/title"), "Index rebuilt");
+    assert_eq!(
+        posted[1].body["allowed_mentions"]["parse"],
+        json!([]),
+        "no pings"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_sends_discords_rate_limit_headers_per_token_bucket() {
+    // The fake follows Discord: five calls of one token's bucket in its window, then
+    // 429. Answers make one or two calls per token, so a burst never meets a 429.
+    let h = Harness::start(|_| {}).await;
+    let client = reqwest::Client::new();
+    let url = |tok: &str| {
+        format!(
+            "{}/api/v10/webhooks/{APP_ID}/{tok}/messages/@original",
+            h.fake.api_base()
+        )
+    };
+    let i = h.fake.command("help", &[], ASKER, &[], 0);
+    h.fake.dispatch(&i);
+    h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    let tok = i["token"].as_str().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let r = client
+            .patch(url(tok))
+            .header("content-type", "application/json")
+            .body(r#"{"content": "x"}"#)
+            .send()
+            .await
+            .unwrap();
+        let remaining = r
+            .headers()
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        assert!(r.headers().contains_key("x-ratelimit-bucket"));
+        statuses.push((r.status().as_u16(), remaining));
+    }
+    assert_eq!(statuses[0], (200, Some("4".into())));
+    assert_eq!(statuses[5].0, 429, "{statuses:?}");
+    // Our own calls above were refused, not the bot's; forget them before stop().
+    assert!(h
+        .fake
+        .errors()
+        .iter()
+        .all(|(c, r)| *c == 429 && r.token() == Some(tok)));
+    h.stop_ignoring_errors().await;
+}
