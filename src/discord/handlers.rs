@@ -838,8 +838,13 @@ async fn reindex(
         let start = render::notice(
             "Rebuild started",
             &format!(
-                "<@{}> started a rebuild of the index ({grant:?}).",
-                caller.user_id
+                "<@{}> started a rebuild of the index ({}).",
+                caller.user_id,
+                match grant {
+                    guard::ReindexGrant::AdminUser => "a configured admin",
+                    guard::ReindexGrant::AdminRole => "an admin role",
+                    guard::ReindexGrant::HomeServer => "in a home server",
+                }
             ),
         );
         if let Err(e) = post(st, ctx, c, &start).await {

@@ -741,6 +741,14 @@ pub fn help(page_size: usize, cooldown_secs: u64) -> Reply {
             inline: false,
         },
         Field {
+            name: "Ask rolefaq, @mention, DM".into(),
+            value: "Right-click a message › Apps › **Ask rolefaq** to ask its text, or \
+                    mention me (or send me a DM) with a question. Public answers have a \
+                    **Delete** button for the asker; \"Share\" posts a private answer once."
+                .into(),
+            inline: false,
+        },
+        Field {
             name: "/reindex (admins)".into(),
             value: "Rebuild the index from the corpus and report what changed.".into(),
             inline: false,
