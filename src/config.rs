@@ -332,6 +332,9 @@ pub struct DiscordSettings {
     /// one is deferred and edited in (100-2500).
     #[serde(deserialize_with = "whole")]
     pub fast_answer_ms: u64,
+    /// Seconds between "still rebuilding" updates of a `/reindex` reply (1-3600).
+    #[serde(deserialize_with = "whole")]
+    pub reindex_progress_secs: u64,
     /// Seconds a user waits between questions.
     #[serde(deserialize_with = "whole")]
     pub cooldown_secs: u64,
@@ -370,6 +373,7 @@ impl Default for DiscordSettings {
             answer_in_thread: false,
             admin_channel_id: None,
             fast_answer_ms: 1200,
+            reindex_progress_secs: 30,
             cooldown_secs: 3,
             button_timeout_secs: 600,
             page_size: 3,
@@ -679,6 +683,9 @@ impl Settings {
                 "discord.fast_answer_ms must be between 100 and 2500 (Discord's deadline for \
                  the initial response is 3000 ms)",
             );
+        }
+        if !(1..=3600).contains(&self.discord.reindex_progress_secs) {
+            return bad("discord.reindex_progress_secs must be between 1 and 3600");
         }
         if self.discord.admin_channel_id == Some(0) {
             return bad("discord.admin_channel_id must be a channel id (unset it for none)");

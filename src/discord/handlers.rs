@@ -749,6 +749,24 @@ pub enum ReportRoute {
     Lost,
 }
 
+/// Discord's epoch (2015-01-01) in Unix milliseconds: snowflakes count from it.
+const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+
+/// How long ago Discord created the interaction with snowflake `id` (its token's age),
+/// from the timestamp in the id's top 42 bits. An id that claims to be from the future
+/// or older than a token's life (a clock off, an id not made by Discord) counts as
+/// new: the time since we received it is then all we know.
+pub fn interaction_age(id: u64, now: std::time::SystemTime) -> Duration {
+    let created = (id >> 22).saturating_add(DISCORD_EPOCH_MS);
+    let now_ms = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    match now_ms.checked_sub(created).map(Duration::from_millis) {
+        Some(age) if age <= TOKEN_LIFETIME => age,
+        _ => Duration::ZERO,
+    }
+}
+
 /// Where to report a rebuild that ends `age` after its interaction was created.
 pub fn report_route(
     age: Duration,
@@ -782,6 +800,8 @@ async fn reindex(
     cmd: &CommandInteraction,
     caller: &Caller,
 ) -> anyhow::Result<()> {
+    // The token's clock started when Discord created the interaction.
+    let token_age = interaction_age(cmd.id.get(), std::time::SystemTime::now());
     let started = Instant::now();
     let grant = match guard::may_reindex(caller, &st.policy()) {
         Ok(g) => g,
@@ -811,7 +831,7 @@ async fn reindex(
     let admin_channel = st.settings.admin_channel_id;
     let last = Duration::from_millis(st.last_rebuild_ms.load(Ordering::SeqCst));
     let report_elsewhere = admin_channel.or(asked_in);
-    if last >= TOKEN_SAFE {
+    if token_age + started.elapsed() + last >= TOKEN_SAFE {
         // Say up front that the answer will come through the channel.
         let where_ = report_elsewhere.map_or_else(
             || "I may not be able to report the result here".to_string(),
@@ -820,8 +840,9 @@ async fn reindex(
         let note = render::notice(
             "Rebuilding the index",
             &format!(
-                "The last rebuild took {} min, longer than Discord lets me edit this reply; {where_}.",
-                last.as_secs().div_ceil(60)
+                "This rebuild may end after Discord stops letting me edit this reply \
+                 (15 minutes after the command; the last rebuild took {} s), so {where_}.",
+                last.as_secs()
             ),
         );
         if let Err(e) = st
@@ -852,7 +873,30 @@ async fn reindex(
         }
     }
     tracing::info!(user = caller.user_id, ?grant, "reindex started");
-    let res = st.light(|c| c.reindex()).await;
+    let rebuild = st.light(|c| c.reindex());
+    tokio::pin!(rebuild);
+    let every = Duration::from_secs(st.settings.reindex_progress_secs);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let res = loop {
+        tokio::select! {
+            res = &mut rebuild => break res,
+            _ = tick.tick() => {
+                // Progress in the reply while its token lives.
+                if token_age + started.elapsed() < TOKEN_SAFE {
+                    let note = render::notice(
+                        "Rebuilding the index",
+                        &format!("Still rebuilding: {} s so far.", started.elapsed().as_secs()),
+                    );
+                    if let Err(e) = st
+                        .within("the progress edit", cmd.edit_response(&st.ihttp, note.to_edit()))
+                        .await
+                    {
+                        tracing::debug!(error = %e, "reindex: a progress edit failed");
+                    }
+                }
+            }
+        }
+    };
     let took = started.elapsed();
     if matches!(res, Ok(Ok(_))) {
         st.last_rebuild_ms.store(
@@ -886,7 +930,7 @@ async fn reindex(
             tracing::warn!(error = %e, "reindex: the admin channel report failed");
         }
     }
-    match report_route(took, asked_in, admin_channel) {
+    match report_route(token_age + took, asked_in, admin_channel) {
         ReportRoute::Edit => finish(st, cmd, true, outcome).await,
         ReportRoute::Channel(c) if Some(c) == admin_channel => Ok(()),
         ReportRoute::Channel(c) => {
@@ -1554,6 +1598,22 @@ mod tests {
         assert_eq!(report_route(late, Some(1), None), ReportRoute::Channel(1));
         assert_eq!(report_route(late, None, None), ReportRoute::Lost);
         assert!(TOKEN_SAFE < TOKEN_LIFETIME);
+    }
+
+    #[test]
+    fn an_interactions_age_comes_from_its_snowflake_when_plausible() {
+        let now = std::time::UNIX_EPOCH + Duration::from_millis(DISCORD_EPOCH_MS + 10_000_000);
+        let at = |ms_ago: u64| ((10_000_000 - ms_ago) << 22) | 77;
+        assert_eq!(interaction_age(at(0), now), Duration::ZERO);
+        assert_eq!(interaction_age(at(60_000), now), Duration::from_secs(60));
+        assert_eq!(
+            interaction_age(at(14 * 60_000), now),
+            Duration::from_secs(14 * 60)
+        );
+        // Older than a token lives, or from the future: not trusted.
+        assert_eq!(interaction_age(at(16 * 60_000), now), Duration::ZERO);
+        assert_eq!(interaction_age(u64::MAX, now), Duration::ZERO);
+        assert_eq!(interaction_age(1, now), Duration::ZERO);
     }
 
     #[test]

@@ -718,12 +718,18 @@ async fn expect_rebuilt(h: &Harness, interaction: &Value) {
         "deferred, not refused: {:?}",
         r[0].body
     );
+    // The result is the edit after any "Still rebuilding" progress edits.
+    let token = interaction["token"].as_str().unwrap().to_string();
     let r = h
         .fake
-        .wait_for_interaction(interaction, 2, Duration::from_secs(90))
+        .wait_for(1, Duration::from_secs(90), move |r| {
+            r.is_edit_original()
+                && r.token() == Some(token.as_str())
+                && !text(&embed(r), "/title").starts_with("Rebuilding")
+        })
         .await
         .unwrap();
-    let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
+    let e = embed(&r[0]);
     assert_eq!(text(&e, "/title"), "Index rebuilt", "{e}");
 }
 
@@ -1569,4 +1575,57 @@ async fn the_fake_sends_discords_rate_limit_headers_per_token_bucket() {
         .iter()
         .all(|(c, r)| *c == 429 && r.token() == Some(tok)));
     h.stop_ignoring_errors().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_rebuild_shows_progress_and_reports_in_the_channel_once_the_token_is_nearly_spent() {
+    // A rebuild of 2.5 s with progress every second.
+    let h = slow_harness(Duration::ZERO, Duration::from_millis(2500), |s| {
+        s.discord.reindex_progress_secs = 1;
+    })
+    .await;
+    let i = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&i);
+    let r = h
+        .fake
+        .wait_for_interaction(&i, 3, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    assert!(
+        text(&embed(&r[1]), "/description").starts_with("Still rebuilding"),
+        "{:?}",
+        r[1].body
+    );
+    expect_rebuilt(&h, &i).await;
+    let edits: Vec<Request> = h
+        .fake
+        .wait_for_interaction(&i, 3, WAIT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(Request::is_edit_original)
+        .collect();
+    assert_eq!(
+        text(&embed(edits.last().unwrap()), "/title"),
+        "Index rebuilt",
+        "the result is the last edit"
+    );
+
+    // Created 14.5 minutes ago: the token would expire before the report, so the reply
+    // says so up front and the report goes to the channel it was asked in.
+    let late = h.fake.created_ago(
+        h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0),
+        Duration::from_secs(14 * 60 + 30),
+    );
+    h.fake.dispatch(&late);
+    let r = h.fake.wait_for_interaction(&late, 2, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    let notice = text(&embed(&r[1]), "/description");
+    assert!(notice.contains(&format!("<#{CHANNEL_ID}>")), "{notice}");
+    let posted = channel_messages(&h, 1).await;
+    assert_eq!(posted[0].channel(), Some(CHANNEL_ID.to_string().as_str()));
+    assert_eq!(text(&embed(&posted[0]), "/title"), "Index rebuilt");
+    assert!(text(&posted[0].body, "/content").contains(&format!("<@{ASKER}>")));
+    h.stop().await;
 }

@@ -442,6 +442,20 @@ impl FakeDiscord {
         i
     }
 
+    /// The same interaction as if Discord had created it `age` ago (its id's snowflake
+    /// timestamp moved back): its token has that much less of its 15 minutes left.
+    pub fn created_ago(&self, mut i: Value, age: Duration) -> Value {
+        const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let ms = now - age.as_millis() as u64 - DISCORD_EPOCH_MS;
+        let id = (ms << 22) | (self.next_id.fetch_add(1, Ordering::SeqCst) & 0x3f_ffff);
+        i["id"] = json!(id.to_string());
+        i
+    }
+
     /// A message some user posted in the test channel (`guild`: in [`GUILD_ID`], else a DM),
     /// mentioning the bot when `content` has `<@BOT_ID>`, as Discord's message object.
     pub fn user_message(&self, content: &str, user_id: u64, guild: bool) -> Value {
