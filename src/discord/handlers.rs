@@ -589,6 +589,13 @@ async fn first_page(
     ))
 }
 
+/// A question from a message, cut to what `/ask` accepts.
+fn capped(text: &str) -> String {
+    text.chars()
+        .take(usize::from(commands::QUESTION_MAX))
+        .collect()
+}
+
 /// The text of the message a message command was used on.
 fn target_text(cmd: &CommandInteraction) -> Option<String> {
     match cmd.data.target() {
@@ -624,11 +631,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
             )
             .await;
         }
-        let question = target_text(cmd).unwrap_or_default();
-        let question: String = question
-            .chars()
-            .take(usize::from(commands::QUESTION_MAX))
-            .collect();
+        let question = capped(&target_text(cmd).unwrap_or_default());
         if question.trim().is_empty() {
             return respond(
                 st,
@@ -1436,11 +1439,7 @@ async fn on_message(st: &State, ctx: &Context, msg: &Message) -> anyhow::Result<
     } else if let Some(refusal) = cooldown_refusal(st, asker) {
         refusal
     } else {
-        let question: String = question
-            .chars()
-            .take(usize::from(commands::QUESTION_MAX))
-            .collect();
-        match first_page(st, &question, asker, false).await {
+        match first_page(st, &capped(&question), asker, false).await {
             Ok(r) => r,
             Err(m) => render::refusal(&m),
         }

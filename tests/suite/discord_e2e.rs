@@ -1254,20 +1254,14 @@ async fn slow_harness(
     rebuild: Duration,
     cfg: impl FnOnce(&mut rolefaq::config::Settings),
 ) -> Harness {
-    set_test_mode();
-    let fake = FakeDiscord::start().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let mut settings = test_settings(tmp.path(), &fake.api_base());
-    cfg(&mut settings);
-    let service = open_service(&settings).await;
-    let core = std::sync::Arc::new(SlowCore {
-        inner: service.clone(),
-        ask,
-        rebuild,
-    });
-    let mut h = Harness::start_with(fake, settings, core, tmp).await;
-    h.service = Some(service);
-    h
+    Harness::start_wrapped(cfg, |inner| {
+        std::sync::Arc::new(SlowCore {
+            inner,
+            ask,
+            rebuild,
+        })
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -357,6 +357,29 @@ impl FakeDiscord {
         .await
     }
 
+    /// Wait for the request carrying the answer to `interaction`: its initial response
+    /// (`CHANNEL_MESSAGE_WITH_SOURCE`) or, after a deferral, the edit of `@original`.
+    pub async fn wait_for_answer(
+        &self,
+        interaction: &Value,
+        timeout: Duration,
+    ) -> Result<Request, String> {
+        let id = interaction["id"].as_str().unwrap_or_default().to_string();
+        let token = interaction["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let r = self
+            .wait_for(1, timeout, move |r| {
+                (r.is_callback()
+                    && r.callback_type() == Some(4)
+                    && r.interaction_id() == Some(id.as_str()))
+                    || (r.is_edit_original() && r.token() == Some(token.as_str()))
+            })
+            .await?;
+        Ok(r[0].clone())
+    }
+
     /// Send an `INTERACTION_CREATE` dispatch to the bot.
     pub fn dispatch(&self, interaction: &Value) {
         let sessions = self.shared.sessions.lock().unwrap();
@@ -857,6 +880,10 @@ fn commands_response(body: &Value, app: &str, guild: Option<&str>) -> Response {
             c["version"] = json!("1");
             if c.get("type").is_none() {
                 c["type"] = json!(1);
+            }
+            // Discord returns an empty description for context-menu commands.
+            if c.get("description").is_none_or(Value::is_null) {
+                c["description"] = json!("");
             }
             if let Some(g) = guild {
                 c["guild_id"] = json!(g);

@@ -82,13 +82,22 @@ pub async fn open_service(settings: &Settings) -> Arc<Service> {
 impl Harness {
     /// Real service, settings adjusted by `cfg`.
     pub async fn start(cfg: impl FnOnce(&mut Settings)) -> Self {
+        Self::start_wrapped(cfg, |service| service).await
+    }
+
+    /// Real service, settings adjusted by `cfg`, the bot given the core `wrap` makes of
+    /// the service (e.g. a slower one).
+    pub async fn start_wrapped(
+        cfg: impl FnOnce(&mut Settings),
+        wrap: impl FnOnce(Arc<Service>) -> Arc<dyn Core>,
+    ) -> Self {
         set_test_mode();
         let fake = FakeDiscord::start().await;
         let tmp = tempfile::tempdir().unwrap();
         let mut settings = test_settings(tmp.path(), &fake.api_base());
         cfg(&mut settings);
         let service = open_service(&settings).await;
-        let core: Arc<dyn Core> = service.clone();
+        let core = wrap(service.clone());
         let mut h = Self::start_with(fake, settings, core, tmp).await;
         h.service = Some(service);
         h
