@@ -702,7 +702,11 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                     })
                     .await;
                 match res {
-                    Ok(Ok((cmp, fresh))) => Ok(render::comparison(&cmp, &fresh)),
+                    Ok(Ok((cmp, fresh))) => {
+                        let mut r = render::comparison(&cmp, &fresh);
+                        r.buttons.push(render::delete_button(caller.user_id));
+                        Ok(r.fitted())
+                    }
                     Ok(Err(e)) => {
                         tracing::info!(error = %e, "compare refused");
                         Err(user_message(&e))

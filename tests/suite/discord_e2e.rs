@@ -480,6 +480,11 @@ async fn compare_renders_one_field_per_aspect_with_footnotes() {
         .expect("the corpus compares CIO and CTO");
     assert!(!cmp.rows.is_empty());
     let r = compare(&h, "CIO", "CTO", None).await;
+    assert_eq!(
+        answer_msg(&r).custom_ids(),
+        [format!("rf:del:{ASKER}")],
+        "a public comparison has a Delete for its asker"
+    );
     assert_answered(&r);
     assert!(!r[0].is_ephemeral());
     let e = embed(answer_msg(&r));
