@@ -368,6 +368,27 @@ pub struct DiscordSettings {
     /// Roles whose members may run /reindex.
     #[serde(deserialize_with = "one_or_many")]
     pub admin_role_ids: Vec<u64>,
+    /// Servers whose administrators (and the members Discord lets invoke /reindex
+    /// there) may rebuild the shared index. Empty: only `admin_user_ids` and
+    /// `admin_role_ids` may.
+    #[serde(deserialize_with = "one_or_many")]
+    pub home_guild_ids: Vec<u64>,
+    /// Answer messages that @mention the bot and direct messages to it.
+    pub answer_mentions: bool,
+    /// Answer an @mention in a new thread on the asker's message (not in DMs).
+    pub answer_in_thread: bool,
+    /// Channel where every /reindex also reports (start of a long rebuild, result);
+    /// unset: the channel /reindex was used in, and only when the rebuild outlives
+    /// the interaction token.
+    #[serde(deserialize_with = "whole_opt")]
+    pub admin_channel_id: Option<u64>,
+    /// Milliseconds an answer may take to go out as the initial response; a slower
+    /// one is deferred and edited in (100-2500).
+    #[serde(deserialize_with = "whole")]
+    pub fast_answer_ms: u64,
+    /// Seconds between "still rebuilding" updates of a `/reindex` reply (1-3600).
+    #[serde(deserialize_with = "whole")]
+    pub reindex_progress_secs: u64,
     /// Seconds a user waits between questions.
     #[serde(deserialize_with = "whole")]
     pub cooldown_secs: u64,
@@ -401,6 +422,12 @@ impl Default for DiscordSettings {
             guild_ids: Vec::new(),
             admin_user_ids: Vec::new(),
             admin_role_ids: Vec::new(),
+            home_guild_ids: Vec::new(),
+            answer_mentions: true,
+            answer_in_thread: false,
+            admin_channel_id: None,
+            fast_answer_ms: 1200,
+            reindex_progress_secs: 30,
             cooldown_secs: 3,
             button_timeout_secs: 600,
             page_size: 3,
@@ -704,6 +731,7 @@ impl Settings {
                 .with_list_parse_key("discord.guild_ids")
                 .with_list_parse_key("discord.admin_user_ids")
                 .with_list_parse_key("discord.admin_role_ids")
+                .with_list_parse_key("discord.home_guild_ids")
                 .with_list_parse_key("corpus.cta_phrases")
                 .with_list_parse_key("corpus.bio_markers")
                 .with_list_parse_key("corpus.promo_phrases")
@@ -802,6 +830,18 @@ impl Settings {
         }
         if self.discord.max_paged_answers == 0 || self.discord.max_paged_answers > 1_000_000 {
             return bad("discord.max_paged_answers must be between 1 and 1000000");
+        }
+        if !(100..=2500).contains(&self.discord.fast_answer_ms) {
+            return bad(
+                "discord.fast_answer_ms must be between 100 and 2500 (Discord's deadline for \
+                 the initial response is 3000 ms)",
+            );
+        }
+        if !(1..=3600).contains(&self.discord.reindex_progress_secs) {
+            return bad("discord.reindex_progress_secs must be between 1 and 3600");
+        }
+        if self.discord.admin_channel_id == Some(0) {
+            return bad("discord.admin_channel_id must be a channel id (unset it for none)");
         }
         let base = self.discord.api_base.trim();
         if !(base.starts_with("http://") || base.starts_with("https://")) {

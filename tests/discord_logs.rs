@@ -88,11 +88,7 @@ async fn run_bot(directives: &str) -> (String, Vec<String>) {
         0,
     );
     fake.dispatch(&ask);
-    let reqs = fake.wait_for_interaction(&ask, 2, WAIT).await.unwrap();
-    let edit = reqs
-        .iter()
-        .find(|r| r.is_edit_original())
-        .expect("answered");
+    let edit = fake.wait_for_answer(&ask, WAIT).await.expect("answered");
     let more = edit
         .custom_ids()
         .into_iter()

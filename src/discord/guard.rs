@@ -1,5 +1,5 @@
-//! Checks that run before the core is called: per-user cooldown, the admin check of
-//! `/reindex`, and the loopback guard that keeps tests (and test mode) off Discord.
+//! Checks that run before the core is called: per-user cooldown, who may rebuild the
+//! shared index (`/reindex`), and the loopback guard that keeps tests (and test mode) off Discord.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -114,21 +114,90 @@ impl Cooldown {
     }
 }
 
-/// Who is asking, as far as the admin check is concerned.
+/// Who is asking, as far as the `/reindex` check is concerned.
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
     pub user_id: u64,
+    /// The server the command came from (None in DMs).
+    pub guild_id: Option<u64>,
     /// Role ids of the member (empty in DMs).
     pub role_ids: Vec<u64>,
-    /// The member has the ADMINISTRATOR permission in this channel.
+    /// The member has the ADMINISTRATOR permission in that server.
     pub administrator: bool,
 }
 
-/// May this caller run `/reindex`?
-pub fn is_admin(caller: &Caller, admin_user_ids: &[u64], admin_role_ids: &[u64]) -> bool {
-    caller.administrator
-        || admin_user_ids.contains(&caller.user_id)
-        || caller.role_ids.iter().any(|r| admin_role_ids.contains(r))
+/// Who may rebuild the index the whole process shares (`discord.admin_user_ids`,
+/// `admin_role_ids`, `home_guild_ids`).
+#[derive(Debug, Clone, Copy)]
+pub struct ReindexPolicy<'a> {
+    pub admin_user_ids: &'a [u64],
+    pub admin_role_ids: &'a [u64],
+    pub home_guild_ids: &'a [u64],
+}
+
+/// Why a `/reindex` may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReindexGrant {
+    /// Listed in `admin_user_ids`: from any server or a DM.
+    AdminUser,
+    /// Has a role of `admin_role_ids` (a role id belongs to one server).
+    AdminRole,
+    /// In a home server, where Discord let them invoke it: an administrator, or a
+    /// member a server admin opened `/reindex` to (Server Settings › Integrations).
+    HomeServer,
+}
+
+/// Why a `/reindex` is refused; the `Display` text is shown to the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReindexRefusal {
+    #[error(
+        "In direct messages only the bot's configured admins (discord.admin_user_ids) can \
+         rebuild the index. Ask the bot's operator to add your user id, or use /reindex in \
+         one of the bot's home servers."
+    )]
+    DirectMessage,
+    #[error(
+        "This server is not one of the bot's home servers (discord.home_guild_ids). The index \
+         is shared by every server the bot is in, so only the admins of its home servers \
+         (or users in discord.admin_user_ids) can rebuild it{admin_hint}."
+    )]
+    NotHomeServer { admin_hint: AdminHint },
+}
+
+/// Whether a refused caller was a server administrator (the refusal says so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminHint(pub bool);
+
+impl std::fmt::Display for AdminHint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 {
+            f.write_str(": being an administrator of this server is not enough")
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// May this caller rebuild the shared index? Discord has already decided that they
+/// may invoke `/reindex` where they are (`default_member_permissions` and the
+/// server's overrides); this decides which servers and people may rebuild what every
+/// server is served.
+pub fn may_reindex(c: &Caller, p: &ReindexPolicy<'_>) -> Result<ReindexGrant, ReindexRefusal> {
+    if p.admin_user_ids.contains(&c.user_id) {
+        return Ok(ReindexGrant::AdminUser);
+    }
+    let Some(guild) = c.guild_id else {
+        return Err(ReindexRefusal::DirectMessage);
+    };
+    if c.role_ids.iter().any(|r| p.admin_role_ids.contains(r)) {
+        return Ok(ReindexGrant::AdminRole);
+    }
+    if p.home_guild_ids.contains(&guild) {
+        return Ok(ReindexGrant::HomeServer);
+    }
+    Err(ReindexRefusal::NotHomeServer {
+        admin_hint: AdminHint(c.administrator),
+    })
 }
 
 #[cfg(test)]
@@ -177,21 +246,40 @@ mod tests {
     }
 
     #[test]
-    fn admin_by_user_role_or_permission() {
-        let users = [10];
-        let roles = [20];
+    fn reindex_is_for_admin_users_anywhere_and_home_servers_only() {
+        let p = ReindexPolicy {
+            admin_user_ids: &[10],
+            admin_role_ids: &[20],
+            home_guild_ids: &[100],
+        };
         let mut c = Caller {
             user_id: 1,
+            guild_id: Some(200),
+            administrator: true,
             ..Default::default()
         };
-        assert!(!is_admin(&c, &users, &roles));
-        c.role_ids = vec![5, 20];
-        assert!(is_admin(&c, &users, &roles));
-        c.role_ids.clear();
-        c.administrator = true;
-        assert!(is_admin(&c, &users, &roles));
+        // An administrator of a server that is not a home server.
+        let e = may_reindex(&c, &p).unwrap_err();
+        assert!(e.to_string().contains("not enough"), "{e}");
         c.administrator = false;
+        assert!(!may_reindex(&c, &p)
+            .unwrap_err()
+            .to_string()
+            .contains("not enough"));
+        // Anyone Discord let through in a home server.
+        c.guild_id = Some(100);
+        assert_eq!(may_reindex(&c, &p), Ok(ReindexGrant::HomeServer));
+        // An admin role, wherever its server is.
+        c.guild_id = Some(200);
+        c.role_ids = vec![5, 20];
+        assert_eq!(may_reindex(&c, &p), Ok(ReindexGrant::AdminRole));
+        // DMs: admin users only.
+        c.guild_id = None;
+        assert_eq!(may_reindex(&c, &p), Err(ReindexRefusal::DirectMessage));
         c.user_id = 10;
-        assert!(is_admin(&c, &users, &roles));
+        assert_eq!(may_reindex(&c, &p), Ok(ReindexGrant::AdminUser));
+        c.guild_id = Some(200);
+        c.role_ids.clear();
+        assert_eq!(may_reindex(&c, &p), Ok(ReindexGrant::AdminUser));
     }
 }

@@ -1,5 +1,27 @@
-//! Interaction handling: parse, check (cooldown, admin, ownership), call the core on the
-//! blocking pool, render, send.
+//! Interaction and message handling: parse, check (cooldown, who may rebuild,
+//! ownership), call the core on the blocking pool, render, send.
+//!
+//! # Lanes
+//!
+//! Core calls run on tokio's blocking pool in three lanes, so nothing that has to answer
+//! within Discord's 3 s waits behind work that may take longer:
+//!
+//! * **search** (`/ask`, `/compare`, the message command, @mentions, "More results"):
+//!   one call per CPU at a time (a burst queues here, not on the runtime threads);
+//! * **light** (autocomplete, `/sources` and its buttons): cheap reads of the serving
+//!   engine, no slot, so they never wait behind questions;
+//! * **rebuild** (`/reindex`): its own thread, no search slot, so questions never wait
+//!   behind a rebuild (one rebuild at a time: the busy flag and the core's lock).
+//!
+//! # Fast answers
+//!
+//! A question's search starts at once; when it is done within `fast_answer_ms` its
+//! answer is the initial response (`CHANNEL_MESSAGE_WITH_SOURCE`, one request), else the
+//! interaction is deferred and the answer edited in. Interaction callbacks, edits and
+//! follow-ups go through their own HTTP client without serenity's rate limiter: serenity
+//! 0.12.5 buckets every `webhooks/{application}/{token}/…` call under the application
+//! id, so one token's bucket would queue every other answer of the bot, whereas Discord
+//! limits interaction webhooks per token and exempts them from the global limit.
 
 use super::commands;
 use super::guard::{self, Caller, Cooldown};
@@ -11,11 +33,11 @@ use crate::error::Error;
 use crate::service::AskOptions;
 use serde_json::{json, Value};
 use serenity::all::{
-    ActionRowComponent, ButtonKind as SButtonKind, CommandDataOptionValue, CommandInteraction,
-    ComponentInteraction, Context, CreateActionRow, CreateAllowedMentions,
-    CreateAutocompleteResponse, CreateButton, CreateInteractionResponse,
-    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, Event, EventHandler,
-    Interaction, Permissions, RawEventHandler, Ready,
+    ActionRowComponent, ButtonKind as SButtonKind, ChannelId, CommandDataOptionValue,
+    CommandInteraction, CommandType, ComponentInteraction, Context, CreateActionRow,
+    CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateThread, Event,
+    EventHandler, Http, Interaction, Message, Permissions, RawEventHandler, Ready, ResolvedTarget,
 };
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -26,6 +48,13 @@ use std::time::{Duration, Instant};
 const MORE_PREFIX: &str = "rf:more:";
 const SHARE_PREFIX: &str = "rf:share:";
 const SOURCES_PREFIX: &str = "rf:src:";
+const DELETE_PREFIX: &str = "rf:del:";
+
+/// An interaction token is valid this long after the interaction was created.
+pub const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// A rebuild reports through the channel (not the token) once this much of the token's
+/// life is gone, and says up front it will when the last rebuild took this long.
+pub const TOKEN_SAFE: Duration = Duration::from_secs(14 * 60);
 
 /// What a "More results" / "Share" button refers to, kept server-side (its age is
 /// kept by the [`Bounded`] map).
@@ -38,6 +67,8 @@ struct PageState {
     private: bool,
     /// The page currently shown (what "Share" posts).
     shown: Reply,
+    /// "Share" was used (it posts once).
+    shared: bool,
 }
 
 /// Shared state of the handler (one per client, shared by all shards).
@@ -47,16 +78,24 @@ pub struct State {
     cooldown: Cooldown,
     pages: Mutex<Bounded<PageState>>,
     reindexing: AtomicBool,
-    /// One core call per CPU at a time: a burst of interactions queues here
-    /// instead of crowding out the runtime threads that send deferrals.
-    core_slots: tokio::sync::Semaphore,
+    /// The search lane: one search per CPU at a time; a burst of questions queues
+    /// here instead of crowding out the runtime threads that send responses.
+    search_slots: tokio::sync::Semaphore,
+    /// Interaction callbacks, edits and follow-ups (no serenity rate limiter; see the
+    /// module docs).
+    ihttp: Arc<Http>,
+    /// The bot's user id (from READY), to find @mentions.
+    bot_id: AtomicU64,
+    /// How long the last rebuild took (0: none yet).
+    last_rebuild_ms: AtomicU64,
     registered: AtomicBool,
     next_key: AtomicU64,
     key_salt: u64,
 }
 
 impl State {
-    pub fn new(core: Arc<dyn Core>, settings: DiscordSettings) -> Self {
+    /// `ihttp` sends interaction responses (see the module docs).
+    pub fn new(core: Arc<dyn Core>, settings: DiscordSettings, ihttp: Arc<Http>) -> Self {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u64(0x5eed);
         Self {
@@ -68,9 +107,12 @@ impl State {
             )),
             settings,
             reindexing: AtomicBool::new(false),
-            core_slots: tokio::sync::Semaphore::new(
+            search_slots: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, usize::from),
             ),
+            ihttp,
+            bot_id: AtomicU64::new(0),
+            last_rebuild_ms: AtomicU64::new(0),
             registered: AtomicBool::new(false),
             next_key: AtomicU64::new(1),
             key_salt: h.finish(),
@@ -124,21 +166,40 @@ impl State {
         key
     }
 
-    /// Run a core call on the blocking pool. A panic in the core becomes an error.
-    async fn blocking<T, F>(&self, f: F) -> anyhow::Result<T>
+    /// A search-lane core call (a slot, then the blocking pool). A panic in the core
+    /// becomes an error.
+    async fn search<T, F>(&self, f: F) -> anyhow::Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&dyn Core) -> T + Send + 'static,
     {
         let _slot = self
-            .core_slots
+            .search_slots
             .acquire()
             .await
-            .map_err(|e| anyhow::anyhow!("core slots closed: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("search slots closed: {e}"))?;
+        self.light(f).await
+    }
+
+    /// A light-lane or rebuild-lane core call: straight to the blocking pool, waiting
+    /// for no search slot.
+    async fn light<T, F>(&self, f: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Core) -> T + Send + 'static,
+    {
         let core = Arc::clone(&self.core);
         tokio::task::spawn_blocking(move || f(core.as_ref()))
             .await
             .map_err(|e| anyhow::anyhow!("core task failed: {e}"))
+    }
+
+    fn policy(&self) -> guard::ReindexPolicy<'_> {
+        guard::ReindexPolicy {
+            admin_user_ids: &self.settings.admin_user_ids,
+            admin_role_ids: &self.settings.admin_role_ids,
+            home_guild_ids: &self.settings.home_guild_ids,
+        }
     }
 }
 
@@ -208,6 +269,7 @@ pub fn user_message(e: &Error) -> String {
 fn caller_of(cmd: &CommandInteraction) -> Caller {
     Caller {
         user_id: cmd.user.id.get(),
+        guild_id: cmd.guild_id.map(|g| g.get()),
         role_ids: cmd
             .member
             .as_ref()
@@ -270,11 +332,17 @@ impl EventHandler for Handler {
             guilds = ready.guilds.len(),
             "connected to the gateway"
         );
+        self.state
+            .bot_id
+            .store(ready.user.id.get(), Ordering::SeqCst);
+        self.state.ihttp.set_application_id(ready.application.id);
         // Register once per process, whichever shard is ready first.
         if self.state.registered.swap(true, Ordering::SeqCst) {
             return;
         }
-        if let Err(e) = commands::register(&ctx.http, &self.state.settings.guild_ids).await {
+        let d = &self.state.settings;
+        let reindex_in_dms = !d.admin_user_ids.is_empty();
+        if let Err(e) = commands::register(&ctx.http, &d.guild_ids, reindex_in_dms).await {
             tracing::error!(error = %e, "registering slash commands failed");
             self.state.registered.store(false, Ordering::SeqCst);
         }
@@ -282,6 +350,12 @@ impl EventHandler for Handler {
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         dispatch(&self.state, &ctx, interaction).await;
+    }
+
+    async fn message(&self, ctx: Context, msg: Message) {
+        if let Err(e) = on_message(&self.state, &ctx, &msg).await {
+            tracing::warn!(error = %e, "answering a message failed");
+        }
     }
 }
 
@@ -298,7 +372,7 @@ async fn dispatch(st: &State, ctx: &Context, interaction: Interaction) {
     }
     let result = match interaction {
         Interaction::Command(cmd) => on_command(st, ctx, &cmd).await,
-        Interaction::Autocomplete(cmd) => on_autocomplete(st, ctx, &cmd).await,
+        Interaction::Autocomplete(cmd) => on_autocomplete(st, &cmd).await,
         Interaction::Component(c) => on_component(st, ctx, &c).await,
         _ => Ok(()),
     };
@@ -397,16 +471,11 @@ fn missing(v: Option<&Value>) -> bool {
     !matches!(v, Some(x) if !x.is_null())
 }
 
-async fn respond(
-    st: &State,
-    ctx: &Context,
-    cmd: &CommandInteraction,
-    reply: &Reply,
-) -> anyhow::Result<()> {
+async fn respond(st: &State, cmd: &CommandInteraction, reply: &Reply) -> anyhow::Result<()> {
     st.within(
         "the interaction response",
         cmd.create_response(
-            &ctx.http,
+            &st.ihttp,
             CreateInteractionResponse::Message(
                 reply.to_response_message().allowed_mentions(no_mentions()),
             ),
@@ -415,16 +484,11 @@ async fn respond(
     .await
 }
 
-async fn defer(
-    st: &State,
-    ctx: &Context,
-    cmd: &CommandInteraction,
-    ephemeral: bool,
-) -> anyhow::Result<()> {
+async fn defer(st: &State, cmd: &CommandInteraction, ephemeral: bool) -> anyhow::Result<()> {
     st.within(
         "the deferral",
         cmd.create_response(
-            &ctx.http,
+            &st.ihttp,
             CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(ephemeral),
             ),
@@ -437,7 +501,6 @@ async fn defer(
 /// ephemeral, so errors there delete the placeholder and follow up ephemerally.
 async fn finish(
     st: &State,
-    ctx: &Context,
     cmd: &CommandInteraction,
     deferred_ephemeral: bool,
     outcome: Result<Reply, String>,
@@ -446,7 +509,7 @@ async fn finish(
         Ok(reply) => {
             st.within(
                 "the reply's edit",
-                cmd.edit_response(&ctx.http, reply.to_edit().allowed_mentions(no_mentions())),
+                cmd.edit_response(&st.ihttp, reply.to_edit().allowed_mentions(no_mentions())),
             )
             .await?;
         }
@@ -455,15 +518,15 @@ async fn finish(
             if deferred_ephemeral {
                 st.within(
                     "the refusal's edit",
-                    cmd.edit_response(&ctx.http, r.to_edit()),
+                    cmd.edit_response(&st.ihttp, r.to_edit()),
                 )
                 .await?;
             } else {
-                st.within("the deletion", cmd.delete_response(&ctx.http))
+                st.within("the deletion", cmd.delete_response(&st.ihttp))
                     .await?;
                 st.within(
                     "the follow-up",
-                    cmd.create_followup(&ctx.http, r.to_followup()),
+                    cmd.create_followup(&st.ihttp, r.to_followup()),
                 )
                 .await?;
             }
@@ -472,14 +535,122 @@ async fn finish(
     Ok(())
 }
 
+/// Answer a command with the outcome of `work` (a search): as the initial response when
+/// it is ready within `fast_answer_ms`, else deferred (ephemeral when `private`) and
+/// edited in. A refusal is always ephemeral.
+async fn answer_or_defer(
+    st: &State,
+    cmd: &CommandInteraction,
+    private: bool,
+    work: impl Future<Output = Result<Reply, String>>,
+) -> anyhow::Result<()> {
+    tokio::pin!(work);
+    let fast = Duration::from_millis(st.settings.fast_answer_ms);
+    match tokio::time::timeout(fast, &mut work).await {
+        Ok(Ok(mut reply)) => {
+            reply.ephemeral = private;
+            respond(st, cmd, &reply).await
+        }
+        Ok(Err(msg)) => respond(st, cmd, &render::refusal(&msg)).await,
+        Err(_) => {
+            defer(st, cmd, private).await?;
+            let outcome = work.await;
+            finish(st, cmd, private, outcome).await
+        }
+    }
+}
+
 fn core_failure(what: &str, e: &anyhow::Error) -> String {
     tracing::error!(error = %e, "{what} failed in the core");
     "Something went wrong on my side (it has been logged). Please try again later.".into()
 }
 
+/// The first page of the answer to `question`, with its buttons (state stored).
+async fn first_page(
+    st: &State,
+    question: &str,
+    asker: u64,
+    private: bool,
+) -> Result<Reply, String> {
+    let page = ask_page(st, question, 0).await?;
+    Ok(with_buttons(
+        st,
+        page.reply,
+        page.next,
+        private,
+        PageState {
+            question: question.to_string(),
+            user_id: asker,
+            total: page.total,
+            private,
+            shown: Reply::default(),
+            shared: false,
+        },
+    ))
+}
+
+/// A question from a message, cut to what `/ask` accepts.
+fn capped(text: &str) -> String {
+    text.chars()
+        .take(usize::from(commands::QUESTION_MAX))
+        .collect()
+}
+
+/// The text of the message a message command was used on.
+fn target_text(cmd: &CommandInteraction) -> Option<String> {
+    match cmd.data.target() {
+        Some(ResolvedTarget::Message(m)) => {
+            let mut t = m.content.trim().to_string();
+            if t.is_empty() {
+                // A message of embeds only (another bot's answer): their text.
+                t = m
+                    .embeds
+                    .iter()
+                    .flat_map(|e| [e.title.as_deref(), e.description.as_deref()])
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .trim()
+                    .to_string();
+            }
+            Some(t)
+        }
+        _ => None,
+    }
+}
+
 async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyhow::Result<()> {
     let caller = caller_of(cmd);
     tracing::debug!(command = %cmd.data.name, user = caller.user_id, "command");
+    if cmd.data.kind == CommandType::Message {
+        if cmd.data.name != commands::ASK_MESSAGE {
+            return respond(
+                st,
+                cmd,
+                &render::refusal("I don't know that command. Try /help."),
+            )
+            .await;
+        }
+        let question = capped(&target_text(cmd).unwrap_or_default());
+        if question.trim().is_empty() {
+            return respond(
+                st,
+                cmd,
+                &render::refusal("That message has no text to ask about. Use /ask instead."),
+            )
+            .await;
+        }
+        if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
+            return respond(st, cmd, &refusal).await;
+        }
+        return answer_or_defer(
+            st,
+            cmd,
+            false,
+            first_page(st, &question, caller.user_id, false),
+        )
+        .await;
+    }
     match cmd.data.name.as_str() {
         commands::ASK => {
             let question = opt_str(cmd, "question").unwrap_or("").trim().to_string();
@@ -487,7 +658,6 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
             if question.is_empty() {
                 return respond(
                     st,
-                    ctx,
                     cmd,
                     &render::refusal(
                         "Please type a question, e.g. `/ask question: who owns cybersecurity?`",
@@ -496,26 +666,15 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 .await;
             }
             if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
-                return respond(st, ctx, cmd, &refusal).await;
+                return respond(st, cmd, &refusal).await;
             }
-            defer(st, ctx, cmd, private).await?;
-            let outcome = ask_page(st, &question, 0).await;
-            let outcome = outcome.map(|page| {
-                with_buttons(
-                    st,
-                    page.reply,
-                    page.next,
-                    private,
-                    PageState {
-                        question: question.clone(),
-                        user_id: caller.user_id,
-                        total: page.total,
-                        private,
-                        shown: Reply::default(),
-                    },
-                )
-            });
-            finish(st, ctx, cmd, private, outcome).await
+            answer_or_defer(
+                st,
+                cmd,
+                private,
+                first_page(st, &question, caller.user_id, private),
+            )
+            .await
         }
         commands::COMPARE => {
             let a = opt_str(cmd, "role_a").unwrap_or("").trim().to_string();
@@ -527,98 +686,48 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
             if a.is_empty() || b.is_empty() {
                 return respond(
                     st,
-                    ctx,
                     cmd,
                     &render::refusal("Give two roles, e.g. `/compare role_a: CIO role_b: CTO`."),
                 )
                 .await;
             }
             if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
-                return respond(st, ctx, cmd, &refusal).await;
+                return respond(st, cmd, &refusal).await;
             }
-            defer(st, ctx, cmd, false).await?;
-            let res = st
-                .blocking(move |c| {
-                    c.compare(&a, &b, aspect.as_deref())
-                        .map(|cmp| (cmp, c.freshness()))
-                })
-                .await;
-            let outcome = match res {
-                Ok(Ok((cmp, fresh))) => Ok(render::comparison(&cmp, &fresh)),
-                Ok(Err(e)) => {
-                    tracing::info!(error = %e, "compare refused");
-                    Err(user_message(&e))
+            let work = async {
+                let res = st
+                    .search(move |c| {
+                        c.compare(&a, &b, aspect.as_deref())
+                            .map(|cmp| (cmp, c.freshness()))
+                    })
+                    .await;
+                match res {
+                    Ok(Ok((cmp, fresh))) => {
+                        let mut r = render::comparison(&cmp, &fresh);
+                        r.buttons.push(render::delete_button(caller.user_id));
+                        Ok(r.fitted())
+                    }
+                    Ok(Err(e)) => {
+                        tracing::info!(error = %e, "compare refused");
+                        Err(user_message(&e))
+                    }
+                    Err(e) => Err(core_failure("compare", &e)),
                 }
-                Err(e) => Err(core_failure("compare", &e)),
             };
-            finish(st, ctx, cmd, false, outcome).await
+            answer_or_defer(st, cmd, false, work).await
         }
-        commands::REINDEX => {
-            let d = &st.settings;
-            if !guard::is_admin(&caller, &d.admin_user_ids, &d.admin_role_ids) {
-                tracing::info!(user = caller.user_id, "reindex refused: not an admin");
-                return respond(
-                    st,
-                    ctx,
-                    cmd,
-                    &render::refusal(
-                        "Only admins can rebuild the index. Ask a server administrator (or a user \
-                     listed in discord.admin_user_ids / a role in discord.admin_role_ids).",
-                    ),
-                )
-                .await;
-            }
-            if st.reindexing.swap(true, Ordering::SeqCst) {
-                tracing::info!(user = caller.user_id, "reindex refused: one is running");
-                return respond(
-                    st,
-                    ctx,
-                    cmd,
-                    &render::refusal(&user_message(&Error::RebuildInProgress)),
-                )
-                .await;
-            }
-            // Busy until the rebuild itself ends, not until its report is sent: an
-            // admin who sees "Index rebuilt" may start the next one at once.
-            let busy = ClearOnDrop(&st.reindexing);
-            // The admin asked for a rebuild: a deferral that fails or stalls (it is
-            // abandoned after http_timeout_secs) does not cancel it.
-            if let Err(e) = defer(st, ctx, cmd, true).await {
-                tracing::warn!(error = %e, "reindex: the deferral failed; rebuilding anyway");
-            }
-            tracing::info!(user = caller.user_id, "reindex started");
-            let res = st.blocking(|c| c.reindex()).await;
-            drop(busy);
-            let outcome = match res {
-                Ok(Ok(report)) => {
-                    tracing::info!(
-                        documents = report.documents,
-                        passages = report.passages,
-                        ms = report.elapsed_ms,
-                        "reindex done"
-                    );
-                    Ok(render::index_report(&report))
-                }
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "reindex failed");
-                    Err(user_message(&e))
-                }
-                Err(e) => Err(core_failure("reindex", &e)),
-            };
-            finish(st, ctx, cmd, true, outcome).await
-        }
+        commands::REINDEX => reindex(st, ctx, cmd, &caller).await,
         commands::SOURCES => {
-            let res = st.blocking(|c| (c.sources(), c.freshness())).await;
+            let res = st.light(|c| (c.sources(), c.freshness())).await;
             let reply = match res {
-                Ok((list, fresh)) => render::sources(&list, &fresh, 0),
+                Ok((list, fresh)) => render::sources(&list, &fresh, 0, Some(caller.user_id)),
                 Err(e) => render::refusal(&core_failure("sources", &e)),
             };
-            respond(st, ctx, cmd, &reply).await
+            respond(st, cmd, &reply).await
         }
         commands::HELP => {
             respond(
                 st,
-                ctx,
                 cmd,
                 &render::help(st.settings.page_size, st.settings.cooldown_secs),
             )
@@ -628,11 +737,218 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
             tracing::warn!(command = other, "unknown command");
             respond(
                 st,
-                ctx,
                 cmd,
                 &render::refusal("I don't know that command (it may be outdated). Try /help."),
             )
             .await
+        }
+    }
+}
+
+/// Where a rebuild's report goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportRoute {
+    /// Edit the deferred response (the token is still valid).
+    Edit,
+    /// Post in this channel (the token is (nearly) expired).
+    Channel(u64),
+    /// Neither is possible (a DM whose token expired and no admin channel).
+    Lost,
+}
+
+/// Discord's epoch (2015-01-01) in Unix milliseconds: snowflakes count from it.
+const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+
+/// How long ago Discord created the interaction with snowflake `id` (its token's age),
+/// from the timestamp in the id's top 42 bits. An id that claims to be from the future
+/// or older than a token's life (a clock off, an id not made by Discord) counts as
+/// new: the time since we received it is then all we know.
+pub fn interaction_age(id: u64, now: std::time::SystemTime) -> Duration {
+    let created = (id >> 22).saturating_add(DISCORD_EPOCH_MS);
+    let now_ms = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    match now_ms.checked_sub(created).map(Duration::from_millis) {
+        Some(age) if age <= TOKEN_LIFETIME => age,
+        _ => Duration::ZERO,
+    }
+}
+
+/// Where to report a rebuild that ends `age` after its interaction was created.
+pub fn report_route(
+    age: Duration,
+    asked_in: Option<u64>,
+    admin_channel: Option<u64>,
+) -> ReportRoute {
+    if age < TOKEN_SAFE {
+        ReportRoute::Edit
+    } else if let Some(c) = admin_channel.or(asked_in) {
+        ReportRoute::Channel(c)
+    } else {
+        ReportRoute::Lost
+    }
+}
+
+async fn post(st: &State, ctx: &Context, channel: u64, reply: &Reply) -> anyhow::Result<()> {
+    st.within(
+        "the channel message",
+        ChannelId::new(channel).send_message(
+            &ctx.http,
+            reply.to_message().allowed_mentions(no_mentions()),
+        ),
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn reindex(
+    st: &State,
+    ctx: &Context,
+    cmd: &CommandInteraction,
+    caller: &Caller,
+) -> anyhow::Result<()> {
+    // The token's clock started when Discord created the interaction.
+    let token_age = interaction_age(cmd.id.get(), std::time::SystemTime::now());
+    let started = Instant::now();
+    let grant = match guard::may_reindex(caller, &st.policy()) {
+        Ok(g) => g,
+        Err(why) => {
+            tracing::info!(user = caller.user_id, guild = ?caller.guild_id, %why, "reindex refused");
+            return respond(st, cmd, &render::refusal(&why.to_string())).await;
+        }
+    };
+    if st.reindexing.swap(true, Ordering::SeqCst) {
+        tracing::info!(user = caller.user_id, "reindex refused: one is running");
+        return respond(
+            st,
+            cmd,
+            &render::refusal(&user_message(&Error::RebuildInProgress)),
+        )
+        .await;
+    }
+    // Busy until the rebuild itself ends, not until its report is sent: an
+    // admin who sees "Index rebuilt" may start the next one at once.
+    let busy = ClearOnDrop(&st.reindexing);
+    // The admin asked for a rebuild: a deferral that fails or stalls (it is
+    // abandoned after http_timeout_secs) does not cancel it.
+    if let Err(e) = defer(st, cmd, true).await {
+        tracing::warn!(error = %e, "reindex: the deferral failed; rebuilding anyway");
+    }
+    let asked_in = cmd.guild_id.map(|_| cmd.channel_id.get());
+    let admin_channel = st.settings.admin_channel_id;
+    let last = Duration::from_millis(st.last_rebuild_ms.load(Ordering::SeqCst));
+    let report_elsewhere = admin_channel.or(asked_in);
+    if token_age + started.elapsed() + last >= TOKEN_SAFE {
+        // Say up front that the answer will come through the channel.
+        let where_ = report_elsewhere.map_or_else(
+            || "I may not be able to report the result here".to_string(),
+            |c| format!("the result will be posted in <#{c}>"),
+        );
+        let note = render::notice(
+            "Rebuilding the index",
+            &format!(
+                "This rebuild may end after Discord stops letting me edit this reply \
+                 (15 minutes after the command; the last rebuild took {} s), so {where_}.",
+                last.as_secs()
+            ),
+        );
+        if let Err(e) = st
+            .within(
+                "the long-rebuild notice",
+                cmd.edit_response(&st.ihttp, note.to_edit()),
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "reindex: the notice failed");
+        }
+    }
+    if let Some(c) = admin_channel {
+        let start = render::notice(
+            "Rebuild started",
+            &format!(
+                "<@{}> started a rebuild of the index ({}).",
+                caller.user_id,
+                match grant {
+                    guard::ReindexGrant::AdminUser => "a configured admin",
+                    guard::ReindexGrant::AdminRole => "an admin role",
+                    guard::ReindexGrant::HomeServer => "in a home server",
+                }
+            ),
+        );
+        if let Err(e) = post(st, ctx, c, &start).await {
+            tracing::warn!(error = %e, "reindex: the admin channel notice failed");
+        }
+    }
+    tracing::info!(user = caller.user_id, ?grant, "reindex started");
+    let rebuild = st.light(|c| c.reindex());
+    tokio::pin!(rebuild);
+    let every = Duration::from_secs(st.settings.reindex_progress_secs);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let res = loop {
+        tokio::select! {
+            res = &mut rebuild => break res,
+            _ = tick.tick() => {
+                // Progress in the reply while its token lives.
+                if token_age + started.elapsed() < TOKEN_SAFE {
+                    let note = render::notice(
+                        "Rebuilding the index",
+                        &format!("Still rebuilding: {} s so far.", started.elapsed().as_secs()),
+                    );
+                    if let Err(e) = st
+                        .within("the progress edit", cmd.edit_response(&st.ihttp, note.to_edit()))
+                        .await
+                    {
+                        tracing::debug!(error = %e, "reindex: a progress edit failed");
+                    }
+                }
+            }
+        }
+    };
+    let took = started.elapsed();
+    if matches!(res, Ok(Ok(_))) {
+        st.last_rebuild_ms.store(
+            u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+    drop(busy);
+    let outcome = match res {
+        Ok(Ok(report)) => {
+            tracing::info!(
+                documents = report.documents,
+                passages = report.passages,
+                ms = report.elapsed_ms,
+                "reindex done"
+            );
+            Ok(render::index_report(&report))
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "reindex failed");
+            Err(user_message(&e))
+        }
+        Err(e) => Err(core_failure("reindex", &e)),
+    };
+    let as_reply = |o: &Result<Reply, String>| match o {
+        Ok(r) => r.clone(),
+        Err(m) => render::refusal(m),
+    };
+    if let Some(c) = admin_channel {
+        if let Err(e) = post(st, ctx, c, &as_reply(&outcome)).await {
+            tracing::warn!(error = %e, "reindex: the admin channel report failed");
+        }
+    }
+    match report_route(token_age + took, asked_in, admin_channel) {
+        ReportRoute::Edit => finish(st, cmd, true, outcome).await,
+        ReportRoute::Channel(c) if Some(c) == admin_channel => Ok(()),
+        ReportRoute::Channel(c) => {
+            let mut r = as_reply(&outcome);
+            r.ephemeral = false;
+            r.content = Some(format!("Rebuild requested by <@{}>:", caller.user_id));
+            post(st, ctx, c, &r.fitted()).await
+        }
+        ReportRoute::Lost => {
+            tracing::warn!("reindex: the token expired and there is no channel to report in");
+            Ok(())
         }
     }
 }
@@ -662,7 +978,7 @@ async fn ask_page(st: &State, question: &str, offset: usize) -> Result<Page, Str
     loop {
         let q = question.to_string();
         let res = st
-            .blocking(move |c| {
+            .search(move |c| {
                 c.ask(&q, AskOptions { top, offset })
                     .map(|a| (a, c.freshness()))
             })
@@ -692,8 +1008,8 @@ async fn ask_page(st: &State, question: &str, offset: usize) -> Result<Page, Str
     }
 }
 
-/// Attach "More results" (to page `next`) / "Share" buttons, storing the page state
-/// they point to.
+/// Attach "More results" (to page `next`) / "Share" / "Delete" buttons, storing the
+/// page state the first two point to.
 fn with_buttons(
     st: &State,
     reply: Reply,
@@ -701,23 +1017,32 @@ fn with_buttons(
     private: bool,
     mut ps: PageState,
 ) -> Reply {
-    if next.is_none() && !private {
-        return reply;
-    }
-    ps.shown = reply.clone();
-    let key = st.store(ps);
+    let asker = ps.user_id;
+    let key = if next.is_some() || private {
+        ps.shown = reply.clone();
+        Some(st.store(ps))
+    } else {
+        None
+    };
     Reply {
-        buttons: buttons_for(&key, next, private),
+        buttons: buttons_for(key.as_deref(), next, private, false, asker),
         ..reply
     }
     .fitted()
 }
 
-/// The buttons of a paged answer. "More results" names the page it shows
-/// (`rf:more:{key}:{page}`), so clicking it twice shows that page twice.
-fn buttons_for(key: &str, next: Option<usize>, private: bool) -> Vec<Button> {
+/// The buttons of an answer. "More results" names the page it shows
+/// (`rf:more:{key}:{page}`), so clicking it twice shows that page twice; a private
+/// answer has "Share" (disabled once used), a public one "Delete" (for `asker`).
+fn buttons_for(
+    key: Option<&str>,
+    next: Option<usize>,
+    private: bool,
+    shared: bool,
+    asker: u64,
+) -> Vec<Button> {
     let mut b = Vec::new();
-    if let Some(page) = next {
+    if let (Some(key), Some(page)) = (key, next) {
         b.push(Button {
             custom_id: format!("{MORE_PREFIX}{key}:{page}"),
             label: "More results".into(),
@@ -725,13 +1050,15 @@ fn buttons_for(key: &str, next: Option<usize>, private: bool) -> Vec<Button> {
             disabled: false,
         });
     }
-    if private {
-        b.push(Button {
+    match (private, key) {
+        (true, Some(key)) => b.push(Button {
             custom_id: format!("{SHARE_PREFIX}{key}"),
-            label: "Share".into(),
+            label: if shared { "Shared" } else { "Share" }.into(),
             kind: ButtonKind::Success,
-            disabled: false,
-        });
+            disabled: shared,
+        }),
+        (true, None) => {}
+        (false, _) => b.push(render::delete_button(asker)),
     }
     b
 }
@@ -747,15 +1074,34 @@ pub enum ButtonAction<'a> {
     Share {
         key: &'a str,
     },
+    /// A `/sources` page; `owner` pages that message, anyone else gets a copy.
     Sources {
         page: usize,
+        owner: Option<u64>,
+    },
+    /// Delete a public answer (its asker or a moderator).
+    Delete {
+        asker: u64,
     },
 }
 
 /// Parse a custom id this bot made; None for anything else (or an older format).
 pub fn parse_custom_id(id: &str) -> Option<ButtonAction<'_>> {
-    if let Some(page) = id.strip_prefix(SOURCES_PREFIX) {
-        return page.parse().ok().map(|page| ButtonAction::Sources { page });
+    if let Some(rest) = id.strip_prefix(SOURCES_PREFIX) {
+        let (page, owner) = match rest.split_once(':') {
+            Some((p, o)) => (p, Some(o.parse().ok()?)),
+            None => (rest, None),
+        };
+        return page
+            .parse()
+            .ok()
+            .map(|page| ButtonAction::Sources { page, owner });
+    }
+    if let Some(asker) = id.strip_prefix(DELETE_PREFIX) {
+        return asker
+            .parse()
+            .ok()
+            .map(|asker| ButtonAction::Delete { asker });
     }
     if let Some(rest) = id.strip_prefix(MORE_PREFIX) {
         let (key, page) = rest.split_once(':')?;
@@ -768,18 +1114,15 @@ pub fn parse_custom_id(id: &str) -> Option<ButtonAction<'_>> {
         .map(|key| ButtonAction::Share { key })
 }
 
-async fn on_autocomplete(
-    st: &State,
-    ctx: &Context,
-    cmd: &CommandInteraction,
-) -> anyhow::Result<()> {
+async fn on_autocomplete(st: &State, cmd: &CommandInteraction) -> anyhow::Result<()> {
     let Some(focused) = cmd.data.autocomplete() else {
         return Ok(());
     };
     let typed = focused.value.to_string();
     let which = focused.name.to_string();
+    // Light lane: autocomplete cannot be deferred, so it never waits for a search slot.
     let list = st
-        .blocking(move |c| match which.as_str() {
+        .light(move |c| match which.as_str() {
             "role_a" | "role_b" => c.known_roles(),
             "aspect" => c.known_aspects(),
             _ => Vec::new(),
@@ -795,37 +1138,41 @@ async fn on_autocomplete(
     }
     st.within(
         "the autocomplete response",
-        cmd.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(resp)),
+        cmd.create_response(&st.ihttp, CreateInteractionResponse::Autocomplete(resp)),
     )
     .await
 }
 
-async fn ephemeral(
-    st: &State,
-    ctx: &Context,
-    c: &ComponentInteraction,
-    msg: &str,
-) -> anyhow::Result<()> {
+async fn ephemeral(st: &State, c: &ComponentInteraction, msg: &str) -> anyhow::Result<()> {
     st.within(
         "the ephemeral response",
         c.create_response(
-            &ctx.http,
+            &st.ihttp,
             CreateInteractionResponse::Message(render::refusal(msg).to_response_message()),
         ),
     )
     .await
 }
 
-/// The message's buttons, all disabled (for expired state).
-fn disabled_rows(c: &ComponentInteraction) -> Vec<CreateActionRow> {
+/// The message's buttons, those `disable` picks (by custom id) disabled; `relabel`
+/// gives a disabled button its new label.
+fn rows_with(
+    c: &ComponentInteraction,
+    disable: impl Fn(&str) -> bool,
+    relabel: impl Fn(&str) -> Option<&'static str>,
+) -> Vec<CreateActionRow> {
     let mut out = Vec::new();
     for row in &c.message.components {
         let mut buttons = Vec::new();
         for comp in &row.components {
             if let ActionRowComponent::Button(b) = comp {
                 if let SButtonKind::NonLink { custom_id, style } = &b.data {
-                    let mut nb = CreateButton::new(custom_id).style(*style).disabled(true);
-                    if let Some(l) = &b.label {
+                    let off = b.disabled || disable(custom_id);
+                    let mut nb = CreateButton::new(custom_id).style(*style).disabled(off);
+                    let label = relabel(custom_id)
+                        .map(String::from)
+                        .or_else(|| b.label.clone());
+                    if let Some(l) = label {
                         nb = nb.label(l);
                     }
                     buttons.push(nb);
@@ -839,31 +1186,99 @@ fn disabled_rows(c: &ComponentInteraction) -> Vec<CreateActionRow> {
     out
 }
 
+/// The message's buttons, all disabled (for expired state).
+fn disabled_rows(c: &ComponentInteraction) -> Vec<CreateActionRow> {
+    rows_with(c, |_| true, |_| None)
+}
+
+/// Acknowledge a click without changing anything yet (DEFERRED_UPDATE_MESSAGE), sent
+/// as `{"type": 6}`: serenity's `Acknowledge` adds `"data": null`, which Discord
+/// documents as an absent optional field.
+async fn acknowledge(st: &State, c: &ComponentInteraction) -> anyhow::Result<()> {
+    st.within(
+        "the acknowledgement",
+        st.ihttp
+            .create_interaction_response(c.id, &c.token, &json!({ "type": 6 }), Vec::new()),
+    )
+    .await
+}
+
+async fn on_sources_click(
+    st: &State,
+    c: &ComponentInteraction,
+    page: usize,
+    owner: Option<u64>,
+) -> anyhow::Result<()> {
+    let user = c.user.id.get();
+    let res = st.light(|core| (core.sources(), core.freshness())).await;
+    let (list, fresh) = match res {
+        Ok(v) => v,
+        Err(e) => return ephemeral(st, c, &core_failure("sources", &e)).await,
+    };
+    let mut r = render::sources(&list, &fresh, page, Some(user));
+    let response = if owner.is_none_or(|o| o == user) {
+        CreateInteractionResponse::UpdateMessage(r.to_response_message())
+    } else {
+        // Someone else's list: their own (private) copy at that page.
+        r.ephemeral = true;
+        CreateInteractionResponse::Message(r.to_response_message())
+    };
+    st.within("the sources page", c.create_response(&st.ihttp, response))
+        .await
+}
+
+async fn on_delete_click(
+    st: &State,
+    ctx: &Context,
+    c: &ComponentInteraction,
+    asker: u64,
+) -> anyhow::Result<()> {
+    let moderator = c
+        .member
+        .as_ref()
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.contains(Permissions::MANAGE_MESSAGES));
+    if c.user.id.get() != asker && !moderator {
+        return ephemeral(
+            st,
+            c,
+            "Only the person who asked (or a moderator with Manage Messages) can delete this answer.",
+        )
+        .await;
+    }
+    acknowledge(st, c).await?;
+    // The bot's own message: deleting it needs no permission.
+    let deleted = st
+        .within(
+            "the deletion",
+            c.channel_id.delete_message(&ctx.http, c.message.id),
+        )
+        .await;
+    if let Err(e) = deleted {
+        tracing::warn!(error = %e, "deleting an answer failed");
+        st.within(
+            "the follow-up",
+            c.create_followup(
+                &st.ihttp,
+                render::refusal("I could not delete that message. Please try again later.")
+                    .to_followup(),
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> anyhow::Result<()> {
     let user = c.user.id.get();
     let (key, target) = match parse_custom_id(c.data.custom_id.as_str()) {
-        Some(ButtonAction::Sources { page }) => {
-            let res = st.blocking(|core| (core.sources(), core.freshness())).await;
-            return match res {
-                Ok((list, fresh)) => {
-                    let r = render::sources(&list, &fresh, page);
-                    st.within(
-                        "the sources page",
-                        c.create_response(
-                            &ctx.http,
-                            CreateInteractionResponse::UpdateMessage(r.to_response_message()),
-                        ),
-                    )
-                    .await
-                }
-                Err(e) => ephemeral(st, ctx, c, &core_failure("sources", &e)).await,
-            };
+        Some(ButtonAction::Sources { page, owner }) => {
+            return on_sources_click(st, c, page, owner).await
         }
+        Some(ButtonAction::Delete { asker }) => return on_delete_click(st, ctx, c, asker).await,
         Some(ButtonAction::More { key, page }) => (key, Some(page)),
         Some(ButtonAction::Share { key }) => (key, None),
-        None => {
-            return ephemeral(st, ctx, c, "This button is no longer supported. Use /help.").await
-        }
+        None => return ephemeral(st, c, "This button is no longer supported. Use /help.").await,
     };
     let found = st
         .pages()
@@ -875,7 +1290,7 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
         st.within(
             "disabling expired buttons",
             c.create_response(
-                &ctx.http,
+                &st.ihttp,
                 CreateInteractionResponse::UpdateMessage(
                     CreateInteractionResponseMessage::new().components(disabled_rows(c)),
                 ),
@@ -885,7 +1300,7 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
         st.within(
             "the expiry follow-up",
             c.create_followup(
-                &ctx.http,
+                &st.ihttp,
                 CreateInteractionResponseFollowup::new()
                     .embed(
                         serenity::all::CreateEmbed::new()
@@ -900,68 +1315,174 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
     if ps.user_id != user {
         return ephemeral(
             st,
-            ctx,
             c,
             "Only the person who asked can use these buttons. Ask your own question with /ask.",
         )
         .await;
     }
     let Some(target) = target else {
-        // Share: post the page currently shown, publicly.
-        let mut shared = ps.shown.clone();
-        shared.ephemeral = false;
-        shared.buttons.clear();
-        shared.content = Some(format!("Shared by <@{user}>"));
-        let shared = shared.fitted();
-        return st
-            .within(
-                "the shared answer",
-                c.create_response(
-                    &ctx.http,
-                    CreateInteractionResponse::Message(
-                        shared.to_response_message().allowed_mentions(no_mentions()),
-                    ),
-                ),
-            )
-            .await;
+        return share(st, c, key, user).await;
     };
     // More results: acknowledge (type 6), then edit the message with the page the
     // button names, clamped to the last page; a second click on the same button shows
     // the same page again.
     let step = st.settings.page_size.max(1);
     let offset = clamp_offset(target.saturating_mul(step), ps.total, step);
-    // DEFERRED_UPDATE_MESSAGE. Sent as `{"type": 6}`: serenity's `Acknowledge` adds
-    // `"data": null`, which Discord documents as an absent optional field.
-    st.within(
-        "the acknowledgement",
-        ctx.http
-            .create_interaction_response(c.id, &c.token, &json!({ "type": 6 }), Vec::new()),
-    )
-    .await?;
+    acknowledge(st, c).await?;
     match ask_page(st, &ps.question, offset).await {
         Ok(page) => {
-            if let Some((_, p)) = st.pages().get_mut(key, Instant::now()) {
-                p.total = page.total;
-                p.shown = page.reply.clone();
-            }
+            let shared = match st.pages().get_mut(key, Instant::now()) {
+                Some((_, p)) => {
+                    p.total = page.total;
+                    p.shown = page.reply.clone();
+                    p.shared
+                }
+                None => ps.shared,
+            };
             let mut reply = page.reply;
-            reply.buttons = buttons_for(key, page.next, ps.private);
+            reply.buttons = buttons_for(Some(key), page.next, ps.private, shared, ps.user_id);
             let reply = reply.fitted();
             st.within(
                 "the page's edit",
-                c.edit_response(&ctx.http, reply.to_edit().allowed_mentions(no_mentions())),
+                c.edit_response(&st.ihttp, reply.to_edit().allowed_mentions(no_mentions())),
             )
             .await?;
         }
         Err(msg) => {
             st.within(
                 "the follow-up",
-                c.create_followup(&ctx.http, render::refusal(&msg).to_followup()),
+                c.create_followup(&st.ihttp, render::refusal(&msg).to_followup()),
             )
             .await?;
         }
     }
     Ok(())
+}
+
+/// "Share": post the page currently shown, publicly, once. The private message's
+/// "Share" button is disabled (UPDATE_MESSAGE) and the public copy is a follow-up.
+async fn share(st: &State, c: &ComponentInteraction, key: &str, user: u64) -> anyhow::Result<()> {
+    let shown = {
+        let mut pages = st.pages();
+        match pages.get_mut(key, Instant::now()) {
+            Some((_, p)) if !p.shared => {
+                p.shared = true;
+                Some(p.shown.clone())
+            }
+            _ => None,
+        }
+    };
+    let Some(shown) = shown else {
+        return ephemeral(st, c, "You have already shared this answer.").await;
+    };
+    let share_id = format!("{SHARE_PREFIX}{key}");
+    st.within(
+        "disabling Share",
+        c.create_response(
+            &st.ihttp,
+            CreateInteractionResponse::UpdateMessage(
+                CreateInteractionResponseMessage::new().components(rows_with(
+                    c,
+                    |id| id == share_id,
+                    |id| (id == share_id).then_some("Shared"),
+                )),
+            ),
+        ),
+    )
+    .await?;
+    let mut shared = shown;
+    shared.ephemeral = false;
+    shared.buttons = vec![render::delete_button(user)];
+    shared.content = Some(format!("Shared by <@{user}>"));
+    let shared = shared.fitted();
+    st.within(
+        "the shared answer",
+        c.create_followup(
+            &st.ihttp,
+            shared.to_followup().allowed_mentions(no_mentions()),
+        ),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The question of a message addressed to the bot: its text without the bot's
+/// mentions (`<@id>`, `<@!id>`), trimmed. None when the message is not for the bot:
+/// in a server it must mention the bot; in a DM every message is.
+pub fn question_of(content: &str, bot_id: u64, dm: bool, mentioned: bool) -> Option<String> {
+    let plain = format!("<@{bot_id}>");
+    let nick = format!("<@!{bot_id}>");
+    let addressed = dm || mentioned || content.contains(&plain) || content.contains(&nick);
+    if !addressed || bot_id == 0 {
+        return None;
+    }
+    let q = content.replace(&plain, " ").replace(&nick, " ");
+    Some(q.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// An @mention of the bot or a DM to it: answer with the same cited passages as `/ask`,
+/// replying to (quoting) the asker's message, or in a thread on it
+/// (`discord.answer_in_thread`).
+async fn on_message(st: &State, ctx: &Context, msg: &Message) -> anyhow::Result<()> {
+    if !st.settings.answer_mentions || msg.author.bot || msg.webhook_id.is_some() {
+        return Ok(());
+    }
+    let bot = st.bot_id.load(Ordering::SeqCst);
+    let dm = msg.guild_id.is_none();
+    let mentioned = msg.mentions.iter().any(|u| u.id.get() == bot);
+    let Some(question) = question_of(&msg.content, bot, dm, mentioned) else {
+        return Ok(());
+    };
+    let asker = msg.author.id.get();
+    tracing::debug!(user = asker, dm, "message question");
+    let reply = if question.is_empty() {
+        render::refusal(
+            "Ask me a question after the mention, e.g. `@rolefaq who owns cybersecurity?` \
+             (or use /ask).",
+        )
+    } else if let Some(refusal) = cooldown_refusal(st, asker) {
+        refusal
+    } else {
+        match first_page(st, &capped(&question), asker, false).await {
+            Ok(r) => r,
+            Err(m) => render::refusal(&m),
+        }
+    };
+    let mut reply = reply;
+    reply.ephemeral = false;
+    if st.settings.answer_in_thread && !dm {
+        let name: String = if question.is_empty() {
+            "rolefaq".to_string()
+        } else {
+            render::truncate(&question, 90)
+        };
+        let thread = st
+            .within(
+                "the thread",
+                msg.channel_id.create_thread_from_message(
+                    &ctx.http,
+                    msg.id,
+                    CreateThread::new(name),
+                ),
+            )
+            .await;
+        match thread {
+            Ok(t) => return post(st, ctx, t.id.get(), &reply).await,
+            Err(e) => tracing::info!(error = %e, "no thread (answering in the channel)"),
+        }
+    }
+    st.within(
+        "the reply",
+        msg.channel_id.send_message(
+            &ctx.http,
+            reply
+                .to_message()
+                .reference_message(msg)
+                .allowed_mentions(no_mentions().replied_user(false)),
+        ),
+    )
+    .await
+    .map(|_| ())
 }
 
 #[cfg(test)]
@@ -1018,6 +1539,7 @@ mod tests {
             total: 9,
             private: false,
             shown: Reply::default(),
+            shared: false,
         }
     }
 
@@ -1028,7 +1550,7 @@ mod tests {
             button_timeout_secs: 600,
             ..DiscordSettings::default()
         };
-        let st = State::new(Arc::new(NoCore), settings);
+        let st = State::new(Arc::new(NoCore), settings, Arc::new(Http::new("")));
         let keys: Vec<String> = (0..80).map(|_| st.store(page_state())).collect();
         assert_eq!(st.paged_answers(), 50, "capped by count");
         let now = Instant::now();
@@ -1040,6 +1562,61 @@ mod tests {
         // The periodic sweep frees them once expired, with no new answer stored.
         assert_eq!(st.sweep_pages(now + Duration::from_secs(601)), 50);
         assert_eq!(st.paged_answers(), 0);
+    }
+
+    #[test]
+    fn a_message_question_drops_the_bots_mentions() {
+        let bot = 42;
+        assert_eq!(
+            question_of("<@42> who owns security?", bot, false, true).as_deref(),
+            Some("who owns security?")
+        );
+        assert_eq!(
+            question_of("hey <@!42>  what does a CTO do", bot, false, false).as_deref(),
+            Some("hey what does a CTO do")
+        );
+        assert_eq!(question_of("who owns security?", bot, false, false), None);
+        assert_eq!(
+            question_of("who owns security?", bot, true, false).as_deref(),
+            Some("who owns security?"),
+            "every DM is for the bot"
+        );
+        assert_eq!(question_of("<@42>", bot, false, true).as_deref(), Some(""));
+        assert_eq!(
+            question_of("<@42> hi", 0, false, true),
+            None,
+            "before READY"
+        );
+    }
+
+    #[test]
+    fn a_rebuild_reports_in_a_channel_once_the_token_is_nearly_expired() {
+        let soon = Duration::from_secs(30);
+        assert_eq!(report_route(soon, Some(1), Some(2)), ReportRoute::Edit);
+        let late = TOKEN_SAFE;
+        assert_eq!(
+            report_route(late, Some(1), Some(2)),
+            ReportRoute::Channel(2)
+        );
+        assert_eq!(report_route(late, Some(1), None), ReportRoute::Channel(1));
+        assert_eq!(report_route(late, None, None), ReportRoute::Lost);
+        assert!(TOKEN_SAFE < TOKEN_LIFETIME);
+    }
+
+    #[test]
+    fn an_interactions_age_comes_from_its_snowflake_when_plausible() {
+        let now = std::time::UNIX_EPOCH + Duration::from_millis(DISCORD_EPOCH_MS + 10_000_000);
+        let at = |ms_ago: u64| ((10_000_000 - ms_ago) << 22) | 77;
+        assert_eq!(interaction_age(at(0), now), Duration::ZERO);
+        assert_eq!(interaction_age(at(60_000), now), Duration::from_secs(60));
+        assert_eq!(
+            interaction_age(at(14 * 60_000), now),
+            Duration::from_secs(14 * 60)
+        );
+        // Older than a token lives, or from the future: not trusted.
+        assert_eq!(interaction_age(at(16 * 60_000), now), Duration::ZERO);
+        assert_eq!(interaction_age(u64::MAX, now), Duration::ZERO);
+        assert_eq!(interaction_age(1, now), Duration::ZERO);
     }
 
     #[test]
@@ -1058,7 +1635,7 @@ mod tests {
 
     #[test]
     fn more_results_ids_name_their_page() {
-        let b = buttons_for("ab12", Some(4), true);
+        let b = buttons_for(Some("ab12"), Some(4), true, false, 7);
         assert_eq!(b[0].custom_id, "rf:more:ab12:4");
         assert_eq!(
             parse_custom_id(&b[0].custom_id),
@@ -1073,12 +1650,33 @@ mod tests {
         );
         assert_eq!(
             parse_custom_id("rf:src:2"),
-            Some(ButtonAction::Sources { page: 2 })
+            Some(ButtonAction::Sources {
+                page: 2,
+                owner: None
+            })
         );
+        assert_eq!(
+            parse_custom_id(&render::sources_button_id(3, Some(55))),
+            Some(ButtonAction::Sources {
+                page: 3,
+                owner: Some(55)
+            })
+        );
+        assert_eq!(parse_custom_id("rf:src:3:x"), None);
+        // A public answer: Delete for its asker, no Share.
+        let public = buttons_for(None, None, false, false, 7);
+        assert_eq!(public.len(), 1);
+        assert_eq!(
+            parse_custom_id(&public[0].custom_id),
+            Some(ButtonAction::Delete { asker: 7 })
+        );
+        // Shared once: the Share button is disabled.
+        let shared = buttons_for(Some("k"), None, true, true, 7);
+        assert!(shared[0].disabled && shared[0].label == "Shared");
         // The old "next page" id carried no page: not guessed at.
         assert_eq!(parse_custom_id("rf:more:ab12"), None);
         assert_eq!(parse_custom_id("rf:more:ab12:x"), None);
         assert_eq!(parse_custom_id("other"), None);
-        assert!(buttons_for("k", None, false).is_empty());
+        assert!(buttons_for(None, None, true, false, 1).is_empty());
     }
 }

@@ -84,8 +84,17 @@ impl Core for Service {
 /// generic ones of [`crate::logging::WIRE_TARGETS`].
 pub const WIRE_LOG_TARGETS: &[&str] = &["serenity::gateway::ws"];
 
-/// Gateway intents: interactions need none, so no privileged intent is ever asked for.
-pub const INTENTS: GatewayIntents = GatewayIntents::empty();
+/// Gateway intents: interactions need none; @mentions and DMs need GUILD_MESSAGES and
+/// DIRECT_MESSAGES, neither privileged: Discord delivers the content of messages that
+/// mention the bot and of DMs without MESSAGE_CONTENT. No privileged intent is ever
+/// asked for.
+pub fn intents(answer_mentions: bool) -> GatewayIntents {
+    if answer_mentions {
+        GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES
+    } else {
+        GatewayIntents::empty()
+    }
+}
 
 /// `rolefaq serve`: open the index (building it when missing) and run the bot until
 /// SIGINT or SIGTERM.
@@ -203,7 +212,7 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
         .timeout(http_timeout)
         .build()
         .context("cannot build the HTTP client")?;
-    let mut builder = HttpBuilder::new(d.token.expose()).client(client);
+    let mut builder = HttpBuilder::new(d.token.expose()).client(client.clone());
     let proxied = !guard::is_discord(&base);
     if proxied {
         // serenity 0.12.5's ratelimiter builds its requests without the proxy (it passes
@@ -212,6 +221,15 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
         builder = builder.proxy(base.clone()).ratelimiter_disabled(true);
     }
     let http = builder.build();
+    // Interaction responses: the same client and base, without serenity's limiter
+    // (see `handlers`' module docs); the application id is set on READY.
+    let mut ibuilder = HttpBuilder::new(d.token.expose())
+        .client(client.clone())
+        .ratelimiter_disabled(true);
+    if proxied {
+        ibuilder = ibuilder.proxy(base.clone());
+    }
+    let ihttp = Arc::new(ibuilder.build());
     let gateway = if proxied {
         let g = http
             .get_gateway()
@@ -229,9 +247,9 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
     } else {
         None
     };
-    let state = Arc::new(handlers::State::new(core, d.clone()));
+    let state = Arc::new(handlers::State::new(core, d.clone(), ihttp));
     handlers::spawn_page_sweeper(&state);
-    let client = ClientBuilder::new_with_http(http, INTENTS)
+    let client = ClientBuilder::new_with_http(http, intents(d.answer_mentions))
         .event_handler(handlers::Handler {
             state: Arc::clone(&state),
         })

@@ -6,7 +6,8 @@
 use crate::model::{Answer, Comparison, Freshness, Hit, IndexReport, Quote, SourceInfo};
 use serenity::builder::{
     CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter,
-    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EditInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
+    EditInteractionResponse,
 };
 use serenity::model::application::ButtonStyle;
 use std::collections::BTreeMap;
@@ -49,6 +50,9 @@ pub struct Embed {
     pub description: Option<String>,
     pub fields: Vec<Field>,
     pub footer: Option<String>,
+    /// ISO 8601 time Discord shows beside the footer in the reader's locale and zone
+    /// (the index's build time on answers).
+    pub timestamp: Option<String>,
     pub color: Option<u32>,
 }
 
@@ -319,20 +323,31 @@ fn cite(citation: &str, url: Option<&str>) -> String {
     }
 }
 
-/// Footer text describing the serving index.
+/// Footer text describing the serving index. Its build time is the embed's
+/// `timestamp` ([`built_stamp`]), which Discord shows in each reader's locale; a time
+/// that is not RFC 3339 (it never should be) stays in the text.
 pub fn freshness_footer(f: &Freshness) -> String {
     let mut s = format!(
-        "Index built {} · {} document{} · {} passage{}",
-        f.built_at,
+        "{} document{} · {} passage{} indexed",
         f.documents,
         plural(f.documents),
         f.passages,
         plural(f.passages)
     );
+    if built_stamp(f).is_none() {
+        s = format!("Index built {} · {s}", f.built_at);
+    }
     if f.stale {
         s.push_str(" · corpus changed since (an admin can /reindex)");
     }
     s
+}
+
+/// The index's build time as an embed timestamp, when it is a valid RFC 3339 time.
+pub fn built_stamp(f: &Freshness) -> Option<String> {
+    serenity::model::Timestamp::parse(f.built_at.trim())
+        .ok()
+        .map(|t| t.to_string())
 }
 
 fn plural(n: usize) -> &'static str {
@@ -392,6 +407,7 @@ pub fn answer(a: &Answer, fresh: &Freshness, page: PageInfo) -> Reply {
                     a.total
                 )),
                 footer: Some(footer),
+                timestamp: built_stamp(fresh),
                 color: Some(COLOR_ANSWER),
                 ..Default::default()
             }],
@@ -415,6 +431,7 @@ pub fn answer(a: &Answer, fresh: &Freshness, page: PageInfo) -> Reply {
                 title: Some(title),
                 description: Some(d),
                 footer: Some(footer),
+                timestamp: built_stamp(fresh),
                 color: Some(COLOR_NO_ANSWER),
                 ..Default::default()
             }],
@@ -469,6 +486,7 @@ pub fn answer(a: &Answer, fresh: &Freshness, page: PageInfo) -> Reply {
             title: Some(title),
             description: Some(desc),
             footer: Some(footer),
+            timestamp: built_stamp(fresh),
             color: Some(COLOR_ANSWER),
             ..Default::default()
         }],
@@ -503,6 +521,7 @@ pub fn comparison(c: &Comparison, fresh: &Freshness) -> Reply {
                     "The corpus has no passages comparing these roles on that aspect.".into(),
                 ),
                 footer: Some(freshness_footer(fresh)),
+                timestamp: built_stamp(fresh),
                 color: Some(COLOR_NO_ANSWER),
                 ..Default::default()
             }],
@@ -580,6 +599,7 @@ pub fn comparison(c: &Comparison, fresh: &Freshness) -> Reply {
             description: Some(description),
             fields,
             footer: Some(footer),
+            timestamp: built_stamp(fresh),
             color: Some(COLOR_ANSWER),
         }],
         ..Default::default()
@@ -595,8 +615,29 @@ pub fn source_pages(n: usize) -> usize {
     n.div_ceil(SOURCES_PER_PAGE).max(1)
 }
 
-/// One page (0-based) of `/sources` with Previous/Next buttons.
-pub fn sources(list: &[SourceInfo], fresh: &Freshness, page: usize) -> Reply {
+/// Custom id of a `/sources` page button; `owner` (the user who asked for the list)
+/// is the only one whose clicks page that message.
+pub fn sources_button_id(page: usize, owner: Option<u64>) -> String {
+    match owner {
+        Some(u) => format!("rf:src:{page}:{u}"),
+        None => format!("rf:src:{page}"),
+    }
+}
+
+/// The "Delete" button of a public answer: only `asker` (or a moderator with Manage
+/// Messages) can use it.
+pub fn delete_button(asker: u64) -> Button {
+    Button {
+        custom_id: format!("rf:del:{asker}"),
+        label: "Delete".into(),
+        kind: ButtonKind::Secondary,
+        disabled: false,
+    }
+}
+
+/// One page (0-based) of `/sources` with Previous/Next buttons that page it for
+/// `owner` only.
+pub fn sources(list: &[SourceInfo], fresh: &Freshness, page: usize, owner: Option<u64>) -> Reply {
     let pages = source_pages(list.len());
     let page = page.min(pages - 1);
     let mut d = String::new();
@@ -625,13 +666,13 @@ pub fn sources(list: &[SourceInfo], fresh: &Freshness, page: usize) -> Reply {
     let buttons = if pages > 1 {
         vec![
             Button {
-                custom_id: format!("rf:src:{}", page.saturating_sub(1)),
+                custom_id: sources_button_id(page.saturating_sub(1), owner),
                 label: "◀ Previous".into(),
                 kind: ButtonKind::Secondary,
                 disabled: page == 0,
             },
             Button {
-                custom_id: format!("rf:src:{}", page + 1),
+                custom_id: sources_button_id(page + 1, owner),
                 label: "Next ▶".into(),
                 kind: ButtonKind::Secondary,
                 disabled: page + 1 >= pages,
@@ -651,10 +692,25 @@ pub fn sources(list: &[SourceInfo], fresh: &Freshness, page: usize) -> Reply {
             )),
             description: Some(d),
             footer: Some(freshness_footer(fresh)),
+            timestamp: built_stamp(fresh),
             color: Some(COLOR_ANSWER),
             ..Default::default()
         }],
         buttons,
+        ..Default::default()
+    }
+    .fitted()
+}
+
+/// A short titled notice (rebuild progress).
+pub fn notice(title: &str, text: &str) -> Reply {
+    Reply {
+        embeds: vec![Embed {
+            title: Some(title.to_string()),
+            description: Some(text.to_string()),
+            color: Some(COLOR_OK),
+            ..Default::default()
+        }],
         ..Default::default()
     }
     .fitted()
@@ -685,6 +741,14 @@ pub fn help(page_size: usize, cooldown_secs: u64) -> Reply {
             inline: false,
         },
         Field {
+            name: "Ask rolefaq, @mention, DM".into(),
+            value: "Right-click a message › Apps › **Ask rolefaq** to ask its text, or \
+                    mention me (or send me a DM) with a question. Public answers have a \
+                    **Delete** button for the asker; \"Share\" posts a private answer once."
+                .into(),
+            inline: false,
+        },
+        Field {
             name: "/reindex (admins)".into(),
             value: "Rebuild the index from the corpus and report what changed.".into(),
             inline: false,
@@ -705,6 +769,7 @@ pub fn help(page_size: usize, cooldown_secs: u64) -> Reply {
             description: Some(d),
             fields,
             footer: None,
+            timestamp: None,
             color: Some(COLOR_ANSWER),
         }],
         ephemeral: true,
@@ -776,6 +841,7 @@ pub fn index_report(r: &IndexReport) -> Reply {
             description: Some(d),
             fields,
             footer: None,
+            timestamp: None,
             color: Some(COLOR_OK),
         }],
         ..Default::default()
@@ -843,6 +909,11 @@ fn embed_builder(e: &Embed) -> CreateEmbed {
     if let Some(c) = e.color {
         b = b.colour(c);
     }
+    if let Some(t) = e.timestamp.as_deref() {
+        if let Ok(t) = serenity::model::Timestamp::parse(t) {
+            b = b.timestamp(t);
+        }
+    }
     b
 }
 
@@ -888,6 +959,17 @@ impl Reply {
             e = e.content(c);
         }
         e
+    }
+
+    /// For channel messages (`POST /channels/{id}/messages`: @mention replies, reports).
+    pub fn to_message(&self) -> CreateMessage {
+        let mut m = CreateMessage::new()
+            .embeds(self.embeds.iter().map(embed_builder).collect())
+            .components(rows(&self.buttons));
+        if let Some(c) = &self.content {
+            m = m.content(c);
+        }
+        m
     }
 
     /// For follow-up messages (`POST /webhooks/{app}/{token}`).

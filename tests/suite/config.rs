@@ -210,6 +210,59 @@ fn discord_timeout_and_paging_bounds_are_validated() {
     assert_eq!(s.discord.http_timeout_secs, 2);
 }
 
+#[test]
+fn discord_home_servers_mentions_threads_admin_channel_and_fast_answers_are_read_and_validated() {
+    let d = Settings::load_with_env(None, false, &env(&[]), &Overrides::default()).unwrap();
+    assert!(d.discord.home_guild_ids.is_empty());
+    assert!(d.discord.answer_mentions && !d.discord.answer_in_thread);
+    assert_eq!(d.discord.admin_channel_id, None);
+    assert_eq!(d.discord.fast_answer_ms, 1200);
+    let s = Settings::load_with_env(
+        None,
+        false,
+        &env(&[
+            ("ROLEFAQ__DISCORD__HOME_GUILD_IDS", "11,22"),
+            ("ROLEFAQ__DISCORD__ANSWER_MENTIONS", "false"),
+            ("ROLEFAQ__DISCORD__ANSWER_IN_THREAD", "true"),
+            ("ROLEFAQ__DISCORD__ADMIN_CHANNEL_ID", "33"),
+            ("ROLEFAQ__DISCORD__FAST_ANSWER_MS", "800"),
+        ]),
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(s.discord.home_guild_ids, vec![11, 22]);
+    assert!(!s.discord.answer_mentions && s.discord.answer_in_thread);
+    assert_eq!(s.discord.admin_channel_id, Some(33));
+    assert_eq!(s.discord.fast_answer_ms, 800);
+    for (key, value, named) in [
+        (
+            "ROLEFAQ__DISCORD__FAST_ANSWER_MS",
+            "3000",
+            "discord.fast_answer_ms",
+        ),
+        (
+            "ROLEFAQ__DISCORD__FAST_ANSWER_MS",
+            "0",
+            "discord.fast_answer_ms",
+        ),
+        (
+            "ROLEFAQ__DISCORD__ADMIN_CHANNEL_ID",
+            "0",
+            "discord.admin_channel_id",
+        ),
+    ] {
+        let err =
+            Settings::load_with_env(None, false, &env(&[(key, value)]), &Overrides::default())
+                .unwrap_err();
+        assert!(err.to_string().contains(named), "{key}={value}: {err}");
+    }
+    // The shipped config.toml parses with the new keys.
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
+    let s =
+        Settings::load_with_env(Some(&shipped), false, &env(&[]), &Overrides::default()).unwrap();
+    assert_eq!(s.discord.fast_answer_ms, 1200);
+}
+
 fn load_err(file_text: Option<&str>, pairs: &[(&str, &str)]) -> String {
     let none = Overrides::default();
     let r = match file_text {

@@ -32,8 +32,38 @@ async fn ask(h: &Harness, question: &str, user: u64, private: bool) -> (Value, V
     }
     let i = h.fake.command("ask", &opts, user, &[], 0);
     h.fake.dispatch(&i);
-    let reqs = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    let reqs = answered(h, &i).await;
     (i, reqs)
+}
+
+/// The requests answering interaction `i`: its initial response and, when that was a
+/// deferral, what followed it (the edit, or the deletion and the follow-up).
+async fn answered(h: &Harness, i: &Value) -> Vec<Request> {
+    let r = h.fake.wait_for_interaction(i, 1, WAIT).await.unwrap();
+    if r[0].callback_type() != Some(5) {
+        return r;
+    }
+    let r = h.fake.wait_for_interaction(i, 2, WAIT).await.unwrap();
+    if r[1].is_delete_original() {
+        return h.fake.wait_for_interaction(i, 3, WAIT).await.unwrap();
+    }
+    r
+}
+
+/// The request carrying the answer: the initial response (type 4) or the edit after a
+/// deferral.
+fn answer_msg(reqs: &[Request]) -> &Request {
+    reqs.iter()
+        .find(|r| r.callback_type() == Some(4) || r.is_edit_original())
+        .unwrap_or_else(|| panic!("not answered: {reqs:#?}"))
+}
+
+/// Answered (not refused): a public answer with an embed titled like a question.
+fn assert_answered(reqs: &[Request]) {
+    let a = answer_msg(reqs);
+    assert!(!a.is_ephemeral() || reqs[0].is_ephemeral(), "{a:?}");
+    assert!(!a.embeds().is_empty(), "{a:?}");
+    assert!(!reqs.iter().any(|r| r.is_followup()), "{reqs:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,11 +89,52 @@ async fn registers_documented_command_payloads_without_privileged_intents() {
         .collect();
     let mut names: Vec<&str> = by_name.keys().copied().collect();
     names.sort_unstable();
-    assert_eq!(names, ["ask", "compare", "help", "reindex", "sources"]);
+    assert_eq!(
+        names,
+        [
+            "Ask rolefaq",
+            "ask",
+            "compare",
+            "help",
+            "reindex",
+            "sources"
+        ]
+    );
     for c in cmds {
+        // Server install only; a guild command is usable in its server (context 0).
+        assert_eq!(c["integration_types"], json!([0]), "{c}");
+        assert_eq!(c["contexts"], json!([0]), "{c}");
+        if c["name"] == "Ask rolefaq" {
+            // A message context-menu command: no description, no options.
+            assert_eq!(c["type"], json!(3), "{c}");
+            assert!(c.get("description").is_none_or(|d| d == ""), "{c}");
+            assert!(c["options"].as_array().is_none_or(Vec::is_empty), "{c}");
+            continue;
+        }
         let d = c["description"].as_str().unwrap();
         assert!(!d.is_empty() && d.chars().count() <= 100, "{c}");
         assert_eq!(c["type"], json!(1), "chat input command: {c}");
+        // Localised (English is the default), within Discord's rules.
+        let names = c["name_localizations"]
+            .as_object()
+            .expect("localised names");
+        assert!(names.contains_key("fr") && names.contains_key("de"), "{c}");
+        for n in names.values() {
+            let n = n.as_str().unwrap();
+            assert!(
+                (1..=32).contains(&n.chars().count())
+                    && n == n.to_lowercase()
+                    && n.chars()
+                        .all(|ch| ch.is_alphanumeric() || ch == '-' || ch == '_'),
+                "{n}"
+            );
+        }
+        for d in c["description_localizations"].as_object().unwrap().values() {
+            assert!(
+                (1..=100).contains(&d.as_str().unwrap().chars().count()),
+                "{d}"
+            );
+        }
     }
     let ask = by_name["ask"];
     assert_eq!(ask["options"][0]["name"], "question");
@@ -98,6 +169,8 @@ async fn registers_documented_command_payloads_without_privileged_intents() {
         0,
         "privileged intents requested: {intents}"
     );
+    // GUILD_MESSAGES (1 << 9) and DIRECT_MESSAGES (1 << 12) for @mentions and DMs.
+    assert_eq!(intents, (1 << 9) | (1 << 12), "{intents}");
     h.stop().await;
 }
 
@@ -113,27 +186,69 @@ async fn registers_globally_without_guild_ids() {
         puts[0].path,
         format!("/api/v10/applications/{APP_ID}/commands")
     );
-    assert_eq!(puts[0].body.as_array().unwrap().len(), 5);
+    let cmds = puts[0].body.as_array().unwrap();
+    assert_eq!(cmds.len(), 6);
+    for c in cmds {
+        assert_eq!(c["integration_types"], json!([0]), "{c}");
+        let contexts = if c["name"] == "reindex" {
+            // No admin_user_ids: /reindex is not offered in DMs.
+            json!([0])
+        } else {
+            json!([0, 1])
+        };
+        assert_eq!(c["contexts"], contexts, "{c}");
+    }
+    h.stop().await;
+
+    // With admin users configured, /reindex is offered in DMs with the bot too.
+    let h = Harness::start(|s| {
+        s.discord.guild_ids.clear();
+        s.discord.admin_user_ids = vec![ASKER];
+    })
+    .await;
+    let puts = h
+        .fake
+        .wait_for(1, WAIT, |r| r.method == "PUT")
+        .await
+        .unwrap();
+    let reindex = puts[0]
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "reindex")
+        .cloned()
+        .unwrap();
+    assert_eq!(reindex["contexts"], json!([0, 1]));
+    assert_eq!(reindex["default_member_permissions"], "8");
     h.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ask_defers_then_edits_with_cited_embed_and_freshness() {
+async fn a_fast_answer_is_the_initial_response_with_cited_embed_and_timestamp() {
     let h = Harness::start(|_| {}).await;
     let svc = h.service();
     let expected = svc.ask(QUESTION, AskOptions { top: 2, offset: 0 }).unwrap();
     assert!(!expected.no_answer, "the corpus should answer {QUESTION}");
     let fresh = svc.freshness();
 
-    let (_i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
     assert!(reqs[0].is_callback(), "{:?}", reqs[0]);
-    assert_eq!(reqs[0].callback_type(), Some(5), "deferred first");
+    assert_eq!(
+        reqs[0].callback_type(),
+        Some(4),
+        "answered in the initial response"
+    );
     assert!(!reqs[0].is_ephemeral());
-    let edit = reqs
-        .iter()
-        .find(|r| r.is_edit_original())
-        .expect("edit of @original");
-    let e = embed(edit);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let calls = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.token() == i["token"].as_str())
+        .count();
+    assert_eq!(calls, 1, "one request for the whole answer");
+    let e = embed(&reqs[0]);
     assert_eq!(text(&e, "/title"), QUESTION);
     let d = text(&e, "/description");
     assert!(
@@ -143,7 +258,14 @@ async fn ask_defers_then_edits_with_cited_embed_and_freshness() {
     assert!(d.contains('¶'), "paragraph location missing: {d}");
     assert!(d.contains("**1.**"), "numbered: {d}");
     let footer = text(&e, "/footer/text");
-    assert!(footer.contains(&fresh.built_at), "{footer}");
+    assert!(!footer.contains(&fresh.built_at), "no raw time: {footer}");
+    let stamp = text(&e, "/timestamp");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(&stamp).map(|t| t.timestamp()),
+        chrono::DateTime::parse_from_rfc3339(&fresh.built_at).map(|t| t.timestamp()),
+        "embed timestamp {stamp:?} is the build time {}",
+        fresh.built_at
+    );
     assert!(
         footer.contains(&format!("{} documents", fresh.documents)),
         "{footer}"
@@ -170,7 +292,7 @@ async fn more_results_pages_for_the_asker_and_refuses_others() {
     assert!(total > 2, "precondition: more than one page ({total})");
 
     let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
-    let edit = reqs.iter().find(|r| r.is_edit_original()).unwrap();
+    let edit = answer_msg(&reqs);
     let more = edit
         .custom_ids()
         .into_iter()
@@ -227,9 +349,13 @@ async fn more_results_pages_for_the_asker_and_refuses_others() {
 async fn private_answer_is_ephemeral_and_share_posts_it_publicly() {
     let h = Harness::start(|_| {}).await;
     let (i, reqs) = ask(&h, QUESTION, ASKER, true).await;
-    assert_eq!(reqs[0].callback_type(), Some(5));
-    assert!(reqs[0].is_ephemeral(), "private defers ephemerally");
-    let edit = reqs.iter().find(|r| r.is_edit_original()).unwrap();
+    assert!(reqs[0].is_ephemeral(), "private answers are ephemeral");
+    let edit = answer_msg(&reqs);
+    assert!(edit.is_ephemeral());
+    assert!(
+        !edit.custom_ids().iter().any(|c| c.starts_with("rf:del:")),
+        "no Delete on a private answer"
+    );
     let share = edit
         .custom_ids()
         .into_iter()
@@ -238,11 +364,46 @@ async fn private_answer_is_ephemeral_and_share_posts_it_publicly() {
     let message = h.fake.message_from(&edit.body, Some(&i));
     let c = h.fake.click(&share, &message, ASKER);
     h.fake.dispatch(&c);
-    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    let r = h.fake.wait_for_interaction(&c, 2, WAIT).await.unwrap();
+    // The private message's Share is disabled; the public copy is a follow-up.
+    assert_eq!(r[0].callback_type(), Some(7), "{:?}", r[0].body);
+    let buttons = r[0].body["data"]["components"][0]["components"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let b = buttons
+        .iter()
+        .find(|b| b["custom_id"] == share.as_str())
+        .expect("Share still shown");
+    assert_eq!(b["disabled"], true, "{b}");
+    assert_eq!(b["label"], "Shared");
+    let f = r
+        .iter()
+        .find(|r| r.is_followup())
+        .expect("public follow-up");
+    assert!(!f.is_ephemeral(), "shared publicly");
+    assert_eq!(text(&embed(f), "/title"), QUESTION);
+    let ids = f.custom_ids();
+    assert_eq!(
+        ids,
+        [format!("rf:del:{ASKER}")],
+        "the copy has a Delete only"
+    );
+    // Share again (a second click on the old message): refused, nothing posted.
+    let again = h.fake.click(&share, &message, ASKER);
+    h.fake.dispatch(&again);
+    let r = h.fake.wait_for_interaction(&again, 1, WAIT).await.unwrap();
     assert_eq!(r[0].callback_type(), Some(4));
-    assert!(!r[0].is_ephemeral(), "shared publicly");
-    assert_eq!(text(&embed(&r[0]), "/title"), QUESTION);
-    assert!(r[0].custom_ids().is_empty(), "shared copy has no buttons");
+    assert!(r[0].is_ephemeral());
+    assert!(text(&embed(&r[0]), "/description").contains("already shared"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let posts = h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.is_followup() && !r.is_ephemeral())
+        .count();
+    assert_eq!(posts, 1, "shared once");
     h.stop().await;
 }
 
@@ -250,7 +411,7 @@ async fn private_answer_is_ephemeral_and_share_posts_it_publicly() {
 async fn expired_buttons_are_disabled_and_the_user_told_privately() {
     let h = Harness::start(|s| s.discord.button_timeout_secs = 0).await;
     let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
-    let edit = reqs.iter().find(|r| r.is_edit_original()).unwrap();
+    let edit = answer_msg(&reqs);
     let more = edit.custom_ids().into_iter().next().expect("a button");
     let message = h.fake.message_from(&edit.body, Some(&i));
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -281,7 +442,7 @@ async fn expired_buttons_are_disabled_and_the_user_told_privately() {
 async fn cooldown_refuses_ephemerally() {
     let h = Harness::start(|s| s.discord.cooldown_secs = 60).await;
     let (_i, first) = ask(&h, QUESTION, ASKER, false).await;
-    assert_eq!(first[0].callback_type(), Some(5));
+    assert_answered(&first);
     let i = h.fake.command(
         "ask",
         &[("question", 3, json!("What does a CTO do?"))],
@@ -296,18 +457,18 @@ async fn cooldown_refuses_ephemerally() {
     assert!(text(&embed(&r[0]), "/description").contains("wait"));
     // Another user is not affected.
     let (_i, other) = ask(&h, QUESTION, OTHER, false).await;
-    assert_eq!(other[0].callback_type(), Some(5));
+    assert_answered(&other);
     h.stop().await;
 }
 
-async fn compare(h: &Harness, a: &str, b: &str, aspect: Option<&str>, n: usize) -> Vec<Request> {
+async fn compare(h: &Harness, a: &str, b: &str, aspect: Option<&str>) -> Vec<Request> {
     let mut opts = vec![("role_a", 3, json!(a)), ("role_b", 3, json!(b))];
     if let Some(x) = aspect {
         opts.push(("aspect", 3, json!(x)));
     }
     let i = h.fake.command("compare", &opts, ASKER, &[], 0);
     h.fake.dispatch(&i);
-    h.fake.wait_for_interaction(&i, n, WAIT).await.unwrap()
+    answered(h, &i).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -318,10 +479,15 @@ async fn compare_renders_one_field_per_aspect_with_footnotes() {
         .compare("CIO", "CTO", None)
         .expect("the corpus compares CIO and CTO");
     assert!(!cmp.rows.is_empty());
-    let r = compare(&h, "CIO", "CTO", None, 2).await;
-    assert_eq!(r[0].callback_type(), Some(5));
+    let r = compare(&h, "CIO", "CTO", None).await;
+    assert_eq!(
+        answer_msg(&r).custom_ids(),
+        [format!("rf:del:{ASKER}")],
+        "a public comparison has a Delete for its asker"
+    );
+    assert_answered(&r);
     assert!(!r[0].is_ephemeral());
-    let e = embed(r.iter().find(|r| r.is_edit_original()).expect("edit"));
+    let e = embed(answer_msg(&r));
     assert_eq!(
         text(&e, "/title"),
         format!("{} vs {}", cmp.roles[0], cmp.roles[1])
@@ -352,8 +518,8 @@ async fn compare_renders_one_field_per_aspect_with_footnotes() {
         .first()
         .cloned()
         .expect("aspects");
-    let r = compare(&h, "CIO", "CTO", Some(&aspect), 2).await;
-    let e = embed(r.iter().find(|r| r.is_edit_original()).expect("edit"));
+    let r = compare(&h, "CIO", "CTO", Some(&aspect)).await;
+    let e = embed(answer_msg(&r));
     let fields = e["fields"].as_array().cloned().unwrap_or_default();
     assert_eq!(fields.len(), 1, "{e}");
     assert_eq!(fields[0]["name"].as_str().unwrap(), aspect);
@@ -364,12 +530,11 @@ async fn compare_renders_one_field_per_aspect_with_footnotes() {
 async fn compare_unknown_role_is_an_ephemeral_refusal_listing_known_roles() {
     let h = Harness::start(|_| {}).await;
     let roles = h.service().known_roles();
-    let r = compare(&h, "CIO", "Chief Pizza Officer", None, 3).await;
-    assert_eq!(r[0].callback_type(), Some(5));
-    // A public deferral cannot become ephemeral: delete it, follow up privately.
-    assert!(r.iter().any(|r| r.is_delete_original()), "{r:?}");
-    assert!(!r.iter().any(|r| r.is_edit_original()));
-    let f = r.iter().find(|r| r.is_followup()).expect("follow-up");
+    let r = compare(&h, "CIO", "Chief Pizza Officer", None).await;
+    // Refused at once: the ephemeral initial response (a public deferral would have
+    // to be deleted and followed up privately).
+    assert_eq!(r[0].callback_type(), Some(4), "{r:#?}");
+    let f = &r[0];
     assert!(f.is_ephemeral());
     let d = text(&embed(f), "/description");
     assert!(d.contains("Chief Pizza Officer"), "{d}");
@@ -444,9 +609,26 @@ async fn sources_paginates_with_buttons_and_help_is_ephemeral() {
     assert!(text(&e, "/title").contains("page 1/2"), "{e}");
     assert!(text(&e, "/description").contains(&list[0].id), "{e}");
     let ids = r[0].custom_ids();
-    assert_eq!(ids, ["rf:src:0", "rf:src:1"]);
+    let next = format!("rf:src:1:{ASKER}");
+    assert_eq!(ids, [format!("rf:src:0:{ASKER}"), next.clone()]);
     let message = h.fake.message_from(&r[0].body, Some(&i));
-    let c = h.fake.click("rf:src:1", &message, OTHER);
+    // Someone else clicks Next: their own private copy of page 2, the list untouched.
+    let c = h.fake.click(&next, &message, OTHER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4), "{:?}", r[0].body);
+    assert!(r[0].is_ephemeral(), "a copy only they see");
+    let e = embed(&r[0]);
+    assert!(text(&e, "/title").contains("page 2/2"), "{e}");
+    assert!(
+        r[0].custom_ids()
+            .iter()
+            .all(|id| id.ends_with(&format!(":{OTHER}"))),
+        "their copy pages for them: {:?}",
+        r[0].custom_ids()
+    );
+    // The asker pages the public list itself.
+    let c = h.fake.click(&next, &message, ASKER);
     h.fake.dispatch(&c);
     let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
     assert_eq!(r[0].callback_type(), Some(7));
@@ -478,12 +660,16 @@ async fn sources_paginates_with_buttons_and_help_is_ephemeral() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reindex_refused_for_non_admin_and_runs_for_admin_while_asks_are_answered() {
     let h = Harness::start(|_| {}).await;
-    let i = h.fake.command("reindex", &[], OTHER, &[], 0);
+    // Not a home server: refused privately, saying why.
+    let i = h.fake.in_guild(
+        h.fake.command("reindex", &[], OTHER, &[], 0),
+        OTHER_GUILD_ID,
+    );
     h.fake.dispatch(&i);
     let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
     assert_eq!(r[0].callback_type(), Some(4));
     assert!(r[0].is_ephemeral());
-    assert!(text(&embed(&r[0]), "/description").contains("Only admins"));
+    assert!(text(&embed(&r[0]), "/description").contains("not one of the bot's home servers"));
 
     // Admin by role, while questions keep coming.
     let admin = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
@@ -508,9 +694,9 @@ async fn reindex_refused_for_non_admin_and_runs_for_admin_while_asks_are_answere
     assert_eq!(text(&e, "/title"), "Index rebuilt", "{e}");
     assert!(text(&e, "/description").contains("**Documents:**"));
     for i in &asks {
-        let r = h.fake.wait_for_interaction(i, 2, WAIT).await.unwrap();
-        assert_eq!(r[0].callback_type(), Some(5));
-        let edit = r.iter().find(|r| r.is_edit_original()).expect("answered");
+        let r = answered(&h, i).await;
+        assert_answered(&r);
+        let edit = answer_msg(&r);
         assert_eq!(text(&embed(edit), "/title"), QUESTION, "no failure replies");
         assert!(!r.iter().any(|r| r.is_delete_original() || r.is_followup()));
     }
@@ -537,12 +723,18 @@ async fn expect_rebuilt(h: &Harness, interaction: &Value) {
         "deferred, not refused: {:?}",
         r[0].body
     );
+    // The result is the edit after any "Still rebuilding" progress edits.
+    let token = interaction["token"].as_str().unwrap().to_string();
     let r = h
         .fake
-        .wait_for_interaction(interaction, 2, Duration::from_secs(90))
+        .wait_for(1, Duration::from_secs(90), move |r| {
+            r.is_edit_original()
+                && r.token() == Some(token.as_str())
+                && !text(&embed(r), "/title").starts_with("Rebuilding")
+        })
         .await
         .unwrap();
-    let e = embed(r.iter().find(|r| r.is_edit_original()).unwrap());
+    let e = embed(&r[0]);
     assert_eq!(text(&e, "/title"), "Index rebuilt", "{e}");
 }
 
@@ -611,7 +803,7 @@ async fn double_click_on_more_results_before_the_last_page_shows_the_last_page_t
     let pages = total.div_ceil(2);
     let last = format!("Results {}–{total} of {total}", (pages - 1) * 2 + 1);
     let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
-    let mut shown = reqs.iter().find(|r| r.is_edit_original()).unwrap().clone();
+    let mut shown = answer_msg(&reqs).clone();
     // One click at a time up to the page before the last.
     for _ in 0..pages - 2 {
         let more = more_button(&shown).expect("More results before the last page");
@@ -688,9 +880,10 @@ async fn burst_of_200_interactions_each_answered_exactly_once() {
         .collect();
     let ids2 = ids.clone();
     let tokens2 = tokens.clone();
+    // Each is answered by an initial response (type 4) or a deferral and its edit.
     h.fake
-        .wait_for(400, Duration::from_secs(120), move |r| {
-            (r.is_callback() && r.interaction_id().is_some_and(|i| ids2.contains(i)))
+        .wait_for(200, Duration::from_secs(120), move |r| {
+            (r.callback_type() == Some(4) && r.interaction_id().is_some_and(|i| ids2.contains(i)))
                 || (r.is_edit_original() && r.token().is_some_and(|t| tokens2.contains(t)))
         })
         .await
@@ -698,12 +891,16 @@ async fn burst_of_200_interactions_each_answered_exactly_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let reqs = h.fake.requests();
     let mut callbacks: HashMap<String, usize> = HashMap::new();
+    let mut deferred: std::collections::HashSet<String> = Default::default();
     let mut edits: HashMap<String, usize> = HashMap::new();
     for r in &reqs {
         if r.is_callback() {
             *callbacks
                 .entry(r.interaction_id().unwrap().to_string())
                 .or_default() += 1;
+            if r.callback_type() == Some(5) {
+                deferred.insert(r.token().unwrap().to_string());
+            }
         } else if r.is_edit_original() {
             *edits.entry(r.token().unwrap().to_string()).or_default() += 1;
         }
@@ -716,8 +913,14 @@ async fn burst_of_200_interactions_each_answered_exactly_once() {
         assert_eq!(callbacks.get(id), Some(&1), "interaction {id}");
     }
     for t in &tokens {
-        assert_eq!(edits.get(t), Some(&1), "token {t}");
+        let want = usize::from(deferred.contains(t));
+        assert_eq!(edits.get(t).copied().unwrap_or(0), want, "token {t}");
     }
+    eprintln!(
+        "burst of 200: {} answered in the initial response, {} deferred and edited",
+        200 - deferred.len(),
+        deferred.len()
+    );
     h.stop().await;
 }
 
@@ -787,7 +990,7 @@ async fn shard_settings_decide_the_identified_shards() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(h.fake.identifies().len(), 1);
     let (_i, r) = ask(&h, QUESTION, ASKER, false).await;
-    assert_eq!(r[0].callback_type(), Some(5));
+    assert_answered(&r);
     h.stop().await;
 
     // Automatic: the fake's /gateway/bot recommends one shard.
@@ -823,9 +1026,9 @@ async fn interactions_without_optional_or_newer_fields_are_still_answered() {
         m.remove(key);
     }
     h.fake.dispatch(&i);
-    let r = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
-    assert_eq!(r[0].callback_type(), Some(5));
-    let edit = r.iter().find(|r| r.is_edit_original()).expect("answered");
+    let r = answered(&h, &i).await;
+    assert_answered(&r);
+    let edit = answer_msg(&r);
     assert_eq!(text(&embed(edit), "/title"), QUESTION);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let callbacks = h
@@ -872,7 +1075,7 @@ async fn oversized_question_is_answered_within_discord_limits() {
         "and what about the roadmap 🚀 ".repeat(200)
     );
     let (_i, r) = ask(&h, &q, ASKER, false).await;
-    let edit = r.iter().find(|r| r.is_edit_original()).unwrap();
+    let edit = answer_msg(&r);
     let e = embed(edit);
     let n = |p: &str| text(&e, p).chars().count();
     assert_eq!(n("/title"), 256);
@@ -911,9 +1114,11 @@ async fn direct_messages_work_and_reindex_there_needs_an_admin_user_id() {
             .command("ask", &[("question", 3, json!(QUESTION))], OTHER, &[], 0),
     );
     h.fake.dispatch(&i);
-    let r = h.fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
-    assert_eq!(r[0].callback_type(), Some(5));
-    assert!(r.iter().any(|r| r.is_edit_original()));
+    let r = answered(&h, &i).await;
+    assert_answered(&r);
+    assert!(r
+        .iter()
+        .any(|r| r.callback_type() == Some(4) || r.is_edit_original()));
 
     let i = as_dm(h.fake.command("reindex", &[], OTHER, &[], 0));
     h.fake.dispatch(&i);
@@ -962,5 +1167,464 @@ async fn option_values_of_the_wrong_type_get_an_ephemeral_explanation() {
             "no ephemeral explanation: {last:#?}"
         );
     }
+    h.stop().await;
+}
+
+// ---- issue 13 -------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_admin_without_administrator_can_reindex_from_any_server() {
+    let h = Harness::start(|s| s.discord.admin_user_ids = vec![ASKER]).await;
+    // No ADMINISTRATOR, no admin role, and a server that is not a home server.
+    let i = h.fake.in_guild(
+        h.fake.command("reindex", &[], ASKER, &[], 0),
+        OTHER_GUILD_ID,
+    );
+    h.fake.dispatch(&i);
+    expect_rebuilt(&h, &i).await;
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_of_a_server_that_is_not_a_home_server_cannot_reindex() {
+    let h = Harness::start(|_| {}).await;
+    let before = h.service().freshness().built_at;
+    let i = h.fake.in_guild(
+        h.fake.command("reindex", &[], OTHER, &[], 8),
+        OTHER_GUILD_ID,
+    );
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4), "refused, not deferred");
+    assert!(r[0].is_ephemeral(), "privately");
+    let d = text(&embed(&r[0]), "/description");
+    assert!(d.contains("not one of the bot's home servers"), "{d}");
+    assert!(
+        d.contains("administrator of this server is not enough"),
+        "{d}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(h.service().freshness().built_at, before, "nothing rebuilt");
+
+    // In the home server, a member Discord let through (an override in Server
+    // Settings › Integrations: no ADMINISTRATOR, no admin role) may rebuild.
+    let i = h.fake.command("reindex", &[], OTHER, &[], 0);
+    h.fake.dispatch(&i);
+    expect_rebuilt(&h, &i).await;
+    h.stop().await;
+}
+
+/// A core over the real service whose searches and rebuilds take longer, as on a
+/// loaded machine with a large corpus.
+struct SlowCore {
+    inner: std::sync::Arc<rolefaq::service::Service>,
+    ask: Duration,
+    rebuild: Duration,
+}
+
+impl rolefaq::discord::Core for SlowCore {
+    fn ask(&self, q: &str, o: AskOptions) -> rolefaq::Result<rolefaq::model::Answer> {
+        std::thread::sleep(self.ask);
+        self.inner.ask(q, o)
+    }
+    fn compare(
+        &self,
+        a: &str,
+        b: &str,
+        aspect: Option<&str>,
+    ) -> rolefaq::Result<rolefaq::model::Comparison> {
+        std::thread::sleep(self.ask);
+        self.inner.compare(a, b, aspect)
+    }
+    fn reindex(&self) -> rolefaq::Result<rolefaq::model::IndexReport> {
+        std::thread::sleep(self.rebuild);
+        self.inner.reindex()
+    }
+    fn sources(&self) -> Vec<rolefaq::model::SourceInfo> {
+        self.inner.sources()
+    }
+    fn freshness(&self) -> rolefaq::model::Freshness {
+        self.inner.freshness()
+    }
+    fn known_roles(&self) -> Vec<String> {
+        self.inner.known_roles()
+    }
+    fn known_aspects(&self) -> Vec<String> {
+        self.inner.known_aspects()
+    }
+}
+
+async fn slow_harness(
+    ask: Duration,
+    rebuild: Duration,
+    cfg: impl FnOnce(&mut rolefaq::config::Settings),
+) -> Harness {
+    Harness::start_wrapped(cfg, |inner| {
+        std::sync::Arc::new(SlowCore {
+            inner,
+            ask,
+            rebuild,
+        })
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocomplete_and_sources_answer_within_3_s_while_a_rebuild_and_50_questions_run() {
+    // 50 questions of 300 ms each on 2 search slots: 7.5 s of queue; a 6 s rebuild.
+    let h = slow_harness(Duration::from_millis(300), Duration::from_secs(6), |_| {}).await;
+    let reindex = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&reindex);
+    h.fake
+        .wait_for_interaction(&reindex, 1, WAIT)
+        .await
+        .unwrap();
+    let asks: Vec<Value> = (0..50)
+        .map(|k| {
+            let i = h
+                .fake
+                .command("ask", &[("question", 3, json!(QUESTION))], 700 + k, &[], 0);
+            h.fake.dispatch(&i);
+            i
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let light = [
+        h.fake.autocomplete("compare", &[], ("role_a", "c"), ASKER),
+        h.fake.command("sources", &[], ASKER, &[], 0),
+        h.fake
+            .autocomplete("compare", &[("role_a", "CIO")], ("aspect", ""), OTHER),
+    ];
+    let sent = std::time::Instant::now();
+    for i in &light {
+        h.fake.dispatch(i);
+    }
+    let mut worst = Duration::ZERO;
+    for i in &light {
+        let r = h.fake.wait_for_interaction(i, 1, WAIT).await.unwrap();
+        let took = r[0].at.duration_since(sent);
+        worst = worst.max(took);
+        assert!(
+            matches!(r[0].callback_type(), Some(4 | 8)),
+            "{:?}",
+            r[0].body
+        );
+        assert!(took < Duration::from_secs(3), "answered after {took:?}");
+    }
+    // Questions do not wait behind the rebuild: the first is answered before it ends.
+    let first = answered(&h, &asks[0]).await;
+    let rebuilt = h
+        .fake
+        .wait_for_interaction(&reindex, 2, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(
+        answer_msg(&first).at < rebuilt[1].at,
+        "a question waited behind the rebuild"
+    );
+    let mut slowest_first_response = Duration::ZERO;
+    for i in &asks {
+        let r = answered(&h, i).await;
+        assert_answered(&r);
+        slowest_first_response = slowest_first_response.max(r[0].at.duration_since(sent));
+    }
+    eprintln!(
+        "light responses: worst {worst:?}; slowest first response to a question {slowest_first_response:?}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_is_deferred_then_edited() {
+    let h = slow_harness(Duration::from_millis(1600), Duration::ZERO, |_| {}).await;
+    let (_i, r) = ask(&h, QUESTION, ASKER, false).await;
+    assert_eq!(r[0].callback_type(), Some(5), "deferred: {:?}", r[0].body);
+    let edit = r.iter().find(|r| r.is_edit_original()).expect("edited in");
+    assert_eq!(text(&embed(edit), "/title"), QUESTION);
+    // The deferral went out before the search ended (within fast_answer_ms + slack).
+    let edit_gap = edit.at.duration_since(r[0].at);
+    assert!(edit_gap > Duration::from_millis(200), "{edit_gap:?}");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_message_command_gets_a_cited_answer() {
+    let h = Harness::start(|_| {}).await;
+    let msg = h.fake.user_message(QUESTION, OTHER, true);
+    let i = h.fake.message_command("Ask rolefaq", &msg, ASKER);
+    h.fake.dispatch(&i);
+    let r = answered(&h, &i).await;
+    assert_answered(&r);
+    let e = embed(answer_msg(&r));
+    assert_eq!(text(&e, "/title"), QUESTION);
+    assert!(text(&e, "/description").contains('¶'), "cited: {e}");
+    // An empty message: an ephemeral explanation.
+    let empty = h.fake.user_message("   ", OTHER, true);
+    let i = h.fake.message_command("Ask rolefaq", &empty, ASKER + 1);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert!(r[0].is_ephemeral());
+    h.stop().await;
+}
+
+/// Channel messages the bot posted (replies to @mentions and DMs, reports).
+async fn channel_messages(h: &Harness, n: usize) -> Vec<Request> {
+    h.fake
+        .wait_for(n, WAIT, Request::is_channel_message)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_at_mention_and_a_dm_get_cited_replies_quoting_the_message() {
+    let h = Harness::start(|_| {}).await;
+    let m = h
+        .fake
+        .user_message(&format!("<@{BOT_ID}> {QUESTION}"), ASKER, true);
+    h.fake.dispatch_message(&m);
+    let posted = channel_messages(&h, 1).await;
+    let reply = &posted[0];
+    assert_eq!(reply.channel(), Some(CHANNEL_ID.to_string().as_str()));
+    assert_eq!(
+        reply.body["message_reference"]["message_id"], m["id"],
+        "quotes the asker"
+    );
+    assert_eq!(
+        reply.body["allowed_mentions"]["replied_user"], false,
+        "no ping"
+    );
+    let e = embed(reply);
+    assert_eq!(
+        text(&e, "/title"),
+        QUESTION,
+        "the mention is not part of the question"
+    );
+    assert!(text(&e, "/description").contains('¶'), "cited: {e}");
+    assert!(reply.custom_ids().contains(&format!("rf:del:{ASKER}")));
+
+    // A server message that does not mention the bot, and the bot's own: ignored.
+    h.fake
+        .dispatch_message(&h.fake.user_message(QUESTION, OTHER, true));
+    let mut own = h
+        .fake
+        .user_message(&format!("<@{BOT_ID}> {QUESTION}"), BOT_ID, true);
+    own["author"]["bot"] = json!(true);
+    h.fake.dispatch_message(&own);
+    // A DM needs no mention.
+    let dm = h.fake.user_message("What does a CTO do?", OTHER, false);
+    h.fake.dispatch_message(&dm);
+    let posted = channel_messages(&h, 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all: Vec<Request> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(Request::is_channel_message)
+        .collect();
+    assert_eq!(
+        all.len(),
+        2,
+        "only the mention and the DM answered: {all:#?}"
+    );
+    assert_eq!(posted[1].body["message_reference"]["message_id"], dm["id"]);
+    assert_eq!(text(&embed(&posted[1]), "/title"), "What does a CTO do?");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_answer_in_thread_a_mention_is_answered_in_a_thread_on_it() {
+    let h = Harness::start(|s| s.discord.answer_in_thread = true).await;
+    let m = h
+        .fake
+        .user_message(&format!("<@{BOT_ID}> {QUESTION}"), ASKER, true);
+    h.fake.dispatch_message(&m);
+    let posted = channel_messages(&h, 1).await;
+    let mid = m["id"].as_str().unwrap();
+    let thread = h
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/threads"))
+        .expect("a thread was started");
+    assert_eq!(
+        thread.path,
+        format!("/api/v10/channels/{CHANNEL_ID}/messages/{mid}/threads")
+    );
+    assert_eq!(thread.body["name"], QUESTION);
+    assert_eq!(posted[0].channel(), Some(mid), "answered in the thread");
+    assert_eq!(text(&embed(&posted[0]), "/title"), QUESTION);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delete_button_refuses_others_and_deletes_for_the_asker_or_a_moderator() {
+    let h = Harness::start(|_| {}).await;
+    let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let a = answer_msg(&reqs);
+    let del = format!("rf:del:{ASKER}");
+    assert!(a.custom_ids().contains(&del), "{:?}", a.custom_ids());
+    let message = h.fake.message_from(&a.body, Some(&i));
+    let mid = message["id"].as_str().unwrap().to_string();
+    let deletes = |h: &Harness| {
+        h.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "DELETE" && r.path.contains("/messages/"))
+            .count()
+    };
+
+    let c = h.fake.click(&del, &message, OTHER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    assert!(text(&embed(&r[0]), "/description").contains("Only the person who asked"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(deletes(&h), 0, "someone else cannot delete it");
+
+    // A moderator (Manage Messages) can.
+    let c = h.fake.click_with(&del, &message, OTHER, 1 << 13);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].body, json!({"type": 6}));
+    let d = h
+        .fake
+        .wait_for(1, WAIT, |r| {
+            r.method == "DELETE" && r.path.contains("/messages/")
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        d[0].path,
+        format!("/api/v10/channels/{CHANNEL_ID}/messages/{mid}")
+    );
+    // And the asker can.
+    let c = h.fake.click(&del, &message, ASKER);
+    h.fake.dispatch(&c);
+    h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    h.fake
+        .wait_for(2, WAIT, |r| {
+            r.method == "DELETE" && r.path.contains("/messages/")
+        })
+        .await
+        .unwrap();
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_reports_its_start_and_result_in_the_admin_channel() {
+    const ADMIN_CHANNEL: u64 = 900_000_000_000_000_077;
+    let h = Harness::start(|s| s.discord.admin_channel_id = Some(ADMIN_CHANNEL)).await;
+    let i = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&i);
+    expect_rebuilt(&h, &i).await;
+    let posted = channel_messages(&h, 2).await;
+    let admin = ADMIN_CHANNEL.to_string();
+    assert!(posted.iter().all(|p| p.channel() == Some(admin.as_str())));
+    assert_eq!(text(&embed(&posted[0]), "/title"), "Rebuild started");
+    assert!(text(&embed(&posted[0]), "/description").contains(&format!("<@{ASKER}>")));
+    assert_eq!(text(&embed(&posted[1]), "/title"), "Index rebuilt");
+    assert_eq!(
+        posted[1].body["allowed_mentions"]["parse"],
+        json!([]),
+        "no pings"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_sends_discords_rate_limit_headers_per_token_bucket() {
+    // The fake follows Discord: five calls of one token's bucket in its window, then
+    // 429. Answers make one or two calls per token, so a burst never meets a 429.
+    let h = Harness::start(|_| {}).await;
+    let client = reqwest::Client::new();
+    let url = |tok: &str| {
+        format!(
+            "{}/api/v10/webhooks/{APP_ID}/{tok}/messages/@original",
+            h.fake.api_base()
+        )
+    };
+    let i = h.fake.command("help", &[], ASKER, &[], 0);
+    h.fake.dispatch(&i);
+    h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    let tok = i["token"].as_str().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let r = client
+            .patch(url(tok))
+            .header("content-type", "application/json")
+            .body(r#"{"content": "x"}"#)
+            .send()
+            .await
+            .unwrap();
+        let remaining = r
+            .headers()
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        assert!(r.headers().contains_key("x-ratelimit-bucket"));
+        statuses.push((r.status().as_u16(), remaining));
+    }
+    assert_eq!(statuses[0], (200, Some("4".into())));
+    assert_eq!(statuses[5].0, 429, "{statuses:?}");
+    // Our own calls above were refused, not the bot's; forget them before stop().
+    assert!(h
+        .fake
+        .errors()
+        .iter()
+        .all(|(c, r)| *c == 429 && r.token() == Some(tok)));
+    h.stop_ignoring_errors().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_rebuild_shows_progress_and_reports_in_the_channel_once_the_token_is_nearly_spent() {
+    // A rebuild of 2.5 s with progress every second.
+    let h = slow_harness(Duration::ZERO, Duration::from_millis(2500), |s| {
+        s.discord.reindex_progress_secs = 1;
+    })
+    .await;
+    let i = h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&i);
+    let r = h
+        .fake
+        .wait_for_interaction(&i, 3, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    assert!(
+        text(&embed(&r[1]), "/description").starts_with("Still rebuilding"),
+        "{:?}",
+        r[1].body
+    );
+    expect_rebuilt(&h, &i).await;
+    let edits: Vec<Request> = h
+        .fake
+        .wait_for_interaction(&i, 3, WAIT)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(Request::is_edit_original)
+        .collect();
+    assert_eq!(
+        text(&embed(edits.last().unwrap()), "/title"),
+        "Index rebuilt",
+        "the result is the last edit"
+    );
+
+    // Created 14.5 minutes ago: the token would expire before the report, so the reply
+    // says so up front and the report goes to the channel it was asked in.
+    let late = h.fake.created_ago(
+        h.fake.command("reindex", &[], ASKER, &[ADMIN_ROLE_ID], 0),
+        Duration::from_secs(14 * 60 + 30),
+    );
+    h.fake.dispatch(&late);
+    let r = h.fake.wait_for_interaction(&late, 2, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(5));
+    let notice = text(&embed(&r[1]), "/description");
+    assert!(notice.contains(&format!("<#{CHANNEL_ID}>")), "{notice}");
+    let posted = channel_messages(&h, 1).await;
+    assert_eq!(posted[0].channel(), Some(CHANNEL_ID.to_string().as_str()));
+    assert_eq!(text(&embed(&posted[0]), "/title"), "Index rebuilt");
+    assert!(text(&posted[0].body, "/content").contains(&format!("<@{ASKER}>")));
     h.stop().await;
 }

@@ -130,12 +130,58 @@ fn answer_embed_has_question_title_cited_passages_bold_highlights_and_footer() {
     );
     let f = e.footer.as_deref().unwrap();
     assert!(
-        f.contains("2026-01-01T00:00:00Z")
-            && f.contains("5 documents")
-            && f.contains("120 passages"),
+        f.contains("5 documents") && f.contains("120 passages"),
         "{f}"
     );
+    // The build time is the embed's timestamp (Discord localises it), not raw text.
+    assert!(!f.contains("2026-01-01"), "{f}");
+    assert_eq!(e.timestamp.as_deref(), Some("2026-01-01T00:00:00Z"));
     assert!(f.starts_with("Results 1–1 of 4"), "{f}");
+}
+
+#[test]
+fn freshness_is_the_embed_timestamp_on_every_answer_kind_and_raw_text_only_when_unparsable() {
+    let f = fresh();
+    let list = vec![SourceInfo {
+        id: "doc".into(),
+        title: "Doc".into(),
+        url: None,
+        passages: 3,
+    }];
+    let r = render::sources(&list, &f, 0, Some(9));
+    assert_eq!(
+        r.embeds[0].timestamp.as_deref(),
+        Some("2026-01-01T00:00:00Z")
+    );
+    let odd = Freshness {
+        built_at: "yesterday".into(),
+        ..fresh()
+    };
+    let r = render::sources(&list, &odd, 0, Some(9));
+    assert_eq!(r.embeds[0].timestamp, None);
+    assert!(
+        r.embeds[0].footer.as_deref().unwrap().contains("yesterday"),
+        "an unparsable time stays readable"
+    );
+}
+
+#[test]
+fn sources_buttons_name_their_owner_and_delete_names_the_asker() {
+    let list: Vec<SourceInfo> = (0..25)
+        .map(|k| SourceInfo {
+            id: format!("doc-{k}"),
+            title: format!("Doc {k}"),
+            url: None,
+            passages: 1,
+        })
+        .collect();
+    let r = render::sources(&list, &fresh(), 1, Some(42));
+    let ids: Vec<&str> = r.buttons.iter().map(|b| b.custom_id.as_str()).collect();
+    assert_eq!(ids, ["rf:src:0:42", "rf:src:2:42"]);
+    assert!(ids.iter().all(|i| i.len() <= limits::CUSTOM_ID));
+    let d = render::delete_button(u64::MAX);
+    assert_eq!(d.custom_id, format!("rf:del:{}", u64::MAX));
+    assert!(d.custom_id.len() <= limits::CUSTOM_ID);
 }
 
 #[test]
@@ -343,11 +389,11 @@ fn sources_help_report_and_refusals_fit() {
         })
         .collect();
     for page in [0, 1, 50, 99, 5000] {
-        let r = render::sources(&list, &fresh(), page);
+        let r = render::sources(&list, &fresh(), page, Some(1));
         check_limits(&r);
     }
     assert_eq!(render::source_pages(1000), 100);
-    check_limits(&render::sources(&[], &fresh(), 0));
+    check_limits(&render::sources(&[], &fresh(), 0, None));
     check_limits(&render::help(3, 5));
     let report = IndexReport {
         documents: 9,

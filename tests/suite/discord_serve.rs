@@ -56,12 +56,8 @@ async fn serve_binary_registers_commands_and_answers_ask() {
         0,
     );
     fake.dispatch(&i);
-    let reqs = fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
-    let edit = reqs
-        .iter()
-        .find(|r| r.is_edit_original())
-        .expect("the answer");
-    let embed = &edit.body["embeds"][0];
+    let answer = fake.wait_for_answer(&i, WAIT).await.expect("the answer");
+    let embed = &answer.embeds()[0];
     assert_eq!(embed["title"], "who owns cybersecurity?");
     assert!(
         embed["description"].as_str().unwrap().contains("¶"),

@@ -5,7 +5,14 @@
 //! `GET /gateway/bot`, `GET /users/@me`, `GET /oauth2/applications/@me`, bulk command
 //! overwrite, interaction callbacks, `@original` edits/deletes and follow-ups; the
 //! gateway sends HELLO, expects IDENTIFY, sends READY, ACKs heartbeats and dispatches
-//! `INTERACTION_CREATE` events. Every REST request is recorded for assertions.
+//! `INTERACTION_CREATE` and `MESSAGE_CREATE` events; channel messages, their deletion
+//! and threads started on a message. Every REST request is recorded for assertions.
+//!
+//! Rate limits as Discord documents them: every response carries `X-RateLimit-Limit`,
+//! `-Remaining`, `-Reset`, `-Reset-After` and `-Bucket`; a route's bucket is per major
+//! parameter (channel, guild, or webhook id **and token**: each interaction token has
+//! its own bucket), [`RATE_LIMIT`] requests per [`RATE_WINDOW`]; past that the answer is
+//! `429` with `retry_after` (recorded in [`FakeDiscord::errors`]).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -27,6 +34,11 @@ pub const BOT_ID: u64 = APP_ID;
 pub const GUILD_ID: u64 = 900_000_000_000_000_010;
 pub const CHANNEL_ID: u64 = 900_000_000_000_000_020;
 pub const ADMIN_ROLE_ID: u64 = 900_000_000_000_000_030;
+/// A second server the bot is in (not a home server in the tests).
+pub const OTHER_GUILD_ID: u64 = 900_000_000_000_000_011;
+/// Requests per bucket per window.
+pub const RATE_LIMIT: u32 = 5;
+pub const RATE_WINDOW: Duration = Duration::from_secs(2);
 
 /// Privileged intents: GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT.
 pub const PRIVILEGED_INTENTS: u64 = (1 << 1) | (1 << 8) | (1 << 15);
@@ -91,6 +103,18 @@ impl Request {
     pub fn is_delete_original(&self) -> bool {
         self.method == "DELETE" && self.path.ends_with("/messages/@original")
     }
+    /// `POST /channels/{id}/messages`: a channel message (an @mention reply, a report).
+    pub fn is_channel_message(&self) -> bool {
+        self.method == "POST"
+            && self.path.starts_with("/api/v10/channels/")
+            && self.path.ends_with("/messages")
+    }
+    /// The channel id of a `/channels/{id}/…` request.
+    pub fn channel(&self) -> Option<&str> {
+        self.path
+            .strip_prefix("/api/v10/channels/")
+            .and_then(|r| r.split('/').next())
+    }
     pub fn is_followup(&self) -> bool {
         self.method == "POST"
             && self.path.starts_with("/api/v10/webhooks/")
@@ -141,6 +165,8 @@ struct Shared {
     /// Interaction tokens whose every request (callback, edits, follow-ups) is
     /// answered only this long after it was recorded: a stalled network.
     stalls: Mutex<std::collections::HashMap<String, std::time::Duration>>,
+    /// Rate-limit buckets: key → (window start, requests in it).
+    buckets: Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>,
 }
 
 impl Shared {
@@ -331,6 +357,29 @@ impl FakeDiscord {
         .await
     }
 
+    /// Wait for the request carrying the answer to `interaction`: its initial response
+    /// (`CHANNEL_MESSAGE_WITH_SOURCE`) or, after a deferral, the edit of `@original`.
+    pub async fn wait_for_answer(
+        &self,
+        interaction: &Value,
+        timeout: Duration,
+    ) -> Result<Request, String> {
+        let id = interaction["id"].as_str().unwrap_or_default().to_string();
+        let token = interaction["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let r = self
+            .wait_for(1, timeout, move |r| {
+                (r.is_callback()
+                    && r.callback_type() == Some(4)
+                    && r.interaction_id() == Some(id.as_str()))
+                    || (r.is_edit_original() && r.token() == Some(token.as_str()))
+            })
+            .await?;
+        Ok(r[0].clone())
+    }
+
     /// Send an `INTERACTION_CREATE` dispatch to the bot.
     pub fn dispatch(&self, interaction: &Value) {
         let sessions = self.shared.sessions.lock().unwrap();
@@ -400,6 +449,113 @@ impl FakeDiscord {
             "options": opts,
             "guild_id": GUILD_ID.to_string()
         });
+        v
+    }
+
+    /// The same interaction as if it came from the server `guild` (a server the
+    /// bot is in that is not [`GUILD_ID`]).
+    pub fn in_guild(&self, mut i: Value, guild: u64) -> Value {
+        let g = guild.to_string();
+        i["guild_id"] = json!(g);
+        i["channel"]["guild_id"] = json!(g);
+        i["authorizing_integration_owners"] = json!({"0": g});
+        if i.get("data").and_then(|d| d.get("guild_id")).is_some() {
+            i["data"]["guild_id"] = json!(g);
+        }
+        i
+    }
+
+    /// The same interaction as if Discord had created it `age` ago (its id's snowflake
+    /// timestamp moved back): its token has that much less of its 15 minutes left.
+    pub fn created_ago(&self, mut i: Value, age: Duration) -> Value {
+        const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let ms = now - age.as_millis() as u64 - DISCORD_EPOCH_MS;
+        let id = (ms << 22) | (self.next_id.fetch_add(1, Ordering::SeqCst) & 0x3f_ffff);
+        i["id"] = json!(id.to_string());
+        i
+    }
+
+    /// A message some user posted in the test channel (`guild`: in [`GUILD_ID`], else a DM),
+    /// mentioning the bot when `content` has `<@BOT_ID>`, as Discord's message object.
+    pub fn user_message(&self, content: &str, user_id: u64, guild: bool) -> Value {
+        let id = self.snowflake();
+        let author = user(user_id, &format!("user{user_id}"), false);
+        let mentions: Vec<Value> = if content.contains(&format!("<@{BOT_ID}>")) {
+            vec![bot_user()]
+        } else {
+            Vec::new()
+        };
+        let mut m = json!({
+            "id": id,
+            "channel_id": CHANNEL_ID.to_string(),
+            "author": author,
+            "content": content,
+            "timestamp": "2024-01-01T00:00:00.000000+00:00",
+            "edited_timestamp": null,
+            "tts": false,
+            "mention_everyone": false,
+            "mentions": mentions,
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "components": [],
+            "pinned": false,
+            "type": 0,
+            "flags": 0
+        });
+        if guild {
+            m["guild_id"] = json!(GUILD_ID.to_string());
+            m["member"] = json!({
+                "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00",
+                "deaf": false, "mute": false, "flags": 0, "pending": false
+            });
+        }
+        m
+    }
+
+    /// Send a `MESSAGE_CREATE` dispatch (a message from [`Self::user_message`]).
+    pub fn dispatch_message(&self, message: &Value) {
+        let sessions = self.shared.sessions.lock().unwrap();
+        let tx = sessions.last().expect("no gateway session");
+        tx.send(json!({"t": "MESSAGE_CREATE", "d": message}))
+            .expect("gateway session closed");
+    }
+
+    /// A type 2 interaction of a message (type 3) command on `message`.
+    pub fn message_command(&self, name: &str, message: &Value, user_id: u64) -> Value {
+        let mut v = self.base_interaction(2, user_id, &[], 0);
+        let mid = message["id"].clone();
+        let mut messages = serde_json::Map::new();
+        messages.insert(
+            mid.as_str().unwrap_or_default().to_string(),
+            message.clone(),
+        );
+        v["data"] = json!({
+            "id": "1100000000000000200",
+            "name": name,
+            "type": 3,
+            "target_id": mid,
+            "resolved": {"messages": messages},
+            "guild_id": GUILD_ID.to_string()
+        });
+        v
+    }
+
+    /// A click by a member with `permissions` (e.g. MANAGE_MESSAGES = 1 << 13).
+    pub fn click_with(
+        &self,
+        custom_id: &str,
+        message: &Value,
+        user_id: u64,
+        permissions: u64,
+    ) -> Value {
+        let mut v = self.base_interaction(3, user_id, &[], permissions);
+        v["data"] = json!({"custom_id": custom_id, "component_type": 2});
+        v["message"] = message.clone();
         v
     }
 
@@ -506,7 +662,28 @@ async fn rest_handler(
         .is_some_and(|a| a.starts_with("Bot "));
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let gw = shared.gateway_url.lock().unwrap().clone();
-    let response = match (method.as_str(), segs.as_slice()) {
+    let bucket = bucket_of(method.as_str(), &segs);
+    let (remaining, reset_after) = {
+        let mut b = shared.buckets.lock().unwrap();
+        let now = std::time::Instant::now();
+        let e = b.entry(bucket.clone()).or_insert((now, 0));
+        if now.duration_since(e.0) >= RATE_WINDOW {
+            *e = (now, 0);
+        }
+        e.1 += 1;
+        (
+            i64::from(RATE_LIMIT) - i64::from(e.1),
+            RATE_WINDOW.saturating_sub(now.duration_since(e.0)),
+        )
+    };
+    let mut response = if remaining < 0 {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(json!({"message": "You are being rate limited.", "retry_after": reset_after.as_secs_f64(), "global": false})),
+        )
+            .into_response()
+    } else {
+        match (method.as_str(), segs.as_slice()) {
         ("GET", ["api", "v10", "gateway"]) => (StatusCode::OK, axum::Json(json!({"url": gw}))).into_response(),
         ("GET", ["api", "v10", "gateway", "bot"]) if authorized => (
             StatusCode::OK,
@@ -579,6 +756,31 @@ async fn rest_handler(
         ("DELETE", ["api", "v10", "webhooks", _app, _token, "messages", _msg]) => {
             StatusCode::NO_CONTENT.into_response()
         }
+        ("POST", ["api", "v10", "channels", channel, "messages"]) if authorized => {
+            let mut m = message_object(&shared, &body_json, None);
+            m["channel_id"] = json!(channel);
+            m["type"] = json!(if body_json.get("message_reference").is_some() { 19 } else { 0 });
+            m["webhook_id"] = Value::Null;
+            (StatusCode::OK, axum::Json(m)).into_response()
+        }
+        ("DELETE", ["api", "v10", "channels", _channel, "messages", _msg]) if authorized => {
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", ["api", "v10", "channels", channel, "messages", msg, "threads"]) if authorized => {
+            if body_json["name"].as_str().is_none_or(|n| n.is_empty() || n.chars().count() > 100) {
+                (StatusCode::BAD_REQUEST, axum::Json(json!({"message": "Invalid Form Body", "code": 50035}))).into_response()
+            } else {
+                // Discord: the thread's id is the starter message's id.
+                (StatusCode::CREATED, axum::Json(json!({
+                    "id": msg, "type": 11, "guild_id": GUILD_ID.to_string(), "parent_id": channel,
+                    "name": body_json["name"], "owner_id": BOT_ID.to_string(),
+                    "message_count": 0, "member_count": 1, "rate_limit_per_user": 0,
+                    "thread_metadata": {"archived": false, "auto_archive_duration": 1440,
+                        "archive_timestamp": "2024-01-01T00:00:00.000000+00:00", "locked": false},
+                    "total_message_sent": 0, "flags": 0
+                }))).into_response()
+            }
+        }
         ("POST", ["api", "v10", "webhooks", _app, _token]) => {
             (StatusCode::OK, axum::Json(message_object(&shared, &body_json, None))).into_response()
         }
@@ -586,7 +788,27 @@ async fn rest_handler(
             (StatusCode::UNAUTHORIZED, axum::Json(json!({"message": "401: Unauthorized", "code": 0}))).into_response()
         }
         _ => (StatusCode::NOT_FOUND, axum::Json(json!({"message": "Unknown route (fake)", "code": 0}))).into_response(),
+    }
     };
+    let h = response.headers_mut();
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        + reset_after;
+    for (k, v) in [
+        ("x-ratelimit-limit", RATE_LIMIT.to_string()),
+        ("x-ratelimit-remaining", remaining.max(0).to_string()),
+        ("x-ratelimit-reset", format!("{:.3}", reset.as_secs_f64())),
+        (
+            "x-ratelimit-reset-after",
+            format!("{:.3}", reset_after.as_secs_f64()),
+        ),
+        ("x-ratelimit-bucket", format!("{:016x}", fxhash(&bucket))),
+    ] {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    }
     if response.status().as_u16() >= 400 {
         shared
             .errors
@@ -610,6 +832,36 @@ async fn rest_handler(
     response
 }
 
+/// Discord's bucket of a request: the route (method and path with ids replaced) and
+/// its major parameter: a channel, a guild, or a webhook id with its token (every
+/// interaction token is a bucket of its own). Interaction callbacks: per interaction.
+fn bucket_of(method: &str, segs: &[&str]) -> String {
+    let major = match segs {
+        ["api", "v10", "channels", c, ..] => format!("channel:{c}"),
+        ["api", "v10", "guilds", g, ..] => format!("guild:{g}"),
+        ["api", "v10", "webhooks", id, token, ..] => format!("webhook:{id}:{token}"),
+        ["api", "v10", "interactions", id, ..] => format!("interaction:{id}"),
+        _ => "global".into(),
+    };
+    let route: Vec<&str> = segs
+        .iter()
+        .map(|s| {
+            if s.chars().all(|c| c.is_ascii_digit()) || s.starts_with("itok-") {
+                ":id"
+            } else {
+                s
+            }
+        })
+        .collect();
+    format!("{method} {} {major}", route.join("/"))
+}
+
+fn fxhash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
 fn commands_response(body: &Value, app: &str, guild: Option<&str>) -> Response {
     let Some(list) = body.as_array() else {
         return (
@@ -628,6 +880,10 @@ fn commands_response(body: &Value, app: &str, guild: Option<&str>) -> Response {
             c["version"] = json!("1");
             if c.get("type").is_none() {
                 c["type"] = json!(1);
+            }
+            // Discord returns an empty description for context-menu commands.
+            if c.get("description").is_none_or(Value::is_null) {
+                c["description"] = json!("");
             }
             if let Some(g) = guild {
                 c["guild_id"] = json!(g);
