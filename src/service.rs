@@ -361,6 +361,33 @@ impl Service {
         self.ask_gated(question, opts, false)
     }
 
+    /// Plain BM25 over the question's words (body and title, no synonyms,
+    /// roles, typo correction, coverage, dense similarity or refusals): the
+    /// baseline `rolefaq eval --baseline bm25` compares the method with.
+    pub fn ask_bm25(&self, question: &str, opts: AskOptions) -> Result<Answer> {
+        let engine = self.engine();
+        let (text, _) = query::sanitize(question, self.settings.search.max_query_chars);
+        let hits = search::bm25_only(&engine.gen, &text, opts.offset + opts.top)?;
+        let stems = std::collections::HashSet::new();
+        let results = hits
+            .iter()
+            .enumerate()
+            .skip(opts.offset)
+            .map(|(i, &(ord, score))| {
+                search::to_hit(&engine.gen.passages[ord], i + 1, score, &stems)
+            })
+            .collect();
+        Ok(Answer {
+            query: text,
+            no_answer: hits.is_empty(),
+            total: hits.len(),
+            results,
+            verdict: None,
+            suggestion: None,
+            decision: None,
+        })
+    }
+
     fn ask_gated(&self, question: &str, opts: AskOptions, gate: bool) -> Result<Answer> {
         let s = &self.settings.search;
         let engine = self.engine();

@@ -111,6 +111,10 @@ pub enum Command {
         /// to measure the ranking apart from the decision.
         #[arg(long)]
         ungated: bool,
+        /// Rank with a baseline instead of rolefaq's method: `bm25` is plain
+        /// BM25 over the question's words (never refuses).
+        #[arg(long, value_name = "NAME", value_parser = ["bm25"])]
+        baseline: Option<String>,
         /// Print, per question (to stderr), how it was understood and each
         /// candidate's score, coverage and dense similarity, `*` marking
         /// passages that hold a judged phrase, and judged passages not ranked.
@@ -424,6 +428,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             file,
             json,
             ungated,
+            baseline,
             explain,
             only,
         } => {
@@ -450,7 +455,9 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             }
             let five = AskOptions { top: 5, offset: 0 };
             let report = eval::evaluate(&questions, |q| {
-                if ungated {
+                if baseline.is_some() {
+                    svc.ask_bm25(q, five)
+                } else if ungated {
                     svc.ask_ungated(q, five)
                 } else {
                     svc.ask(q, five)
