@@ -87,3 +87,79 @@ pub fn decide(mut d: Decision, u: &Understood, pool: &[Scored], hybrid: bool) ->
     d.answered = d.score >= 0.0;
     d
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::query::Concept;
+
+    fn understood(concepts: Vec<Concept>) -> Understood {
+        Understood {
+            text: String::new(),
+            focus: String::new(),
+            concepts,
+            roles: Vec::new(),
+            asks_who: false,
+            asks_definition: false,
+            corrections: Vec::new(),
+            truncated: false,
+        }
+    }
+
+    fn concept(word: &str, role: Option<&str>) -> Concept {
+        Concept {
+            word: word.into(),
+            alts: vec![(vec![word.into()], 1.0)],
+            role: role.map(String::from),
+            weight: 1.0,
+        }
+    }
+
+    fn scored(coverage: f32, dense: f32) -> Scored {
+        Scored {
+            ord: 0,
+            score: 1.0,
+            coverage,
+            dense,
+            dense_centred: dense,
+        }
+    }
+
+    fn signals(coverage: f32, dense: f32, known: f32, unknown: usize) -> Decision {
+        Decision {
+            coverage,
+            dense,
+            dense_centred: dense,
+            known,
+            content_words: 2,
+            unknown_words: unknown,
+            ..Decision::default()
+        }
+    }
+
+    #[test]
+    fn an_empty_pool_is_refused_and_a_role_alone_is_answered() {
+        let u = understood(vec![concept("budget", None)]);
+        assert!(!decide(signals(1.0, 1.0, 1.0, 0), &u, &[], true).answered);
+        let role = understood(vec![concept("cto", Some("CTO"))]);
+        assert!(decide(signals(0.0, 0.0, 0.0, 0), &role, &[scored(0.0, 0.0)], false).answered);
+    }
+
+    #[test]
+    fn more_evidence_never_lowers_the_score() {
+        let u = understood(vec![concept("budget", None)]);
+        let pool = [scored(0.5, 0.5)];
+        for hybrid in [true, false] {
+            let low = decide(signals(0.2, 0.3, 0.5, 2), &u, &pool, hybrid).score;
+            let more_cover = decide(signals(0.9, 0.3, 0.5, 2), &u, &pool, hybrid).score;
+            let fewer_unknown = decide(signals(0.2, 0.3, 0.5, 0), &u, &pool, hybrid).score;
+            assert!(more_cover > low && fewer_unknown > low, "{hybrid}");
+        }
+        let closer = decide(signals(0.2, 0.8, 0.5, 2), &u, &pool, true).score;
+        assert!(closer > decide(signals(0.2, 0.3, 0.5, 2), &u, &pool, true).score);
+        // a full match is answered, nothing in common is refused
+        assert!(decide(signals(1.0, 0.7, 1.0, 0), &u, &pool, true).answered);
+        assert!(!decide(signals(0.0, 0.1, 0.0, 3), &u, &pool, true).answered);
+        assert!(!decide(signals(0.0, 0.0, 0.0, 3), &u, &pool, false).answered);
+    }
+}

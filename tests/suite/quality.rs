@@ -281,3 +281,100 @@ fn plural_role_names_are_the_role() {
     let a = svc.ask("what do CTOs lead?", FIVE).unwrap();
     assert!(!a.no_answer);
 }
+
+fn hybrid_service(corpus: Option<&str>) -> (Sandbox, Service) {
+    let sb = Sandbox::new();
+    let mut settings = sb.settings();
+    if let Some(dir) = corpus {
+        settings.corpus.dir = common::repo().join(dir);
+    }
+    settings.model.enabled = true;
+    settings.model.dir = common::repo().join("models/all-MiniLM-L6-v2");
+    let svc = Service::open(settings).unwrap();
+    assert!(
+        svc.hybrid(),
+        "passage embeddings stored and the model loaded"
+    );
+    (sb, svc)
+}
+
+/// The written bank's tuning half (never the sealed `-test` half): the method
+/// keeps its measured level, answers almost every answerable question, and the
+/// lexical mode never falls below plain BM25 on the same questions.
+#[test]
+fn the_tuning_half_of_the_bank_keeps_its_level_in_both_modes() {
+    let qs = load("bank/seed-tune.json");
+    let (_sb, svc) = hybrid_service(None);
+    let hybrid = evaluate(&qs, |q| svc.ask(q, FIVE)).unwrap();
+    assert!(hybrid.answerable.s_at_3 >= 0.70, "{:?}", hybrid.answerable);
+    assert!(hybrid.answerable.refused <= 0.05, "{:?}", hybrid.answerable);
+    assert!(
+        hybrid.unanswerable.refused > 0.0,
+        "{:?}",
+        hybrid.unanswerable
+    );
+    let (_sb, lex) = service();
+    let lexical = evaluate(&qs, |q| lex.ask(q, FIVE)).unwrap();
+    let bm25 = evaluate(&qs, |q| lex.ask_bm25(q, FIVE)).unwrap();
+    assert!(
+        lexical.answerable.s_at_3 >= bm25.answerable.s_at_3
+            && lexical.answerable.s_at_1 >= bm25.answerable.s_at_1,
+        "lexical {:?} below plain BM25 {:?}",
+        lexical.answerable,
+        bm25.answerable
+    );
+    assert!(
+        lexical.answerable.refused <= 0.06,
+        "{:?}",
+        lexical.answerable
+    );
+}
+
+/// The second corpus (CFO, COO, CISO, CDO, CPO): nothing is tied to CIO/CTO.
+#[test]
+fn a_corpus_about_other_roles_is_answered_about_its_roles() {
+    let (_sb, svc) = hybrid_service(Some("tests/data/roles-corpus"));
+    let qs = load("bank/roles-tune.json");
+    let r = evaluate(&qs, |q| svc.ask(q, FIVE)).unwrap();
+    assert!(r.answerable.s_at_3 >= 0.6, "{:?}", r.answerable);
+    let roles = svc.known_roles();
+    for role in ["CFO", "COO", "CISO"] {
+        assert!(roles.iter().any(|r| r == role), "{role} not in {roles:?}");
+    }
+}
+
+/// A message that opens with who asks and why is answered from its question.
+#[test]
+fn the_question_inside_a_message_is_what_is_answered() {
+    let (_sb, svc) = service();
+    let plain = svc
+        .ask("who makes sure employees adopt new tools?", FIVE)
+        .unwrap();
+    let framed = svc
+        .ask(
+            "long story, I run a logistics warehouse team and we just rolled out a new scanner app. \
+             who makes sure employees adopt new tools?",
+            FIVE,
+        )
+        .unwrap();
+    assert!(!framed.no_answer);
+    assert_eq!(framed.results[0].passage_id, plain.results[0].passage_id);
+}
+
+/// Real words the corpus lacks are not "corrected" into other corpus words;
+/// typos still are, against words as written.
+#[test]
+fn real_words_are_not_corrected_and_typos_are() {
+    let (_sb, svc) = hybrid_service(None);
+    let explained = svc.explain("what cto traits matter");
+    assert!(!explained.contains("corrected traits"), "{explained}");
+    let explained = svc.explain("who handles software lisences and secuirty");
+    assert!(
+        explained.contains("corrected lisences → licenses"),
+        "{explained}"
+    );
+    assert!(
+        explained.contains("corrected secuirty → security"),
+        "{explained}"
+    );
+}
