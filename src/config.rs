@@ -861,7 +861,9 @@ impl Settings {
             .as_ref()
             .is_some_and(|p| p.as_os_str().is_empty())
         {
-            return bad("store.path must name a file (leave it out for the default beside the index)");
+            return bad(
+                "store.path must name a file (leave it out for the default beside the index)",
+            );
         }
         let base = self.discord.api_base.trim();
         if !(base.starts_with("http://") || base.starts_with("https://")) {

@@ -332,7 +332,7 @@ impl Service {
                         path.clone(),
                         RecorderOptions {
                             retention_days: s.retention_days,
-                            queue: crate::store::recorder_queue(),
+                            queue: crate::store::QUEUE,
                             key_beside: path,
                             key: std::env::var(crate::store::KEY_ENV).ok(),
                         },
@@ -436,13 +436,9 @@ impl Service {
             .map(|p| (p.id.as_str(), p.citation()))
             .collect();
         let since = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
-        crate::gaps::report(
-            questions,
-            days,
-            since,
-            self.embedder.as_deref(),
-            &|id| citations.get(id).cloned(),
-        )
+        crate::gaps::report(questions, days, since, self.embedder.as_deref(), &|id| {
+            citations.get(id).cloned()
+        })
     }
 
     pub fn settings(&self) -> &Settings {

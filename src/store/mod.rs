@@ -163,16 +163,6 @@ pub trait Store: Send {
     fn questions_since(&mut self, since: DateTime<Utc>) -> Result<Vec<StoredQuestion>, StoreError>;
 }
 
-/// The writer queue's capacity: [`QUEUE`], or `ROLEFAQ_STORE_QUEUE` in test
-/// mode (`ROLEFAQ_TEST_MODE=1`), so tests can fill it.
-pub fn recorder_queue() -> usize {
-    let test_mode = std::env::var("ROLEFAQ_TEST_MODE").is_ok_and(|v| v == "1");
-    test_mode
-        .then(|| std::env::var("ROLEFAQ_STORE_QUEUE").ok()?.parse().ok())
-        .flatten()
-        .unwrap_or(QUEUE)
-}
-
 /// Longest modal text kept, in characters (Discord's paragraph input allows 4000).
 pub const MAX_VOTE_TEXT: usize = 1000;
 

@@ -102,7 +102,10 @@ impl Recorder {
             Err(TrySendError::Disconnected(_)) => {
                 let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
                 if n.is_power_of_two() {
-                    tracing::warn!(dropped = n, "the store's writer has stopped: a write was dropped");
+                    tracing::warn!(
+                        dropped = n,
+                        "the store's writer has stopped: a write was dropped"
+                    );
                 }
                 false
             }
@@ -154,7 +157,10 @@ impl Complaints {
     fn log(&mut self, what: &str, e: &StoreError) {
         self.0 += 1;
         if self.0.is_power_of_two() {
-            tracing::warn!(failures = self.0, "store: {what} failed (the answer went out): {e}");
+            tracing::warn!(
+                failures = self.0,
+                "store: {what} failed (the answer went out): {e}"
+            );
         }
     }
 }
@@ -170,7 +176,9 @@ struct Writer {
 }
 
 impl Writer {
-    fn store(&mut self) -> Option<&mut Box<dyn Store>> {
+    /// Open the store when it is not (at most every [`REOPEN_AFTER`]) and
+    /// prune when due; whether it is open.
+    fn ensure_open(&mut self) -> bool {
         if self.store.is_none() && self.failed_at.is_none_or(|t| t.elapsed() >= REOPEN_AFTER) {
             match (self.open)() {
                 Ok(s) => {
@@ -185,7 +193,9 @@ impl Writer {
         }
         let due = self.pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY);
         let retention = i64::from(self.opts.retention_days);
-        let store = self.store.as_mut()?;
+        let Some(store) = self.store.as_mut() else {
+            return false;
+        };
         if due {
             self.pruned_at = Some(Instant::now());
             match store.prune(Utc::now() - Days::days(retention)) {
@@ -194,7 +204,7 @@ impl Writer {
                 Err(e) => self.complaints.log("pruning", &e),
             }
         }
-        self.store.as_mut()
+        true
     }
 
     fn key(&mut self) -> Option<AskerKey> {
@@ -203,7 +213,9 @@ impl Writer {
             self.key = Some(match k {
                 Ok(k) => Some(k),
                 Err(e) => {
-                    tracing::warn!("store: no asker key ({e}); askers are not counted and votes are not kept");
+                    tracing::warn!(
+                        "store: no asker key ({e}); askers are not counted and votes are not kept"
+                    );
                     None
                 }
             });
@@ -214,7 +226,7 @@ impl Writer {
     fn apply(&mut self, op: Op) {
         match op {
             Op::Question(mut q, user) => {
-                if self.store().is_none() {
+                if !self.ensure_open() {
                     return;
                 }
                 q.asker = user.and_then(|u| self.key().map(|k| k.hash(&u)));
@@ -225,7 +237,7 @@ impl Writer {
                 }
             }
             Op::Vote(mut v) => {
-                if self.store().is_none() {
+                if !self.ensure_open() {
                     return;
                 }
                 let Some(key) = self.key() else { return };
@@ -233,7 +245,9 @@ impl Writer {
                 if let Some(s) = self.store.as_mut() {
                     match s.vote(&v) {
                         Ok(true) => {}
-                        Ok(false) => tracing::info!(record = %v.record, "store: a vote on an unknown answer was ignored"),
+                        Ok(false) => {
+                            tracing::info!(record = %v.record, "store: a vote on an unknown answer was ignored")
+                        }
                         Err(e) => self.complaints.log("recording a vote", &e),
                     }
                 }
@@ -256,7 +270,7 @@ fn writer(open: OpenStore, opts: RecorderOptions, rx: Receiver<Op>) {
         complaints: Complaints(0),
     };
     // Open (and prune) at once rather than at the first question.
-    let _ = w.store();
+    let _ = w.ensure_open();
     while let Ok(op) = rx.recv() {
         w.apply(op);
     }

@@ -207,7 +207,7 @@ impl Store for SqliteStore {
         {
             let mut st = self.conn.prepare(
                 "SELECT id, asked_at, question, answered, entry_point, guild_id, asker, passages
-                 FROM questions WHERE asked_at >= ?1 ORDER BY asked_at, id",
+                 FROM questions WHERE asked_at >= ?1 ORDER BY asked_at, rowid",
             )?;
             let rows = st.query_map([&cutoff], |r| {
                 Ok((
