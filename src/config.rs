@@ -787,7 +787,7 @@ impl Settings {
                 }
             }
             if let Some(p) = settings.store.path.as_mut() {
-                if !from_env("STORE__PATH") && p.is_relative() {
+                if !from_env("STORE__PATH") && p.is_relative() && !p.as_os_str().is_empty() {
                     *p = base.join(&*p);
                 }
             }
