@@ -13,32 +13,17 @@ use rolefaq::store::{
 use serde_json::Value;
 use std::collections::HashSet;
 
+/// [`common::rolefaq`] with the model off but its directory given: its
+/// vocab.txt is the dictionary of real words, as deployed ("cafeteria" stays
+/// itself instead of being corrected to a corpus word).
 fn rolefaq(sb: &Sandbox) -> Command {
-    let mut c = Command::cargo_bin("rolefaq").unwrap();
-    c.current_dir(sb.dir.path())
-        .env_remove("DISCORD_TOKEN")
-        .env_remove("ROLEFAQ_CONFIG")
-        .env_remove("ROLEFAQ_STORE_KEY")
-        .env("ROLEFAQ_TEST_MODE", "1")
-        .env("XDG_CONFIG_HOME", sb.dir.path().join("no-user-config"))
-        .env("ROLEFAQ__MODEL__ENABLED", "false")
-        // Off, but its vocab.txt is the dictionary of real words, as deployed:
-        // "cafeteria" stays itself instead of being corrected to a corpus word.
-        .arg("--model")
-        .arg(common::repo().join(rolefaq::embed::DEFAULT_MODEL_DIR))
-        .args(["--corpus", "corpus", "--index", "index"]);
+    let mut c = common::rolefaq(sb);
+    c.arg("--model")
+        .arg(common::repo().join(rolefaq::embed::DEFAULT_MODEL_DIR));
     c
 }
 
-fn json_of(cmd: &mut Command) -> Value {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::json_of;
 
 /// `ask --record --json`: the answer and its record id.
 fn ask_recorded(sb: &Sandbox, q: &str) -> (Value, String) {

@@ -3,7 +3,6 @@
 
 use crate::common;
 
-use assert_cmd::Command;
 use chrono::{Duration, Utc};
 use common::Sandbox;
 use rolefaq::service::{AskOptions, Service};
@@ -361,17 +360,7 @@ fn recording_off_records_nothing_and_creates_no_file() {
     assert!(!sb.dir.path().join("questions.sqlite").exists());
 }
 
-fn cli(sb: &Sandbox) -> Command {
-    let mut c = Command::cargo_bin("rolefaq").unwrap();
-    c.current_dir(sb.dir.path())
-        .env_remove("DISCORD_TOKEN")
-        .env_remove("ROLEFAQ_CONFIG")
-        .env("ROLEFAQ_TEST_MODE", "1")
-        .env("XDG_CONFIG_HOME", sb.dir.path().join("no-user-config"))
-        .env("ROLEFAQ__MODEL__ENABLED", "false")
-        .args(["--corpus", "corpus", "--index", "index"]);
-    c
-}
+use common::rolefaq as cli;
 
 /// `ask --record` answers in full, and exits 0, whatever the store is.
 fn ask_still_answers(sb: &Sandbox, store: &std::path::Path) {
