@@ -349,3 +349,48 @@ fn paraphrases_pass_the_threshold_and_other_questions_do_not() {
         assert!(c < gaps::SAME_MEANING_COSINE, "{c:.3}: {a} / {b}");
     }
 }
+
+#[test]
+fn grouping_by_vectors_joins_near_vectors_by_their_centroid() {
+    let v = |x: f32, y: f32| vec![x, y, 0.0];
+    let vectors = [
+        v(1.0, 0.0),
+        v(0.0, 1.0),
+        v(0.95, 0.3),
+        v(0.1, 1.0),
+        v(0.6, 0.8),
+    ];
+    let groups = gaps::group_by_vectors(&vectors, gaps::SAME_MEANING_COSINE);
+    // (0.6, 0.8): cosine 0.715 to the centroid of (1, 0) and (0.95, 0.3),
+    // below the threshold, and 0.83 to that of (0, 1) and (0.1, 1).
+    assert_eq!(groups, vec![vec![0, 2], vec![1, 3, 4]]);
+    let apart = gaps::group_by_vectors(&vectors[..2], gaps::SAME_MEANING_COSINE);
+    assert_eq!(apart, vec![vec![0], vec![1]]);
+    assert_eq!(gaps::group_by_vectors(&vectors, 0.0).len(), 1);
+}
+
+#[test]
+fn a_question_is_missed_when_unanswered_or_voted_down_at_least_as_often_as_up() {
+    let at = Utc::now();
+    let with_votes = |answered: bool, ups: usize, downs: usize| StoredQuestion {
+        record: record("00000000000000aa", "q", answered, at),
+        votes: (0..ups + downs)
+            .map(|i| VoteRecord {
+                record: RecordId("00000000000000aa".into()),
+                voter: format!("v{i}"),
+                up: i < ups,
+                text: None,
+                voted_at: at,
+            })
+            .collect(),
+    };
+    assert!(gaps::missed(&with_votes(false, 3, 0)));
+    assert!(!gaps::missed(&with_votes(true, 0, 0)));
+    assert!(gaps::missed(&with_votes(true, 1, 1)));
+    assert!(!gaps::missed(&with_votes(true, 2, 1)));
+    assert_eq!(
+        RecordId::parse(" 00000000000000AA "),
+        Some(RecordId("00000000000000aa".into()))
+    );
+    assert_eq!(RecordId::parse("not-an-id"), None);
+}
