@@ -24,12 +24,23 @@ pub struct ExportRow {
     pub passages: String,
 }
 
+/// Text a spreadsheet would run as a formula ("=HYPERLINK(…)", "+1", "@x")
+/// is prefixed with an apostrophe, which spreadsheets show as text: the
+/// questions are anyone's words.
+pub fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 impl ExportRow {
     pub fn of(q: &StoredQuestion) -> Self {
         let r = &q.record;
         Self {
             asked_at: stamp_of(r.asked_at),
-            question: r.question.clone(),
+            question: cell(&r.question),
             answered: r.answered,
             missed: super::missed(q),
             entry_point: r.entry_point.as_str().to_string(),
@@ -42,6 +53,7 @@ impl ExportRow {
                 .iter()
                 .filter(|v| !v.up)
                 .filter_map(|v| v.text.as_deref())
+                .map(cell)
                 .collect::<Vec<_>>()
                 .join(" | "),
             passages: r

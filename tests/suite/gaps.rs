@@ -189,6 +189,25 @@ fn csv_export_round_trips_quotes_commas_and_line_breaks() {
     assert_eq!(back[1].comments, "the CFO's part, not the CIO's");
     assert_eq!((back[1].votes_down, back[1].missed), (1, true));
     assert_eq!(back[0].guild_id, "42");
+
+    // Anyone's words: a formula is exported as text.
+    store
+        .record_question(&record(
+            "00000000000000a3",
+            "=HYPERLINK(\"http://x\")",
+            false,
+            now,
+        ))
+        .unwrap();
+    let questions = store.questions_since(now - Duration::days(1)).unwrap();
+    let mut bytes = Vec::new();
+    gaps::export::write_csv(&mut bytes, &questions).unwrap();
+    let back: Vec<ExportRow> = csv::Reader::from_reader(bytes.as_slice())
+        .deserialize()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(back[2].question, "'=HYPERLINK(\"http://x\")");
+    assert_eq!(back[0].question, awkward, "other text as it was");
 }
 
 #[test]
