@@ -354,7 +354,6 @@ pub trait Vocabulary {
 /// role aliases come back on every question.
 const STEM_CACHE: usize = 4096;
 
-/// The analyzer's stems of a phrase (cached per thread).
 /// The stems of a text's content words: its words stemmed as the index
 /// stems them, without the stop and question words (for grouping questions
 /// by the words they share, `gaps`).
@@ -367,6 +366,7 @@ pub fn content_stems(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The analyzer's stems of a phrase (cached per thread).
 pub(crate) fn stems_of(phrase: &str) -> Vec<String> {
     use std::cell::RefCell;
     thread_local! {
