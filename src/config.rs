@@ -441,6 +441,34 @@ impl Default for DiscordSettings {
     }
 }
 
+/// The question and feedback store (`src/store`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// Record the questions answered through Discord and the votes on them
+    /// (`rolefaq ask --record` too). Off: nothing is written.
+    pub enabled: bool,
+    /// The SQLite file; default `questions.sqlite` beside the index directory
+    /// ([`Settings::store_path`]). Its asker key is `FILE.key` beside it.
+    pub path: Option<PathBuf>,
+    /// Questions and votes older than this many days are deleted (1–3650).
+    #[serde(deserialize_with = "whole")]
+    pub retention_days: u32,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            path: None,
+            retention_days: 90,
+        }
+    }
+}
+
+/// The store's file name beside the index directory when `store.path` is unset.
+pub const STORE_FILE: &str = "questions.sqlite";
+
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
@@ -449,6 +477,22 @@ pub struct Settings {
     pub search: SearchSettings,
     pub model: ModelSettings,
     pub discord: DiscordSettings,
+    pub store: StoreSettings,
+}
+
+impl Settings {
+    /// The store file: `store.path`, else `questions.sqlite` beside the index
+    /// directory (`index/` → `questions.sqlite` in the directory holding it).
+    pub fn store_path(&self) -> PathBuf {
+        if let Some(p) = &self.store.path {
+            return p.clone();
+        }
+        let index = &self.index.dir;
+        match index.parent() {
+            Some(parent) => parent.join(STORE_FILE),
+            None => PathBuf::from(STORE_FILE),
+        }
+    }
 }
 
 /// A list, or a single value standing for a one-element list: an environment
@@ -770,6 +814,11 @@ impl Settings {
                     *dir = base.join(&*dir);
                 }
             }
+            if let Some(p) = settings.store.path.as_mut() {
+                if !from_env("STORE__PATH") && p.is_relative() && !p.as_os_str().is_empty() {
+                    *p = base.join(&*p);
+                }
+            }
         }
         if let Some(d) = &overrides.corpus_dir {
             settings.corpus.dir = d.clone();
@@ -842,6 +891,19 @@ impl Settings {
         }
         if self.discord.admin_channel_id == Some(0) {
             return bad("discord.admin_channel_id must be a channel id (unset it for none)");
+        }
+        if !(1..=3650).contains(&self.store.retention_days) {
+            return bad("store.retention_days must be between 1 and 3650");
+        }
+        if self
+            .store
+            .path
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return bad(
+                "store.path must name a file (leave it out for the default beside the index)",
+            );
         }
         let base = self.discord.api_base.trim();
         if !(base.starts_with("http://") || base.starts_with("https://")) {

@@ -30,6 +30,9 @@ pub enum Error {
     UnknownRole { given: String, known: String },
     #[error("no evidence for aspect '{given}'; aspects with evidence: {known}")]
     UnknownAspect { given: String, known: String },
+    /// Reading the question store (`gaps`); writes never return errors.
+    #[error("question store: {0}")]
+    Store(String),
     #[error("embedding model error: {0}")]
     Model(String),
     /// Building what serves a generation (roles, comparison evidence, lexicon)

@@ -11,6 +11,7 @@ pub mod error;
 pub mod model;
 pub mod roles;
 pub mod service;
+pub mod store;
 pub mod text;
 pub mod vector;
 
@@ -19,6 +20,7 @@ pub mod bench;
 pub mod cli;
 pub mod corpus;
 pub mod eval;
+pub mod gaps;
 pub mod index;
 pub mod logging;
 pub mod search;

@@ -237,3 +237,65 @@ pub struct Freshness {
     /// True when the corpus on disk no longer matches the index.
     pub stale: bool,
 }
+
+/// What `rolefaq gaps` and `/gaps` report over a period: how often questions
+/// were answered, the votes, and the missed questions (unanswered or voted
+/// down) grouped by meaning, largest group first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GapsReport {
+    /// The period: the last `days` days, from `since` (RFC 3339, UTC).
+    pub days: u32,
+    pub since: String,
+    /// Questions recorded in the period.
+    pub questions: usize,
+    pub answered: usize,
+    /// `answered / questions` (0 without questions).
+    pub answer_rate: f32,
+    pub votes_up: usize,
+    pub votes_down: usize,
+    /// How the groups were formed: "embedding" (cosine of the questions'
+    /// vectors) or "words" (shared content words).
+    pub grouping: String,
+    pub groups: Vec<GapGroup>,
+    /// Answer rate per ISO week, oldest first.
+    pub weeks: Vec<WeekRate>,
+}
+
+/// Missed questions that mean the same thing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GapGroup {
+    /// Questions in the group.
+    pub count: usize,
+    /// Distinct askers (by keyed hash; questions without one are not counted).
+    pub askers: usize,
+    /// A few wordings, most frequent first, each once.
+    pub questions: Vec<String>,
+    /// Of `count`, how many were not answered.
+    pub unanswered: usize,
+    /// 👎 votes on the group's answers.
+    pub down_votes: usize,
+    /// What the down-voters said they were looking for.
+    pub comments: Vec<String>,
+    /// The passages that were offered, most often first.
+    pub passages: Vec<OfferedPassage>,
+}
+
+/// A passage an answer offered, as the gaps report names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfferedPassage {
+    pub id: String,
+    /// "Title › Section, ¶3" when the serving index still holds the passage.
+    pub citation: Option<String>,
+    /// Answers in the group that offered it.
+    pub times: usize,
+}
+
+/// Questions and answers of one ISO week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekRate {
+    /// "2026-W48".
+    pub week: String,
+    pub questions: usize,
+    pub answered: usize,
+    pub rate: f32,
+}

@@ -11,6 +11,10 @@ use crate::index::{self, Embedding, Generation};
 use crate::model::{Answer, Comparison, Freshness, IndexReport, SourceInfo};
 use crate::roles::RoleBook;
 use crate::search::{self, query, verdict, Lexicon, RankParams};
+use crate::store::{
+    EntryPoint, Offered, QuestionRecord, RecordId, Recorder, RecorderOptions, SqliteStore, Store,
+    StoredQuestion,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, TryLockError};
 
@@ -110,6 +114,9 @@ pub struct Service {
     query_vectors: Mutex<std::collections::HashMap<String, Vec<f32>>>,
     /// Real words typo correction leaves alone (empty when none is known).
     dictionary: std::collections::HashSet<String>,
+    /// The question store's writer, started at the first record (never when
+    /// `store.enabled` is false).
+    recorder: std::sync::OnceLock<Option<Recorder>>,
 }
 
 /// Word lists are read up to this size (Debian's largest English list is 5 MB).
@@ -304,6 +311,133 @@ impl Service {
             stale: AtomicBool::new(stale),
             query_vectors: Mutex::new(std::collections::HashMap::new()),
             dictionary,
+            recorder: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Record through `recorder` instead of the configured store (tests:
+    /// a store that fails or blocks). Only before the first record.
+    pub fn with_recorder(self, recorder: Recorder) -> Self {
+        let _ = self.recorder.set(Some(recorder));
+        self
+    }
+
+    fn recorder(&self) -> Option<&Recorder> {
+        self.recorder
+            .get_or_init(|| {
+                let s = &self.settings.store;
+                s.enabled.then(|| {
+                    let path = self.settings.store_path();
+                    Recorder::sqlite(
+                        path.clone(),
+                        RecorderOptions {
+                            retention_days: s.retention_days,
+                            queue: crate::store::QUEUE,
+                            key_beside: path,
+                            key: std::env::var(crate::store::KEY_ENV).ok(),
+                        },
+                    )
+                })
+            })
+            .as_ref()
+    }
+
+    /// Record a question a shell answered: the sanitised question, whether it
+    /// was answered, the offered passages (this page's hits) with their
+    /// scores, where it came in, the server, and the asker as a keyed hash
+    /// (`user_id` itself is never written). Never blocks and never fails the
+    /// answer: `None` when recording is off or the write was dropped (logged).
+    /// The id is what [`Service::vote`] takes back.
+    pub fn record(
+        &self,
+        question: &str,
+        answer: &Answer,
+        entry_point: EntryPoint,
+        guild_id: Option<u64>,
+        user_id: Option<&str>,
+    ) -> Option<RecordId> {
+        let recorder = self.recorder()?;
+        let (text, _) = query::sanitize(question, self.settings.search.max_query_chars);
+        let q = QuestionRecord {
+            id: RecordId(String::new()),
+            asked_at: chrono::Utc::now(),
+            question: text,
+            answered: !answer.no_answer,
+            passages: answer
+                .results
+                .iter()
+                .map(|h| Offered {
+                    id: h.passage_id.clone(),
+                    score: h.score,
+                })
+                .collect(),
+            entry_point,
+            guild_id,
+            asker: None,
+        };
+        recorder.record(q, user_id)
+    }
+
+    /// A 👍 (`up`) or 👎 on a recorded answer by `user_id` (hashed; one vote
+    /// per person and answer, a later one replaces it), with what the voter
+    /// was looking for (sanitised, at most `store::MAX_VOTE_TEXT` characters).
+    /// Never blocks; false when recording is off or the write was dropped.
+    pub fn vote(&self, record: &RecordId, user_id: &str, up: bool, text: Option<&str>) -> bool {
+        let Some(recorder) = self.recorder() else {
+            return false;
+        };
+        let text = text
+            .map(|t| query::sanitize(t, crate::store::MAX_VOTE_TEXT).0)
+            .filter(|t| !t.trim().is_empty());
+        recorder.vote(record.clone(), user_id, up, text)
+    }
+
+    /// Wait up to `timeout` for the queued records to be written (the CLI
+    /// before it exits; tests). True when they were, or nothing is recorded.
+    pub fn flush_records(&self, timeout: std::time::Duration) -> bool {
+        match self.recorder.get() {
+            Some(Some(r)) => r.flush(timeout),
+            _ => true,
+        }
+    }
+
+    /// The recorded questions of the last `days` days, oldest first, after
+    /// deleting those past `store.retention_days` (when the file is writable).
+    /// No store file: none.
+    pub fn recorded(&self, days: u32) -> Result<Vec<StoredQuestion>> {
+        let path = self.settings.store_path();
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        let mut store = SqliteStore::open(&path).map_err(|e| Error::Store(e.to_string()))?;
+        let now = chrono::Utc::now();
+        let retention = chrono::Duration::days(i64::from(self.settings.store.retention_days));
+        if let Err(e) = store.prune(now - retention) {
+            tracing::warn!("store: old questions not deleted: {e}");
+        }
+        store
+            .questions_since(now - chrono::Duration::days(i64::from(days)))
+            .map_err(|e| Error::Store(e.to_string()))
+    }
+
+    /// What the corpus misses over the last `days` days: see [`crate::gaps`].
+    pub fn gaps(&self, days: u32) -> Result<crate::model::GapsReport> {
+        let questions = self.recorded(days)?;
+        Ok(self.gaps_of(&questions, days))
+    }
+
+    /// The gaps report of questions already read ([`Service::recorded`]).
+    pub fn gaps_of(&self, questions: &[StoredQuestion], days: u32) -> crate::model::GapsReport {
+        let engine = self.engine();
+        let citations: std::collections::HashMap<&str, String> = engine
+            .gen
+            .passages
+            .iter()
+            .map(|p| (p.id.as_str(), p.citation()))
+            .collect();
+        let since = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+        crate::gaps::report(questions, days, since, self.embedder.as_deref(), &|id| {
+            citations.get(id).cloned()
         })
     }
 

@@ -70,6 +70,42 @@ pub enum Command {
         /// where it did (to stderr).
         #[arg(long)]
         explain: bool,
+        /// Record the question in the store as the bot does (entry point
+        /// "cli", no asker), so `rolefaq gaps` sees it; prints its record id
+        /// (stderr, or "record_id" with --json). Nothing when store.enabled is false.
+        #[arg(long)]
+        record: bool,
+    },
+    /// What the corpus misses: recorded questions that were not answered or
+    /// were voted down, grouped by meaning (largest group first), with the
+    /// answer rate and the votes of the period.
+    Gaps {
+        /// The period: the last N days (1–3650).
+        #[arg(long, value_name = "N", default_value_t = 30)]
+        days: u32,
+        /// Print the report as one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Also write every recorded question of the period as CSV (a
+        /// spreadsheet), one row each.
+        #[arg(long, value_name = "FILE.csv")]
+        export: Option<PathBuf>,
+        /// Also draw the answer rate per week as a PNG bar chart.
+        #[arg(long, value_name = "FILE.png")]
+        chart: Option<PathBuf>,
+    },
+    /// Vote on a recorded answer as a Discord user would (for trying the
+    /// feedback loop without Discord; the voter is "cli:$USER").
+    #[command(hide = true)]
+    Vote {
+        /// The record id `ask --record` printed.
+        record: String,
+        /// A 👎 (default: 👍).
+        #[arg(long)]
+        down: bool,
+        /// What you were looking for.
+        #[arg(long)]
+        text: Option<String>,
     },
     /// Compare two roles side by side, with citations.
     Compare {
@@ -200,8 +236,12 @@ impl Command {
             | Command::Index { json, .. }
             | Command::Eval { json, .. }
             | Command::Sources { json }
+            | Command::Gaps { json, .. }
             | Command::Bench { json, .. } => *json,
-            Command::Serve | Command::BenchServe { .. } | Command::BenchCorpus { .. } => false,
+            Command::Vote { .. }
+            | Command::Serve
+            | Command::BenchServe { .. }
+            | Command::BenchCorpus { .. } => false,
         }
     }
 }
@@ -264,7 +304,13 @@ struct AskJson<'a> {
     answer: &'a crate::model::Answer,
     page: usize,
     notes: &'a [String],
+    /// With `--record`: the id votes refer to (absent when nothing was recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record_id: Option<&'a crate::store::RecordId>,
 }
+
+/// How long the CLI waits for its record to be written before it exits.
+const RECORD_FLUSH: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The dense model for the benchmark when it is enabled and present.
 fn bench_embedder(
@@ -343,6 +389,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             json,
             full,
             explain,
+            record,
         } => {
             let max_top = settings.search.max_top;
             let top = top.unwrap_or(settings.search.top);
@@ -374,11 +421,33 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                     answer.total.div_ceil(top)
                 );
             }
+            let record_id = if record {
+                let id = svc.record(
+                    &question,
+                    &answer,
+                    crate::store::EntryPoint::Cli,
+                    None,
+                    None,
+                );
+                if !svc.flush_records(RECORD_FLUSH) {
+                    tracing::warn!("the question store did not confirm the write in time");
+                }
+                if id.is_none() && svc.settings().store.enabled {
+                    eprintln!("note: the question was not recorded (see the log)");
+                }
+                id
+            } else {
+                None
+            };
+            if let (Some(id), false) = (&record_id, json) {
+                eprintln!("recorded as {id}");
+            }
             if json {
                 print_json(&AskJson {
                     answer: &answer,
                     page,
                     notes: &notes,
+                    record_id: record_id.as_ref(),
                 })?;
             } else {
                 for n in &notes {
@@ -480,6 +549,57 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                     .map(|s| format!("{:<36} {:>4} passages  {}\n", s.id, s.passages, s.title))
                     .collect();
                 out(&lines)?;
+            }
+        }
+        Command::Gaps {
+            days,
+            json,
+            export,
+            chart,
+        } => {
+            if !(1..=3650).contains(&days) {
+                bail!("--days must be between 1 and 3650");
+            }
+            let store = settings.store_path();
+            let svc = open(settings)?;
+            let questions = svc
+                .recorded(days)
+                .with_context(|| format!("reading the question store {}", store.display()))?;
+            let report = svc.gaps_of(&questions, days);
+            if let Some(path) = &export {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                crate::gaps::export::write_csv(std::io::BufWriter::new(file), &questions)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("wrote {} questions to {}", questions.len(), path.display());
+            }
+            if let Some(path) = &chart {
+                let png = crate::gaps::chart::answer_rate_png(&report.weeks)?;
+                std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))?;
+                eprintln!(
+                    "wrote the answer rate of {} weeks to {}",
+                    report.weeks.len(),
+                    path.display()
+                );
+            }
+            if json {
+                print_json(&report)?;
+            } else {
+                out(&render::gaps(&report))?;
+            }
+        }
+        Command::Vote { record, down, text } => {
+            let Some(id) = crate::store::RecordId::parse(&record) else {
+                bail!("'{record}' is not a record id (16 hex digits, as `ask --record` prints)");
+            };
+            if !settings.store.enabled {
+                bail!("recording is off (store.enabled = false): nothing to vote on");
+            }
+            let svc = open(settings)?;
+            let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+            let queued = svc.vote(&id, &format!("cli:{user}"), !down, text.as_deref());
+            if !queued || !svc.flush_records(RECORD_FLUSH) {
+                bail!("the vote was not written (see the log)");
             }
         }
         Command::Serve => crate::discord::serve_blocking(settings)?,

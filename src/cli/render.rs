@@ -221,6 +221,82 @@ pub fn comparison(c: &crate::model::Comparison, width: usize) -> String {
     out
 }
 
+/// `rolefaq gaps`: the period's figures, the answer rate per week, then the
+/// groups of missed questions, largest first.
+pub fn gaps(r: &crate::model::GapsReport) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Last {} days: {} questions, {} answered ({:.0} %); votes 👍 {} 👎 {}",
+        r.days,
+        r.questions,
+        r.answered,
+        r.answer_rate * 100.0,
+        r.votes_up,
+        r.votes_down
+    );
+    if r.questions == 0 {
+        s.push_str(
+            "Nothing recorded yet: questions are recorded as the bot answers them \
+             (or with `rolefaq ask --record`), unless store.enabled is false.\n",
+        );
+        return s;
+    }
+    if !r.weeks.is_empty() {
+        s.push_str("\nweek       questions  answered\n");
+        for w in &r.weeks {
+            let _ = writeln!(
+                s,
+                "{:<10} {:>9}  {:>7.0} %",
+                w.week,
+                w.questions,
+                w.rate * 100.0
+            );
+        }
+    }
+    if r.groups.is_empty() {
+        s.push_str("\nNo gaps: every question was answered and none was voted down.\n");
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "\n{} groups of missed questions (grouped by {}):",
+        r.groups.len(),
+        if r.grouping == "embedding" {
+            "meaning"
+        } else {
+            "shared words"
+        }
+    );
+    for (i, g) in r.groups.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "\n{}. {} questions from {} askers ({} unanswered, {} 👎)",
+            i + 1,
+            g.count,
+            g.askers,
+            g.unanswered,
+            g.down_votes
+        );
+        for q in &g.questions {
+            let _ = writeln!(s, "   \"{q}\"");
+        }
+        for c in &g.comments {
+            let _ = writeln!(s, "   looking for: {c}");
+        }
+        for p in &g.passages {
+            let _ = writeln!(
+                s,
+                "   offered {}× {}",
+                p.times,
+                p.citation.as_deref().unwrap_or(&p.id)
+            );
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -354,6 +354,18 @@ pub trait Vocabulary {
 /// role aliases come back on every question.
 const STEM_CACHE: usize = 4096;
 
+/// The stems of a text's content words: its words stemmed as the index
+/// stems them, without the stop and question words (for grouping questions
+/// by the words they share, `gaps`).
+pub fn content_stems(text: &str) -> Vec<String> {
+    let stop: HashSet<String> = STOP_WORDS.iter().flat_map(|w| stems_of(w)).collect();
+    schema::tokens(text)
+        .into_iter()
+        .map(|(s, _)| s)
+        .filter(|s| !stop.contains(s))
+        .collect()
+}
+
 /// The analyzer's stems of a phrase (cached per thread).
 pub(crate) fn stems_of(phrase: &str) -> Vec<String> {
     use std::cell::RefCell;

@@ -65,3 +65,30 @@ pub fn corpus_text(dir: &Path) -> String {
     }
     all
 }
+
+/// The binary in `sb` (lexical ranking, no user config, no token, no store
+/// key from the environment), with `--corpus corpus --index index`.
+pub fn rolefaq(sb: &Sandbox) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("rolefaq").unwrap();
+    c.current_dir(sb.dir.path())
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("ROLEFAQ_CONFIG")
+        .env_remove("ROLEFAQ_STORE_KEY")
+        .env_remove("NO_COLOR")
+        .env("ROLEFAQ_TEST_MODE", "1")
+        .env("XDG_CONFIG_HOME", sb.dir.path().join("no-user-config"))
+        .env("ROLEFAQ__MODEL__ENABLED", "false")
+        .args(["--corpus", "corpus", "--index", "index"]);
+    c
+}
+
+/// Run a command that must succeed and print JSON.
+pub fn json_of(cmd: &mut assert_cmd::Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

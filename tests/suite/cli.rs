@@ -7,26 +7,11 @@ use common::Sandbox;
 use serde_json::Value;
 
 fn rolefaq(sb: &Sandbox) -> Command {
-    let mut c = Command::cargo_bin("rolefaq").unwrap();
-    c.current_dir(sb.dir.path())
-        .env_remove("DISCORD_TOKEN")
-        .env_remove("ROLEFAQ_CONFIG")
-        .env_remove("NO_COLOR")
-        .env("XDG_CONFIG_HOME", sb.dir.path().join("no-user-config"))
-        .env("ROLEFAQ__MODEL__ENABLED", "false")
-        .args(["--corpus", "corpus", "--index", "index"]);
-    c
+    common::rolefaq(sb)
 }
 
-/// Run a command that must succeed and print JSON.
 fn json_of(cmd: &mut Command) -> Value {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::json_of(cmd)
 }
 
 fn ask_json(sb: &Sandbox, q: &str) -> Value {

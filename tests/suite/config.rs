@@ -439,3 +439,64 @@ fn a_missing_required_file_is_named_once() {
         "config file /nonexistent/x.toml does not exist (named by --config)"
     );
 }
+
+#[test]
+fn the_store_is_on_by_default_beside_the_index_and_its_settings_are_validated() {
+    let none = Overrides::default();
+    let s = Settings::load_with_env(None, false, &env(&[]), &none).unwrap();
+    assert!(s.store.enabled);
+    assert_eq!(s.store.retention_days, 90);
+    assert_eq!(s.store_path(), PathBuf::from("questions.sqlite"));
+
+    let (d, p) = file("[index]\ndir = \"data/index\"\n[store]\nretention_days = 30\n");
+    let s = Settings::load_with_env(Some(&p), true, &env(&[]), &none).unwrap();
+    assert_eq!(
+        s.store_path(),
+        d.path().join("data").join("questions.sqlite")
+    );
+    assert_eq!(s.store.retention_days, 30);
+
+    let (d, p) = file("[store]\npath = \"db/q.sqlite\"\nenabled = false\n");
+    let s = Settings::load_with_env(Some(&p), true, &env(&[]), &none).unwrap();
+    assert_eq!(
+        s.store_path(),
+        d.path().join("db/q.sqlite"),
+        "relative to the file"
+    );
+    assert!(!s.store.enabled);
+    let s = Settings::load_with_env(
+        Some(&p),
+        true,
+        &env(&[
+            ("ROLEFAQ__STORE__PATH", "elsewhere.sqlite"),
+            ("ROLEFAQ__STORE__ENABLED", "true"),
+        ]),
+        &none,
+    )
+    .unwrap();
+    assert_eq!(
+        s.store_path(),
+        PathBuf::from("elsewhere.sqlite"),
+        "from the environment: as given"
+    );
+    assert!(s.store.enabled);
+
+    for bad in [
+        "retention_days = 0",
+        "retention_days = 4000",
+        "retention_days = 1.5",
+        "path = \"\"",
+        "keep = 3",
+    ] {
+        let msg = load_err(Some(&format!("[store]\n{bad}\n")), &[]);
+        assert!(
+            msg.contains("store") || msg.contains("keep"),
+            "{bad}: {msg}"
+        );
+    }
+    let msg = load_err(Some("[store]\nretention_days = 0\n"), &[]);
+    assert!(
+        msg.contains("store.retention_days must be between 1 and 3650"),
+        "{msg}"
+    );
+}
