@@ -259,8 +259,21 @@ proptest! {
                 prop_assert!(verbatim, "not verbatim in {}: {:?}", q.passage_id, q.text);
             }
         }
-        if let Some(aspect) = svc.known_aspects().first() {
-            prop_assert!(svc.compare("cio", "cto", Some(aspect)).is_ok());
+        // An aspect of the pair's own comparison compares; an aspect with
+        // evidence only for other roles is a clear error naming the pair's aspects.
+        let whole = svc.compare("cio", "cto", None);
+        prop_assert!(whole.is_ok(), "{:?}", whole.err());
+        let pair: Vec<String> = whole
+            .map(|c| c.rows.into_iter().map(|r| r.aspect).collect())
+            .unwrap_or_default();
+        for aspect in svc.known_aspects() {
+            let c = svc.compare("cio", "cto", Some(&aspect));
+            if pair.contains(&aspect) {
+                prop_assert!(c.is_ok(), "compare cio cto {aspect}: {:?}", c.err());
+            } else {
+                let clear = matches!(&c, Err(rolefaq::Error::UnknownAspect { .. }));
+                prop_assert!(clear, "compare cio cto {aspect}: {:?}", c);
+            }
         }
         prop_assert!(svc.sources().iter().any(|s| s.id == "anchor"));
         let report = svc.reindex();
