@@ -22,3 +22,4 @@ pub mod eval;
 pub mod index;
 pub mod logging;
 pub mod search;
+pub mod watch;

@@ -97,6 +97,13 @@ pub fn index_report(r: &IndexReport, verbose: bool) -> String {
         list(&r.removed),
         list(&r.changed)
     ));
+    if r.embeddings {
+        let v = &r.vectors;
+        out.push_str(&format!(
+            "Vectors: {} passages embedded, {} reused; {} sentences embedded, {} reused.\n",
+            v.passages_embedded, v.passages_reused, v.sentences_embedded, v.sentences_reused
+        ));
+    }
     for s in &r.skipped {
         out.push_str(&format!("skipped {}: {}\n", s.path, s.reason));
     }
