@@ -25,3 +25,4 @@ mod index;
 mod layers;
 mod quality;
 mod unicode;
+mod watch;
