@@ -427,8 +427,8 @@ pub fn rebuild_accepted<T>(
 }
 
 /// As [`rebuild_accepted`] for a rebuild nobody asked for (the corpus
-/// watcher): a corpus entry the current generation did not skip but this
-/// build would (a file half written, or broken) fails the build with
+/// watcher): a corpus file the current generation loaded but this build
+/// would skip (a file half written, or broken) fails the build with
 /// [`Error::BrokenFiles`] instead of dropping its document, so what serves
 /// keeps it until the file is fixed.
 pub fn rebuild_watched<T>(
@@ -441,17 +441,27 @@ pub fn rebuild_watched<T>(
     })
 }
 
-/// Entries `corpus` skips that the generation of `previous` did not.
+/// Files that the generation of `previous` loaded and `corpus` skips (a
+/// file broken or half written since). Files new to the corpus that do not
+/// load are not among them: nothing that serves is lost by leaving them out.
 fn newly_skipped(previous: &Manifest, corpus: &Corpus) -> Vec<String> {
     if previous.skipped.len() != previous.skipped_files {
         // a manifest from before skipped paths were kept: nothing to compare
         return Vec::new();
     }
+    let known: std::collections::HashSet<&str> =
+        previous.files.iter().map(|f| f.name.as_str()).collect();
     corpus
         .skipped
         .iter()
         .map(|s| s.path.clone())
         .filter(|p| !previous.skipped.contains(p))
+        .filter(|p| {
+            Path::new(p)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| known.contains(n))
+        })
         .collect()
 }
 

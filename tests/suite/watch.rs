@@ -247,7 +247,10 @@ fn the_watcher_picks_up_added_changed_and_deleted_files_while_serving() {
         ),
     );
     let ev = next(&rx);
-    let report = ev.report.as_ref().expect(&format!("{:?}", ev.error));
+    let report = ev
+        .report
+        .as_ref()
+        .unwrap_or_else(|| panic!("{:?}", ev.error));
     assert_eq!(report.added, vec!["cdo"]);
     assert!(cites(&svc, q, "cdo"), "answers from the added file");
 
@@ -259,7 +262,10 @@ fn the_watcher_picks_up_added_changed_and_deleted_files_while_serving() {
         ),
     );
     let ev = next(&rx);
-    let report = ev.report.as_ref().expect(&format!("{:?}", ev.error));
+    let report = ev
+        .report
+        .as_ref()
+        .unwrap_or_else(|| panic!("{:?}", ev.error));
     assert_eq!(report.changed, vec!["cdo"]);
     let a = svc.ask("who owns data governance?", OPTS).unwrap();
     assert!(
@@ -271,7 +277,10 @@ fn the_watcher_picks_up_added_changed_and_deleted_files_while_serving() {
 
     std::fs::remove_file(sb.corpus().join("cdo.txt")).unwrap();
     let ev = next(&rx);
-    let report = ev.report.as_ref().expect(&format!("{:?}", ev.error));
+    let report = ev
+        .report
+        .as_ref()
+        .unwrap_or_else(|| panic!("{:?}", ev.error));
     assert_eq!(report.removed, vec!["cdo"]);
     assert!(
         !cites(&svc, q, "cdo"),
@@ -331,6 +340,13 @@ fn a_broken_file_while_watching_keeps_the_old_generation_serving() {
     assert_eq!(report.changed, vec!["cto"]);
     assert_ne!(svc.engine().gen.name, serving);
     assert!(!svc.freshness().stale);
+
+    // a new file that does not load costs nothing that serves: skipped, rebuilt
+    sb.write("notes.txt", b"just notes, no front matter");
+    let ev = next(&rx);
+    let report = ev.report.unwrap_or_else(|| panic!("{:?}", ev.error));
+    assert!(report.skipped.iter().any(|s| s.path.ends_with("notes.txt")));
+    assert_eq!(report.documents, 2);
     watcher.stop();
 }
 
@@ -397,5 +413,137 @@ fn rolefaq_watch_prints_each_rebuild() {
     assert!(
         child.0.try_wait().unwrap().is_none(),
         "still watching after a rebuild"
+    );
+}
+
+/// The `/ask` answer's embed text (description and fields, not the title,
+/// which repeats the question) from
+/// `rolefaq serve` behind the fake Discord, asked as a new user each time
+/// (the cooldown is per user).
+async fn ask_served(
+    fake: &crate::support::fake_discord::FakeDiscord,
+    user: u64,
+    question: &str,
+) -> String {
+    use crate::support::harness::WAIT;
+    let i = fake.command(
+        "ask",
+        &[("question", 3, serde_json::json!(question))],
+        user,
+        &[],
+        0,
+    );
+    fake.dispatch(&i);
+    let reqs = fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    reqs.iter()
+        .find(|r| r.is_edit_original())
+        .map(|r| {
+            let e = &r.body["embeds"][0];
+            // without the bold of highlighted words
+            format!("{} {}", e["description"], e["fields"]).replace("**", "")
+        })
+        .unwrap_or_default()
+}
+
+/// Ask until the served answer satisfies `ok` (the watcher rebuilds in the
+/// background), or fail after [`EVENT_WAIT`].
+async fn ask_until(
+    fake: &crate::support::fake_discord::FakeDiscord,
+    user: &mut u64,
+    question: &str,
+    ok: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = std::time::Instant::now() + EVENT_WAIT;
+    loop {
+        *user += 1;
+        let text = ask_served(fake, *user, question).await;
+        if ok(&text) {
+            return text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve never answered as expected; last answer: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_answers_from_added_changed_and_deleted_files_without_a_restart() {
+    use crate::support::fake_discord::{FakeDiscord, GUILD_ID};
+    use crate::support::harness::{set_test_mode, TOKEN, WAIT};
+    set_test_mode();
+    let sb = small_corpus();
+    let fake = FakeDiscord::start().await;
+    let mut child = Child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_rolefaq"))
+            .current_dir(sb.dir.path())
+            .args([
+                "--corpus",
+                "corpus",
+                "--index",
+                "index",
+                "--no-model",
+                "serve",
+            ])
+            .env_remove("ROLEFAQ_CONFIG")
+            .env("XDG_CONFIG_HOME", sb.dir.path().join("no-user-config"))
+            .env("ROLEFAQ_TEST_MODE", "1")
+            .env("ROLEFAQ__DISCORD__API_BASE", fake.api_base())
+            .env("ROLEFAQ__DISCORD__GUILD_IDS", GUILD_ID.to_string())
+            .env("ROLEFAQ__WATCH__SETTLE_MS", "150")
+            .env("ROLEFAQ__WATCH__POLL_SECS", "1")
+            .env("DISCORD_TOKEN", TOKEN)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    if let Err(e) = fake.wait_ready(WAIT).await {
+        use std::io::Read;
+        let _ = child.0.kill();
+        let _ = child.0.wait();
+        let mut err = String::new();
+        if let Some(mut s) = child.0.stderr.take() {
+            let _ = s.read_to_string(&mut err);
+        }
+        panic!("{e}; rolefaq said: {err}");
+    }
+    let mut user = 5000;
+    let q = "who owns quantum ledger stewardship?";
+    let before = ask_served(&fake, user, q).await;
+    assert!(!before.contains("quantum ledger"), "{before}");
+
+    sb.write(
+        "cdo.txt",
+        &doc(
+            "The CDO",
+            "The Chief Data Officer (CDO) owns quantum ledger stewardship for the company.",
+        ),
+    );
+    ask_until(&fake, &mut user, q, |t| {
+        t.contains("quantum ledger stewardship")
+    })
+    .await;
+
+    sb.write(
+        "cdo.txt",
+        &doc(
+            "The CDO",
+            "The Chief Data Officer (CDO) owns orbital archive curation for the company.",
+        ),
+    );
+    let q2 = "who owns orbital archive curation?";
+    ask_until(&fake, &mut user, q2, |t| {
+        t.contains("orbital archive curation")
+    })
+    .await;
+
+    std::fs::remove_file(sb.corpus().join("cdo.txt")).unwrap();
+    ask_until(&fake, &mut user, q2, |t| !t.contains("orbital archive")).await;
+    assert!(
+        child.0.try_wait().unwrap().is_none(),
+        "the same process served throughout"
     );
 }
