@@ -14,7 +14,7 @@ use crate::config::WatchSettings;
 use crate::error::{Error, Result};
 use crate::model::WatchEvent;
 use crate::service::Service;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -181,7 +181,7 @@ fn settle_down(rx: &mpsc::Receiver<Signal>, dir: &Path, settle: Duration) -> boo
 
 fn watch_loop(
     service: &Service,
-    dir: &PathBuf,
+    dir: &Path,
     rx: &mpsc::Receiver<Signal>,
     poll: Option<Duration>,
     settle: Duration,
