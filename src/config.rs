@@ -478,6 +478,7 @@ pub struct Settings {
     pub model: ModelSettings,
     pub discord: DiscordSettings,
     pub store: StoreSettings,
+    pub watch: WatchSettings,
 }
 
 impl Settings {
@@ -491,6 +492,31 @@ impl Settings {
         match index.parent() {
             Some(parent) => parent.join(STORE_FILE),
             None => PathBuf::from(STORE_FILE),
+        }
+    }
+}
+
+/// `[watch]`: rebuilding when the corpus changes (`rolefaq serve`, `rolefaq watch`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchSettings {
+    /// Watch the corpus while `rolefaq serve` runs (`rolefaq watch` always does).
+    pub enabled: bool,
+    /// Milliseconds without a further change before a rebuild starts (writes settle).
+    #[serde(deserialize_with = "whole")]
+    pub settle_ms: u64,
+    /// Seconds between scans of the corpus in case file events are missed or
+    /// unavailable (network and some container file systems); 0 = events only.
+    #[serde(deserialize_with = "whole")]
+    pub poll_secs: u64,
+}
+
+impl Default for WatchSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            settle_ms: 1500,
+            poll_secs: 30,
         }
     }
 }
@@ -847,6 +873,9 @@ impl Settings {
         }
         if self.corpus.max_file_bytes == 0 {
             return bad("corpus.max_file_bytes must be at least 1 (0 would skip every file)");
+        }
+        if self.watch.settle_ms > 600_000 {
+            return bad("watch.settle_ms must be at most 600000 (ten minutes)");
         }
         if self.search.top == 0 || self.search.top > self.search.max_top {
             return bad("search.top must be between 1 and search.max_top");

@@ -17,6 +17,8 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
+    #[error("not rebuilt: {0} could not be read (the index is kept as it was; fix or remove it)")]
+    BrokenFiles(String),
     #[error("a rebuild of the index is already in progress; try again when it has finished")]
     RebuildInProgress,
     #[error(

@@ -24,3 +24,4 @@ pub mod gaps;
 pub mod index;
 pub mod logging;
 pub mod search;
+pub mod watch;

@@ -226,6 +226,19 @@ pub struct IndexReport {
     pub elapsed_ms: u64,
     pub built_at: String,
     pub embeddings: bool,
+    /// Vectors computed by this build and those taken over from the previous
+    /// generation (same text, same model).
+    #[serde(default)]
+    pub vectors: VectorCounts,
+}
+
+/// How many passage and sentence vectors a rebuild embedded and reused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VectorCounts {
+    pub passages_embedded: usize,
+    pub passages_reused: usize,
+    pub sentences_embedded: usize,
+    pub sentences_reused: usize,
 }
 
 /// How fresh the serving index is (Discord footer, `rolefaq ask` warnings).
@@ -298,4 +311,15 @@ pub struct WeekRate {
     pub questions: usize,
     pub answered: usize,
     pub rate: f32,
+}
+
+/// One rebuild of the corpus watcher: why it ran and what came of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchEvent {
+    /// What changed ("a.md was modified").
+    pub reason: String,
+    /// The rebuild's report when it succeeded.
+    pub report: Option<IndexReport>,
+    /// Why it failed (the previous generation keeps serving).
+    pub error: Option<String>,
 }

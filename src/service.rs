@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::corpus;
 use crate::error::{Error, Result};
 use crate::index::{self, Embedding, Generation};
-use crate::model::{Answer, Comparison, Freshness, IndexReport, SourceInfo};
+use crate::model::{Answer, Comparison, Freshness, IndexReport, SourceInfo, WatchEvent};
 use crate::roles::RoleBook;
 use crate::search::{self, query, verdict, Lexicon, RankParams};
 use crate::store::{
@@ -117,7 +117,12 @@ pub struct Service {
     /// The question store's writer, started at the first record (never when
     /// `store.enabled` is false).
     recorder: std::sync::OnceLock<Option<Recorder>>,
+    /// Rebuilds nobody asked for (the corpus watcher), for the shells to report.
+    rebuilds: tokio::sync::broadcast::Sender<WatchEvent>,
 }
+
+/// Watch events kept for a subscriber that falls behind.
+const WATCH_EVENTS: usize = 16;
 
 /// Word lists are read up to this size (Debian's largest English list is 5 MB).
 const WORD_LIST_BYTES: u64 = 16 << 20;
@@ -312,6 +317,7 @@ impl Service {
             query_vectors: Mutex::new(std::collections::HashMap::new()),
             dictionary,
             recorder: std::sync::OnceLock::new(),
+            rebuilds: tokio::sync::broadcast::channel(WATCH_EVENTS).0,
         })
     }
 
@@ -798,8 +804,45 @@ impl Service {
         self.reindex_with(Engine::build)
     }
 
+    /// [`Service::reindex`] for the corpus watcher: a file that the serving
+    /// generation has but this build could not read fails it
+    /// ([`Error::BrokenFiles`]) and the serving generation stays.
+    pub fn reindex_watched(&self) -> Result<IndexReport> {
+        self.reindex_as(true, Engine::build)
+    }
+
+    /// Why the corpus no longer matches the serving generation, `None` when it does.
+    pub fn corpus_changed(&self) -> Result<Option<String>> {
+        corpus::changed_since(&self.settings.corpus, &self.engine().gen.manifest.files)
+    }
+
+    /// Rebuilds of the corpus watcher as they happen (successes and failures):
+    /// a shell subscribes to report them where `/reindex` reports. Events sent
+    /// while nobody subscribes are dropped.
+    pub fn subscribe_rebuilds(&self) -> tokio::sync::broadcast::Receiver<WatchEvent> {
+        self.rebuilds.subscribe()
+    }
+
+    /// Tell every subscriber about a watched rebuild; a failed one also marks
+    /// the serving index stale (the corpus has moved on from it).
+    pub fn announce_rebuild(&self, event: WatchEvent) {
+        if event.error.is_some() {
+            self.stale.store(true, Ordering::SeqCst);
+        }
+        // Err only when nobody listens
+        let _ = self.rebuilds.send(event);
+    }
+
     fn reindex_with(
         &self,
+        build: impl FnOnce(Generation) -> Result<Engine>,
+    ) -> Result<IndexReport> {
+        self.reindex_as(false, build)
+    }
+
+    fn reindex_as(
+        &self,
+        watched: bool,
         build: impl FnOnce(Generation) -> Result<Engine>,
     ) -> Result<IndexReport> {
         // The mutex guards no data: a poisoned one (a panic while it was held)
@@ -811,8 +854,11 @@ impl Service {
         };
         let dir = &self.settings.index.dir;
         let _lock = index::lock_rebuild(dir)?;
-        let (report, engine) =
-            index::rebuild_accepted(&self.settings, self.embedder.as_deref(), false, build)?;
+        let (report, engine) = if watched {
+            index::rebuild_watched(&self.settings, self.embedder.as_deref(), build)?
+        } else {
+            index::rebuild_accepted(&self.settings, self.embedder.as_deref(), false, build)?
+        };
         let engine = Arc::new(engine);
         match self.engine.write() {
             Ok(mut e) => *e = engine,

@@ -39,6 +39,21 @@ pub fn to_markdown(r: &BenchReport) -> String {
             ),
         ),
         (
+            "rebuild after a one-document change".into(),
+            match &r.build.incremental {
+                Some(i) => format!(
+                    "{:.0} ms ({}; {} passages and {} sentences embedded, {} and {} reused)",
+                    i.rebuild_ms,
+                    i.document,
+                    i.vectors.passages_embedded,
+                    i.vectors.sentences_embedded,
+                    i.vectors.passages_reused,
+                    i.vectors.sentences_reused
+                ),
+                None => "not measured (see notes)".into(),
+            },
+        ),
+        (
             "index size on disk".into(),
             human_bytes(r.build.index_bytes),
         ),

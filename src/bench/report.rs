@@ -37,6 +37,21 @@ pub struct BuildStats {
     /// Size on disk of the generation directory.
     pub index_bytes: u64,
     pub embeddings: bool,
+    /// A rebuild after one document changed (on a copy of the corpus), beside
+    /// the full build above; `None` when it could not be measured (see notes).
+    #[serde(default)]
+    pub incremental: Option<IncrementalStats>,
+}
+
+/// The rebuild after a one-document change: a paragraph appended to one text
+/// document of a hard-linked copy of the corpus, then `index::rebuild` over
+/// the full build's generation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncrementalStats {
+    /// The document changed.
+    pub document: String,
+    pub rebuild_ms: f64,
+    pub vectors: crate::model::VectorCounts,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -166,8 +166,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the Discord bot (token from DISCORD_TOKEN).
+    /// Run the Discord bot (token from DISCORD_TOKEN); while it runs, corpus
+    /// changes are picked up by incremental rebuilds unless watch.enabled = false.
     Serve,
+    /// Watch the corpus and rebuild the index incrementally whenever it
+    /// changes (after writes settle, watch.settle_ms), printing each rebuild's
+    /// report; until Ctrl-C. A rebuild that fails keeps the previous index.
+    Watch {
+        /// Print each rebuild as one JSON object per line ({"reason", "report", "error"}).
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure index build, query latency and throughput, memory and start-up
     /// on the corpus (--corpus DIR), in a temporary index. See docs/benchmarks.md.
     Bench {
@@ -238,6 +247,7 @@ impl Command {
             | Command::Sources { json }
             | Command::Gaps { json, .. }
             | Command::Bench { json, .. } => *json,
+            Command::Watch { json } => *json,
             Command::Vote { .. }
             | Command::Serve
             | Command::BenchServe { .. }
@@ -363,6 +373,86 @@ fn probe_command(
         }
         serde_json::from_slice(&out.stdout).map_err(|e| fail(format!("bad report: {e}")))
     })
+}
+
+/// `rolefaq serve` with the corpus watcher beside the bot: each watched
+/// rebuild is logged (the bot can report them through
+/// `Service::subscribe_rebuilds`).
+fn serve_watched(settings: Settings) -> anyhow::Result<()> {
+    if settings.discord.token.is_empty() {
+        bail!(
+            "no Discord bot token: set DISCORD_TOKEN (or ROLEFAQ__DISCORD__TOKEN) in the \
+             environment (see docs/discord.md)"
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let s = settings.clone();
+        let service = tokio::task::spawn_blocking(move || Service::open(s))
+            .await
+            .context("opening the index panicked")?
+            .context("cannot open the index")?;
+        let service = std::sync::Arc::new(service);
+        let watcher = crate::watch::spawn(service.clone(), &settings.watch, |ev| {
+            if let Some(e) = &ev.error {
+                tracing::warn!(reason = %ev.reason, "corpus rebuild failed, previous index serving: {e}");
+            }
+        })
+        .context("cannot watch the corpus")?;
+        let served = crate::discord::run(settings, service, crate::discord::shutdown_signal()).await;
+        tokio::task::spawn_blocking(move || watcher.stop())
+            .await
+            .context("stopping the corpus watcher panicked")?;
+        served
+    })
+}
+
+/// `rolefaq watch`: open (or build) the index, then rebuild on every corpus
+/// change until SIGINT/SIGTERM, printing each rebuild.
+fn watch(settings: Settings, json: bool) -> anyhow::Result<()> {
+    let service =
+        std::sync::Arc::new(Service::open(settings.clone()).context("cannot open the index")?);
+    let f = service.freshness();
+    eprintln!(
+        "Watching {} ({} documents, {} passages); Ctrl-C stops.",
+        settings.corpus.dir.display(),
+        f.documents,
+        f.passages
+    );
+    let watcher = crate::watch::spawn(service, &settings.watch, move |ev| {
+        let text = if json {
+            serde_json::to_string(ev)
+                .map(|j| format!("{j}\n"))
+                .unwrap_or_default()
+        } else {
+            match (&ev.report, &ev.error) {
+                (Some(r), _) => format!(
+                    "Corpus changed ({}).\n{}",
+                    ev.reason,
+                    render::index_report(r, false)
+                ),
+                (None, Some(e)) => format!(
+                    "Corpus changed ({}). Rebuild failed, the previous index keeps serving: {e}\n",
+                    ev.reason
+                ),
+                (None, None) => String::new(),
+            }
+        };
+        if let Err(e) = out(&text) {
+            tracing::warn!("cannot print a rebuild report: {e:#}");
+        }
+    })
+    .context("cannot watch the corpus")?;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(crate::discord::shutdown_signal());
+    watcher.stop();
+    Ok(())
 }
 
 /// Run one command. With `--json` a failure is also printed on stdout as
@@ -602,7 +692,9 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                 bail!("the vote was not written (see the log)");
             }
         }
+        Command::Serve if settings.watch.enabled => serve_watched(settings)?,
         Command::Serve => crate::discord::serve_blocking(settings)?,
+        Command::Watch { json } => watch(settings, json)?,
         Command::Bench {
             queries,
             generated,

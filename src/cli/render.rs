@@ -97,6 +97,13 @@ pub fn index_report(r: &IndexReport, verbose: bool) -> String {
         list(&r.removed),
         list(&r.changed)
     ));
+    if r.embeddings {
+        let v = &r.vectors;
+        out.push_str(&format!(
+            "Vectors: {} passages embedded, {} reused; {} sentences embedded, {} reused.\n",
+            v.passages_embedded, v.passages_reused, v.sentences_embedded, v.sentences_reused
+        ));
+    }
     for s in &r.skipped {
         out.push_str(&format!("skipped {}: {}\n", s.path, s.reason));
     }
@@ -375,5 +382,38 @@ mod tests {
         let out = comparison(&c, 110);
         assert!(out.contains("no statement about the CDO"), "{out}");
         assert!(!out.contains("about the CIO that"), "{out}");
+    }
+
+    #[test]
+    fn the_index_report_says_what_was_embedded_and_reused() {
+        let mut r = IndexReport {
+            documents: 2,
+            passages: 10,
+            added: vec!["a".into()],
+            removed: Vec::new(),
+            changed: vec!["b".into()],
+            skipped: Vec::new(),
+            dropped: Vec::new(),
+            elapsed_ms: 5,
+            built_at: "now".into(),
+            embeddings: true,
+            vectors: crate::model::VectorCounts {
+                passages_embedded: 3,
+                passages_reused: 7,
+                sentences_embedded: 4,
+                sentences_reused: 9,
+            },
+        };
+        let out = index_report(&r, false);
+        assert!(
+            out.contains("Added: a. Removed: none. Changed: b."),
+            "{out}"
+        );
+        assert!(
+            out.contains("Vectors: 3 passages embedded, 7 reused; 4 sentences embedded, 9 reused."),
+            "{out}"
+        );
+        r.embeddings = false;
+        assert!(!index_report(&r, false).contains("Vectors:"));
     }
 }

@@ -24,4 +24,8 @@ pub struct Manifest {
     pub model: Option<String>,
     pub dropped_lines: usize,
     pub skipped_files: usize,
+    /// The corpus entries skipped (their paths), so that a watched rebuild
+    /// can tell a file that has just broken from one that always was.
+    #[serde(default)]
+    pub skipped: Vec<String>,
 }

@@ -6,13 +6,14 @@
 //! replaces `CURRENT` by rename; a failed build never touches `CURRENT`.
 
 pub mod manifest;
+mod reuse;
 pub mod schema;
 pub mod sentences;
 
 use crate::config::Settings;
 use crate::corpus::{self, Corpus};
 use crate::error::{io_err, Error, Result};
-use crate::model::{IndexReport, Passage, SourceInfo};
+use crate::model::{IndexReport, Passage, SourceInfo, VectorCounts};
 use indicatif::{ProgressBar, ProgressStyle};
 use manifest::Manifest;
 use schema::Fields;
@@ -406,7 +407,8 @@ pub fn rebuild(
     embedder: Option<&dyn Embedding>,
     show_progress: bool,
 ) -> Result<IndexReport> {
-    build_and_publish(settings, embedder, show_progress, |_, _| Ok(())).map(|(report, ())| report)
+    build_and_publish(settings, embedder, show_progress, false, |_, _| Ok(()))
+        .map(|(report, ())| report)
 }
 
 /// As [`rebuild`], but the new generation, opened from its final directory, is
@@ -419,9 +421,48 @@ pub fn rebuild_accepted<T>(
     show_progress: bool,
     accept: impl FnOnce(Generation) -> Result<T>,
 ) -> Result<(IndexReport, T)> {
-    build_and_publish(settings, embedder, show_progress, |dir, name| {
+    build_and_publish(settings, embedder, show_progress, false, |dir, name| {
         open_generation(dir, name).and_then(accept)
     })
+}
+
+/// As [`rebuild_accepted`] for a rebuild nobody asked for (the corpus
+/// watcher): a corpus file the current generation loaded but this build
+/// would skip (a file half written, or broken) fails the build with
+/// [`Error::BrokenFiles`] instead of dropping its document, so what serves
+/// keeps it until the file is fixed.
+pub fn rebuild_watched<T>(
+    settings: &Settings,
+    embedder: Option<&dyn Embedding>,
+    accept: impl FnOnce(Generation) -> Result<T>,
+) -> Result<(IndexReport, T)> {
+    build_and_publish(settings, embedder, false, true, |dir, name| {
+        open_generation(dir, name).and_then(accept)
+    })
+}
+
+/// Files that the generation of `previous` loaded and `corpus` skips (a
+/// file broken or half written since). Files new to the corpus that do not
+/// load are not among them: nothing that serves is lost by leaving them out.
+fn newly_skipped(previous: &Manifest, corpus: &Corpus) -> Vec<String> {
+    if previous.skipped.len() != previous.skipped_files {
+        // a manifest from before skipped paths were kept: nothing to compare
+        return Vec::new();
+    }
+    let known: std::collections::HashSet<&str> =
+        previous.files.iter().map(|f| f.name.as_str()).collect();
+    corpus
+        .skipped
+        .iter()
+        .map(|s| s.path.clone())
+        .filter(|p| !previous.skipped.contains(p))
+        .filter(|p| {
+            Path::new(p)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| known.contains(n))
+        })
+        .collect()
 }
 
 /// Build a generation, let `accept` see it under its final name, then move `CURRENT`.
@@ -429,6 +470,7 @@ fn build_and_publish<T>(
     settings: &Settings,
     embedder: Option<&dyn Embedding>,
     show_progress: bool,
+    keep_broken_out: bool,
     accept: impl FnOnce(&Path, &str) -> Result<T>,
 ) -> Result<(IndexReport, T)> {
     let started = Instant::now();
@@ -442,15 +484,33 @@ fn build_and_publish<T>(
     if corpus.documents.is_empty() {
         return Err(Error::EmptyCorpus(corpus_dir.display().to_string()));
     }
+    let previous_name = current_name(index_dir);
+    let previous: Option<Manifest> = previous_name
+        .as_ref()
+        .and_then(|n| read_json::<Manifest>(&index_dir.join(n).join(MANIFEST)).ok());
+    if keep_broken_out {
+        if let Some(prev) = &previous {
+            let broken = newly_skipped(prev, &corpus);
+            if !broken.is_empty() {
+                return Err(Error::BrokenFiles(broken.join(", ")));
+            }
+        }
+    }
     fs::create_dir_all(index_dir).map_err(io_err(index_dir))?;
     let tmp = tempfile::Builder::new()
         .prefix(".build-")
         .tempdir_in(index_dir)
         .map_err(io_err(index_dir))?;
-    let embedded = write_generation(tmp.path(), &corpus, settings, embedder, show_progress)?;
+    let vectors = write_generation(
+        tmp.path(),
+        &corpus,
+        settings,
+        embedder,
+        previous_name.as_deref(),
+        show_progress,
+    )?;
+    let embedded = vectors.is_some();
 
-    let previous: Option<Manifest> = current_name(index_dir)
-        .and_then(|n| read_json::<Manifest>(&index_dir.join(n).join(MANIFEST)).ok());
     let built_at = now_rfc3339();
     let manifest = Manifest {
         schema_version: schema::SCHEMA_VERSION,
@@ -466,6 +526,7 @@ fn build_and_publish<T>(
         model: embedded.then(|| embedder.map(|e| e.name())).flatten(),
         dropped_lines: corpus.dropped.len(),
         skipped_files: corpus.skipped.len(),
+        skipped: corpus.skipped.iter().map(|s| s.path.clone()).collect(),
     };
     write_file(
         &tmp.path().join(MANIFEST),
@@ -509,7 +570,20 @@ fn build_and_publish<T>(
         elapsed_ms: started.elapsed().as_millis() as u64,
         built_at,
         embeddings: manifest.model.is_some(),
+        vectors: vectors.unwrap_or_default(),
     };
+    tracing::info!(
+        added = report.added.len(),
+        removed = report.removed.len(),
+        changed = report.changed.len(),
+        passages_embedded = report.vectors.passages_embedded,
+        passages_reused = report.vectors.passages_reused,
+        sentences_embedded = report.vectors.sentences_embedded,
+        sentences_reused = report.vectors.sentences_reused,
+        elapsed_ms = report.elapsed_ms,
+        generation = %name,
+        "index rebuilt"
+    );
     Ok((report, accepted))
 }
 
@@ -572,15 +646,18 @@ fn diff(previous: Option<&Manifest>, corpus: &Corpus) -> (Vec<String>, Vec<Strin
     (added, removed, changed)
 }
 
-/// Tantivy index, passages and embeddings into `dir`. Returns whether
-/// embeddings were written.
+/// Tantivy index, passages and embeddings into `dir`. Vectors of texts the
+/// generation `previous` already embedded with the same model are copied from
+/// it; the others are embedded. Returns how many of each when embeddings were
+/// written, `None` without a model.
 fn write_generation(
     dir: &Path,
     corpus: &Corpus,
     settings: &Settings,
     embedder: Option<&dyn Embedding>,
+    previous: Option<&str>,
     show_progress: bool,
-) -> Result<bool> {
+) -> Result<Option<VectorCounts>> {
     let (schema, f) = schema::build_schema();
     let index = Index::create_in_dir(dir, schema)?;
     schema::register(&index);
@@ -609,32 +686,28 @@ fn write_generation(
         &serde_json::to_vec(&corpus.passages).map_err(|e| Error::Index(e.to_string()))?,
     )?;
     let Some(embedder) = embedder else {
-        return Ok(false);
+        return Ok(None);
     };
+    let mut cache = reuse::VectorCache::from_previous(&settings.index.dir, previous, embedder);
     let bar = progress(corpus.passages.len() as u64, "embedding", show_progress);
-    let mut data: Vec<u8> = Vec::with_capacity(corpus.passages.len() * embedder.dim() * 4);
+    let texts: Vec<String> = corpus.passages.iter().map(indexed_text).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     // Large groups: the embedder sorts each group by length before cutting it
     // into padded batches, so the more passages it sees, the less it pads.
-    for chunk in corpus.passages.chunks(EMBED_GROUP) {
-        let texts: Vec<String> = chunk.iter().map(indexed_text).collect();
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        for v in embedder.embed_batch(&refs)? {
-            if v.len() != embedder.dim() {
-                return Err(Error::Model(format!(
-                    "embedding of size {} (expected {})",
-                    v.len(),
-                    embedder.dim()
-                )));
-            }
-            data.extend(v.iter().flat_map(|x| x.to_le_bytes()));
-        }
-        bar.inc(chunk.len() as u64);
-    }
+    let (data, passages) = cache.vectors(&refs, embedder, EMBED_GROUP, |n| bar.inc(n as u64))?;
     bar.finish_and_clear();
     write_file(&dir.join(EMBEDDINGS), &data)?;
-    let n = sentences::write(dir, &corpus.passages, embedder, EMBED_GROUP)?;
-    tracing::debug!(sentences = n, "sentence vectors written");
-    Ok(true)
+    let sentences = sentences::write(dir, &corpus.passages, embedder, &mut cache, EMBED_GROUP)?;
+    tracing::debug!(
+        sentences = sentences.embedded + sentences.reused,
+        "sentence vectors written"
+    );
+    Ok(Some(VectorCounts {
+        passages_embedded: passages.embedded,
+        passages_reused: passages.reused,
+        sentences_embedded: sentences.embedded,
+        sentences_reused: sentences.reused,
+    }))
 }
 
 /// Remove generations other than the current one and the one before it, and

@@ -74,35 +74,25 @@ impl SentenceVectors {
     }
 }
 
-/// Embed the sentences of `passages` and write both files into `dir`.
+/// The vectors of the sentences of `passages` (reused from `cache` by their
+/// text, the rest embedded) into both files in `dir`.
 pub(crate) fn write(
     dir: &Path,
     passages: &[Passage],
     embedder: &dyn Embedding,
+    cache: &mut super::reuse::VectorCache,
     group: usize,
-) -> Result<usize> {
+) -> Result<super::reuse::Counts> {
     let mut rows: Vec<(u32, &str)> = Vec::new();
     for (ord, p) in passages.iter().enumerate() {
         rows.extend(embedded_sentences(p).into_iter().map(|s| (ord as u32, s)));
     }
-    let mut data: Vec<u8> = Vec::with_capacity(rows.len() * embedder.dim() * 4);
-    for chunk in rows.chunks(group.max(1)) {
-        let texts: Vec<&str> = chunk.iter().map(|(_, s)| *s).collect();
-        for v in embedder.embed_batch(&texts)? {
-            if v.len() != embedder.dim() {
-                return Err(Error::Model(format!(
-                    "embedding of size {} (expected {})",
-                    v.len(),
-                    embedder.dim()
-                )));
-            }
-            data.extend(v.iter().flat_map(|x| x.to_le_bytes()));
-        }
-    }
+    let texts: Vec<&str> = rows.iter().map(|(_, s)| *s).collect();
+    let (data, counts) = cache.vectors(&texts, embedder, group, |_| {})?;
     let owners: Vec<u8> = rows.iter().flat_map(|(o, _)| o.to_le_bytes()).collect();
     super::write_file(&dir.join(VECTORS), &data)?;
     super::write_file(&dir.join(OWNERS), &owners)?;
-    Ok(rows.len())
+    Ok(counts)
 }
 
 /// Read the sentence vectors of a generation; `None` when it has none (an

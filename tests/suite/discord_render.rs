@@ -413,6 +413,7 @@ fn sources_help_report_and_refusals_fit() {
         elapsed_ms: 1234,
         built_at: "now".into(),
         embeddings: false,
+        vectors: Default::default(),
     };
     let r = render::index_report(&report);
     check_limits(&r);

@@ -27,3 +27,4 @@ mod layers;
 mod quality;
 mod store;
 mod unicode;
+mod watch;
