@@ -417,7 +417,7 @@ fn rolefaq_watch_prints_each_rebuild() {
 }
 
 /// The `/ask` answer's embed text (description and fields, not the title,
-/// which repeats the question) from
+/// which repeats the question), from the initial response or the edit, from
 /// `rolefaq serve` behind the fake Discord, asked as a new user each time
 /// (the cooldown is per user).
 async fn ask_served(
@@ -434,11 +434,15 @@ async fn ask_served(
         0,
     );
     fake.dispatch(&i);
-    let reqs = fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    // A fast answer is the initial response; a slow one is deferred, then edited in.
+    let mut reqs = fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    if reqs.iter().all(|r| r.embeds().is_empty()) {
+        reqs = fake.wait_for_interaction(&i, 2, WAIT).await.unwrap();
+    }
     reqs.iter()
-        .find(|r| r.is_edit_original())
-        .map(|r| {
-            let e = &r.body["embeds"][0];
+        .filter(|r| r.is_callback() || r.is_edit_original())
+        .find_map(|r| r.embeds().into_iter().next())
+        .map(|e| {
             // without the bold of highlighted words
             format!("{} {}", e["description"], e["fields"]).replace("**", "")
         })
