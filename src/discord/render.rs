@@ -753,6 +753,15 @@ pub fn help(page_size: usize, cooldown_secs: u64) -> Reply {
             value: "Rebuild the index from the corpus and report what changed.".into(),
             inline: false,
         },
+        Field {
+            name: "Feedback and privacy".into(),
+            value: "Questions are recorded (with the answer's passages and your 👍/👎, \
+                    never your user id in clear: only a keyed hash) to show the corpus \
+                    owners what is missed. The bot's admins \
+                    switch recording off with `[store] enabled = false` in its config."
+                .into(),
+            inline: false,
+        },
     ];
     let mut d = String::from(
         "I answer questions about technology-leadership roles (CIO, CTO, …) with \

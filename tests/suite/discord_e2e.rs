@@ -1628,3 +1628,84 @@ async fn a_long_rebuild_shows_progress_and_reports_in_the_channel_once_the_token
     assert!(text(&posted[0].body, "/content").contains(&format!("<@{ASKER}>")));
     h.stop().await;
 }
+
+fn vote_ids(r: &Request) -> Option<(String, String)> {
+    let ids = r.custom_ids();
+    let up = ids.iter().find(|c| c.starts_with("fb:up:"))?.clone();
+    let down = ids.iter().find(|c| c.starts_with("fb:down:"))?.clone();
+    Some((up, down))
+}
+
+/// A click answered by an ephemeral "Thanks" (type 4).
+async fn thanked(h: &Harness, custom_id: &str, message: &Value, user: u64) {
+    let c = h.fake.click(custom_id, message, user);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4), "{:?}", r[0].body);
+    assert!(r[0].is_ephemeral(), "{:?}", r[0].body);
+    assert!(
+        text(&r[0].body, "/data/content").starts_with("Thanks"),
+        "{:?}",
+        r[0].body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_has_vote_buttons_and_a_down_vote_and_a_miss_show_in_gaps() {
+    let h = Harness::start(|_| {}).await;
+    let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let first = answer_msg(&reqs);
+    let (up, down) = vote_ids(first).expect("👍/👎 on a recorded answer");
+    assert_eq!(up["fb:up:".len()..], down["fb:down:".len()..]);
+    assert_eq!(up["fb:up:".len()..].len(), 16);
+    let message = h.fake.message_from(&first.body, Some(&i));
+
+    // Paging keeps the buttons and records nothing more.
+    let more = more_button(first).expect("More results");
+    let c = h.fake.click(&more, &message, ASKER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 2, WAIT).await.unwrap();
+    let page2 = r.iter().find(|r| r.is_edit_original()).unwrap();
+    assert_eq!(vote_ids(page2), Some((up.clone(), down.clone())));
+
+    // Anyone may vote; a person's later vote replaces their earlier one.
+    thanked(&h, &up, &message, OTHER).await;
+    thanked(&h, &up, &message, ASKER).await;
+    thanked(&h, &down, &message, ASKER).await;
+
+    // A question the corpus does not answer.
+    let (_, reqs) = ask(&h, "who decides the cafeteria menu?", OTHER, false).await;
+    assert!(vote_ids(answer_msg(&reqs)).is_some());
+
+    let svc = h.service();
+    assert!(svc.flush_records(Duration::from_secs(10)));
+    let report = svc.gaps(7).unwrap();
+    assert_eq!(report.questions, 2, "paging records nothing: {report:?}");
+    assert_eq!(report.answered, 1);
+    assert_eq!((report.votes_up, report.votes_down), (1, 1), "{report:?}");
+    let with = |q: &str| {
+        report
+            .groups
+            .iter()
+            .find(|g| g.questions.iter().any(|w| w == q))
+            .unwrap_or_else(|| panic!("{q} not in {report:?}"))
+    };
+    let voted = with(QUESTION);
+    assert_eq!((voted.count, voted.down_votes, voted.askers), (1, 1, 1));
+    let missed = with("who decides the cafeteria menu?");
+    assert_eq!((missed.count, missed.unanswered), (1, 1));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_recording_off_answers_have_no_vote_buttons_and_nothing_is_recorded() {
+    let h = Harness::start(|s| s.store.enabled = false).await;
+    let (_, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let a = answer_msg(&reqs);
+    assert!(!a.custom_ids().is_empty(), "other buttons stay: {a:?}");
+    assert_eq!(vote_ids(a), None, "{a:?}");
+    let svc = h.service();
+    assert!(svc.flush_records(Duration::from_secs(5)));
+    assert!(svc.recorded(7).unwrap().is_empty());
+    h.stop().await;
+}
