@@ -37,8 +37,9 @@ use serenity::all::{
     ActionRowComponent, ButtonKind as SButtonKind, ChannelId, CommandDataOptionValue,
     CommandInteraction, CommandType, ComponentInteraction, Context, CreateActionRow,
     CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateInteractionResponse,
-    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateThread, Event,
-    EventHandler, Http, Interaction, Message, Permissions, RawEventHandler, Ready, ResolvedTarget,
+    CreateInputText, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    CreateModal, CreateThread, Event, EventHandler, Http, InputTextStyle, Interaction, Message,
+    ModalInteraction, Permissions, RawEventHandler, Ready, ResolvedTarget,
 };
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -53,6 +54,11 @@ const DELETE_PREFIX: &str = "rf:del:";
 /// 👍 / 👎 on a recorded answer: `fb:up:{record id}` / `fb:down:{record id}`.
 const VOTE_UP_PREFIX: &str = "fb:up:";
 const VOTE_DOWN_PREFIX: &str = "fb:down:";
+/// The 👎 modal (`fb:why:{record id}`) and its text input.
+const WHY_PREFIX: &str = "fb:why:";
+const WHY_INPUT: &str = "fb:why:text";
+/// The label of the 👎 modal's text input.
+pub const WHY_LABEL: &str = "What were you looking for?";
 
 /// An interaction token is valid this long after the interaction was created.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -381,6 +387,7 @@ async fn dispatch(st: &State, ctx: &Context, interaction: Interaction) {
         Interaction::Command(cmd) => on_command(st, ctx, &cmd).await,
         Interaction::Autocomplete(cmd) => on_autocomplete(st, &cmd).await,
         Interaction::Component(c) => on_component(st, ctx, &c).await,
+        Interaction::Modal(m) => on_modal_submit(st, &m).await,
         _ => Ok(()),
     };
     if let Err(e) = result {
@@ -1436,8 +1443,19 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
     Ok(())
 }
 
-/// 👍 / 👎: the vote is recorded (one per person and answer; a later click replaces
-/// it) and the voter thanked privately. `vote` never blocks (it queues the write).
+fn thanks(kept: bool) -> Reply {
+    Reply::ephemeral_text(if kept {
+        "Thanks for your feedback! (You can change your vote at any time.)"
+    } else {
+        "Thanks! (Feedback is not being recorded right now.)"
+    })
+}
+
+/// 👍 / 👎: the vote is recorded at the click (one per person and answer; a later
+/// click replaces it). 👍 thanks the voter privately; 👎 opens a modal (type 9) asking
+/// what they were looking for: its submission replaces the down vote with one carrying
+/// that text, and dismissing it keeps the plain down vote. `vote` never blocks (it
+/// queues the write).
 async fn on_vote_click(
     st: &State,
     c: &ComponentInteraction,
@@ -1446,18 +1464,59 @@ async fn on_vote_click(
 ) -> anyhow::Result<()> {
     let user = c.user.id.get().to_string();
     let kept = st.core.vote(record, &user, up, None);
-    let msg = if kept {
-        "Thanks for your feedback! (You can change your vote at any time.)"
+    let response = if up || !kept {
+        CreateInteractionResponse::Message(thanks(kept).to_response_message())
     } else {
-        "Thanks! (Feedback is not being recorded right now.)"
+        CreateInteractionResponse::Modal(why_modal(record))
+    };
+    st.within("the vote's response", c.create_response(&st.ihttp, response))
+        .await
+}
+
+/// The 👎 modal: one optional paragraph input of at most `store::MAX_VOTE_TEXT` chars.
+fn why_modal(record: &RecordId) -> CreateModal {
+    let max = u16::try_from(crate::store::MAX_VOTE_TEXT).unwrap_or(4000).min(4000);
+    CreateModal::new(format!("{WHY_PREFIX}{record}"), "Not helpful?").components(vec![
+        CreateActionRow::InputText(
+            CreateInputText::new(InputTextStyle::Paragraph, WHY_LABEL, WHY_INPUT)
+                .max_length(max)
+                .required(false),
+        ),
+    ])
+}
+
+/// The record a modal's custom id names (`fb:why:{record id}`).
+pub fn parse_modal_id(id: &str) -> Option<RecordId> {
+    id.strip_prefix(WHY_PREFIX).and_then(RecordId::parse)
+}
+
+/// MODAL_SUBMIT of the 👎 modal: the down vote with what the voter looked for.
+async fn on_modal_submit(st: &State, m: &ModalInteraction) -> anyhow::Result<()> {
+    let reply = match parse_modal_id(&m.data.custom_id) {
+        Some(record) => {
+            let text: String = m
+                .data
+                .components
+                .iter()
+                .flat_map(|row| &row.components)
+                .filter_map(|c| match c {
+                    ActionRowComponent::InputText(t) if t.custom_id == WHY_INPUT => {
+                        t.value.clone()
+                    }
+                    _ => None,
+                })
+                .collect();
+            let user = m.user.id.get().to_string();
+            let text = Some(text.as_str()).filter(|t| !t.trim().is_empty());
+            thanks(st.core.vote(&record, &user, false, text))
+        }
+        None => render::refusal("This form is no longer supported. Use /help."),
     };
     st.within(
-        "the vote's thanks",
-        c.create_response(
+        "the modal's response",
+        m.create_response(
             &st.ihttp,
-            CreateInteractionResponse::Message(
-                Reply::ephemeral_text(msg).to_response_message(),
-            ),
+            CreateInteractionResponse::Message(reply.to_response_message()),
         ),
     )
     .await
@@ -1813,6 +1872,11 @@ mod tests {
             Some(ButtonAction::Vote { record: id, up: true })
         );
         assert_eq!(parse_custom_id("fb:up:nothex"), None);
+        assert_eq!(
+            parse_modal_id("fb:why:00FF00FF00FF00FF"),
+            RecordId::parse("00ff00ff00ff00ff")
+        );
+        assert_eq!(parse_modal_id("fb:why:short"), None);
         // More + Share + 👍 + 👎 fit one action row.
         let id = RecordId::parse("0123456789abcdef").unwrap();
         assert!(buttons_for(Some("k"), Some(1), true, false, 7, Some(&id)).len() <= 5);

@@ -1671,7 +1671,32 @@ async fn an_answer_has_vote_buttons_and_a_down_vote_and_a_miss_show_in_gaps() {
     // Anyone may vote; a person's later vote replaces their earlier one.
     thanked(&h, &up, &message, OTHER).await;
     thanked(&h, &up, &message, ASKER).await;
-    thanked(&h, &down, &message, ASKER).await;
+    // 👎 opens a modal (type 9) asking what they were looking for.
+    let c = h.fake.click(&down, &message, ASKER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(9), "{:?}", r[0].body);
+    let modal = &r[0].body["data"];
+    let id = &up["fb:up:".len()..];
+    assert_eq!(modal["custom_id"], format!("fb:why:{id}"), "{modal}");
+    assert!(modal["title"].as_str().is_some_and(|t| !t.is_empty()));
+    let input = &modal["components"][0]["components"][0];
+    assert_eq!(modal["components"][0]["type"], 1, "{modal}");
+    assert_eq!(input["type"], 4, "{input}");
+    assert_eq!(input["style"], 2, "paragraph: {input}");
+    assert_eq!(input["label"], "What were you looking for?");
+    assert_eq!(input["max_length"], rolefaq::store::MAX_VOTE_TEXT);
+    let input_id = input["custom_id"].as_str().unwrap().to_string();
+    let m = h.fake.modal_submit(
+        &format!("fb:why:{id}"),
+        &[(&input_id, "who signs off security budgets")],
+        ASKER,
+    );
+    h.fake.dispatch(&m);
+    let r = h.fake.wait_for_interaction(&m, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4), "{:?}", r[0].body);
+    assert!(r[0].is_ephemeral());
+    assert!(text(&r[0].body, "/data/content").starts_with("Thanks"));
 
     // A question the corpus does not answer.
     let (_, reqs) = ask(&h, "who decides the cafeteria menu?", OTHER, false).await;
@@ -1692,6 +1717,7 @@ async fn an_answer_has_vote_buttons_and_a_down_vote_and_a_miss_show_in_gaps() {
     };
     let voted = with(QUESTION);
     assert_eq!((voted.count, voted.down_votes, voted.askers), (1, 1, 1));
+    assert_eq!(voted.comments, ["who signs off security budgets"], "{voted:?}");
     let missed = with("who decides the cafeteria menu?");
     assert_eq!((missed.count, missed.unanswered), (1, 1));
     h.stop().await;
