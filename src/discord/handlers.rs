@@ -321,6 +321,14 @@ fn opt_str<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
         })
 }
 
+fn opt_int(cmd: &CommandInteraction, name: &str) -> Option<i64> {
+    cmd.data
+        .options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| o.value.as_i64())
+}
+
 fn opt_bool(cmd: &CommandInteraction, name: &str) -> Option<bool> {
     cmd.data
         .options
@@ -756,6 +764,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
             answer_or_defer(st, cmd, false, work).await
         }
         commands::REINDEX => reindex(st, ctx, cmd, &caller).await,
+        commands::GAPS => gaps(st, cmd, &caller).await,
         commands::SOURCES => {
             let res = st.light(|c| (c.sources(), c.freshness())).await;
             let reply = match res {
@@ -838,6 +847,27 @@ async fn post(st: &State, ctx: &Context, channel: u64, reply: &Reply) -> anyhow:
     )
     .await
     .map(|_| ())
+}
+
+/// `/gaps [days]`: who may rebuild the index may see what it misses (the same
+/// policy); the report is read and grouped on the blocking pool and shown ephemerally.
+async fn gaps(st: &State, cmd: &CommandInteraction, caller: &Caller) -> anyhow::Result<()> {
+    if let Err(why) = guard::may_reindex(caller, &st.policy()) {
+        tracing::info!(user = caller.user_id, guild = ?caller.guild_id, %why, "gaps refused");
+        return respond(st, cmd, &render::refusal(&why.to_string())).await;
+    }
+    let days = u32::try_from(opt_int(cmd, "days").unwrap_or(30).clamp(1, 3650)).unwrap_or(30);
+    let work = async move {
+        match st.light(move |c| c.gaps(days)).await {
+            Ok(Ok(report)) => Ok(render::gaps(&report)),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "gaps failed");
+                Err(user_message(&e))
+            }
+            Err(e) => Err(core_failure("gaps", &e)),
+        }
+    };
+    answer_or_defer(st, cmd, true, work).await
 }
 
 async fn reindex(

@@ -35,7 +35,7 @@ pub mod pages;
 pub mod render;
 
 use crate::config::Settings;
-use crate::model::{Answer, Comparison, Freshness, IndexReport, SourceInfo};
+use crate::model::{Answer, Comparison, Freshness, GapsReport, IndexReport, SourceInfo};
 use crate::service::{AskOptions, Service};
 use crate::store::{EntryPoint, RecordId};
 use anyhow::{bail, Context as _};
@@ -69,6 +69,11 @@ pub trait Core: Send + Sync + 'static {
     /// A 👍/👎 (with what the voter looked for) on a recorded answer; never blocks.
     fn vote(&self, _record: &RecordId, _user_id: &str, _up: bool, _text: Option<&str>) -> bool {
         false
+    }
+    /// What the recorded questions of the last `days` days miss (blocking: reads the
+    /// store and groups the questions).
+    fn gaps(&self, _days: u32) -> crate::Result<GapsReport> {
+        Err(crate::error::Error::Store("no question store".into()))
     }
 }
 
@@ -106,6 +111,9 @@ impl Core for Service {
     }
     fn vote(&self, record: &RecordId, user_id: &str, up: bool, text: Option<&str>) -> bool {
         Service::vote(self, record, user_id, up, text)
+    }
+    fn gaps(&self, days: u32) -> crate::Result<GapsReport> {
+        Service::gaps(self, days)
     }
 }
 

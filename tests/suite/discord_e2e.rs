@@ -95,6 +95,7 @@ async fn registers_documented_command_payloads_without_privileged_intents() {
             "Ask rolefaq",
             "ask",
             "compare",
+            "gaps",
             "help",
             "reindex",
             "sources"
@@ -157,6 +158,9 @@ async fn registers_documented_command_payloads_without_privileged_intents() {
     assert_eq!(compare[1]["required"], true);
     assert_ne!(compare[2]["required"], true);
     assert_eq!(by_name["reindex"]["default_member_permissions"], "8");
+    assert_eq!(by_name["gaps"]["default_member_permissions"], "8");
+    assert_eq!(by_name["gaps"]["options"][0]["name"], "days");
+    assert_eq!(by_name["gaps"]["options"][0]["type"], 4);
     assert!(by_name["ask"]
         .get("default_member_permissions")
         .is_none_or(Value::is_null));
@@ -187,10 +191,10 @@ async fn registers_globally_without_guild_ids() {
         format!("/api/v10/applications/{APP_ID}/commands")
     );
     let cmds = puts[0].body.as_array().unwrap();
-    assert_eq!(cmds.len(), 6);
+    assert_eq!(cmds.len(), 7);
     for c in cmds {
         assert_eq!(c["integration_types"], json!([0]), "{c}");
-        let contexts = if c["name"] == "reindex" {
+        let contexts = if c["name"] == "reindex" || c["name"] == "gaps" {
             // No admin_user_ids: /reindex is not offered in DMs.
             json!([0])
         } else {
@@ -1733,5 +1737,40 @@ async fn with_recording_off_answers_have_no_vote_buttons_and_nothing_is_recorded
     let svc = h.service();
     assert!(svc.flush_records(Duration::from_secs(5)));
     assert!(svc.recorded(7).unwrap().is_empty());
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gaps_is_refused_for_a_non_admin_and_shows_an_admin_the_missed_questions() {
+    let h = Harness::start(|_| {}).await;
+    let (_, reqs) = ask(&h, "who decides the cafeteria menu?", OTHER, false).await;
+    assert!(vote_ids(answer_msg(&reqs)).is_some());
+    assert!(h.service().flush_records(Duration::from_secs(10)));
+
+    // Not a home server and no admin role: refused privately.
+    let i = h.fake.in_guild(
+        h.fake.command("gaps", &[], OTHER, &[], 0),
+        OTHER_GUILD_ID,
+    );
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    assert!(text(&embed(&r[0]), "/description").contains("not one of the bot's home servers"));
+    assert!(!text(&embed(&r[0]), "/description").contains("cafeteria"));
+
+    // An admin (by role): the report, ephemerally.
+    let i = h
+        .fake
+        .command("gaps", &[("days", 4, json!(7))], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&i);
+    let reqs = answered(&h, &i).await;
+    assert!(reqs[0].is_ephemeral(), "{:?}", reqs[0].body);
+    let e = embed(answer_msg(&reqs));
+    assert!(text(&e, "/title").contains("last 7 days"), "{e}");
+    assert!(text(&e, "/description").starts_with("1 questions"), "{e}");
+    let field = &e["fields"][0];
+    assert!(text(field, "/name").starts_with("1 questions · 1 askers · 1 unanswered"), "{e}");
+    assert!(text(field, "/value").contains("who decides the cafeteria menu?"), "{e}");
     h.stop().await;
 }
