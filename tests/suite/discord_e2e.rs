@@ -1362,6 +1362,17 @@ async fn the_message_command_gets_a_cited_answer() {
     let e = embed(answer_msg(&r));
     assert_eq!(text(&e, "/title"), QUESTION);
     assert!(text(&e, "/description").contains('¶'), "cited: {e}");
+    assert!(vote_ids(answer_msg(&r)).is_some());
+    // Recorded as a context-menu question of this server, the asker only hashed.
+    let svc = h.service();
+    assert!(svc.flush_records(Duration::from_secs(10)));
+    let rec = svc.recorded(7).unwrap();
+    assert_eq!(rec.len(), 1);
+    let q = &rec[0].record;
+    assert_eq!(q.entry_point, rolefaq::store::EntryPoint::ContextMenu);
+    assert_eq!(q.guild_id, Some(GUILD_ID));
+    let asker = q.asker.as_deref().expect("a keyed hash of the asker");
+    assert!(!asker.contains(&ASKER.to_string()), "{asker}");
     // An empty message: an ephemeral explanation.
     let empty = h.fake.user_message("   ", OTHER, true);
     let i = h.fake.message_command("Ask rolefaq", &empty, ASKER + 1);
