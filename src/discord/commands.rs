@@ -18,6 +18,7 @@ pub const COMPARE: &str = "compare";
 pub const REINDEX: &str = "reindex";
 pub const SOURCES: &str = "sources";
 pub const HELP: &str = "help";
+pub const GAPS: &str = "gaps";
 /// The message context-menu command (right-click a message › Apps).
 pub const ASK_MESSAGE: &str = "Ask rolefaq";
 
@@ -63,6 +64,18 @@ pub const LOCALISED: &[(&str, &str, &str, &str)] = &[
         "de",
         "neu-indizieren",
         "Den Index aus dem Korpus neu aufbauen (Admins)",
+    ),
+    (
+        GAPS,
+        "fr",
+        "lacunes",
+        "Les questions que le corpus ne couvre pas (admins)",
+    ),
+    (
+        GAPS,
+        "de",
+        "lücken",
+        "Fragen, die der Korpus nicht beantwortet (Admins)",
     ),
     (
         SOURCES,
@@ -186,9 +199,21 @@ pub fn definitions(scope: Scope, reindex_in_dms: bool) -> Vec<CreateCommand> {
                 .max_length(100)
                 .set_autocomplete(true),
             ),
-        command(scope, REINDEX, CommandType::ChatInput, reindex_contexts)
+        command(scope, REINDEX, CommandType::ChatInput, reindex_contexts.clone())
             .description("Rebuild the index from the corpus (admins only)")
             .default_member_permissions(Permissions::ADMINISTRATOR),
+        command(scope, GAPS, CommandType::ChatInput, reindex_contexts)
+            .description("What the corpus misses: unanswered and voted-down questions (admins)")
+            .default_member_permissions(Permissions::ADMINISTRATOR)
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::Integer,
+                    "days",
+                    "The last this many days (default 30)",
+                )
+                .min_int_value(1)
+                .max_int_value(3650),
+            ),
         command(scope, SOURCES, CommandType::ChatInput, everywhere())
             .description("List the documents answers are drawn from"),
         command(scope, HELP, CommandType::ChatInput, everywhere())

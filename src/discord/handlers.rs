@@ -31,13 +31,15 @@ use super::Core;
 use crate::config::DiscordSettings;
 use crate::error::Error;
 use crate::service::AskOptions;
+use crate::store::{EntryPoint, RecordId};
 use serde_json::{json, Value};
 use serenity::all::{
     ActionRowComponent, ButtonKind as SButtonKind, ChannelId, CommandDataOptionValue,
     CommandInteraction, CommandType, ComponentInteraction, Context, CreateActionRow,
     CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateInteractionResponse,
-    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateThread, Event,
-    EventHandler, Http, Interaction, Message, Permissions, RawEventHandler, Ready, ResolvedTarget,
+    CreateInputText, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    CreateModal, CreateThread, Event, EventHandler, Http, InputTextStyle, Interaction, Message,
+    ModalInteraction, Permissions, RawEventHandler, Ready, ResolvedTarget,
 };
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -49,6 +51,14 @@ const MORE_PREFIX: &str = "rf:more:";
 const SHARE_PREFIX: &str = "rf:share:";
 const SOURCES_PREFIX: &str = "rf:src:";
 const DELETE_PREFIX: &str = "rf:del:";
+/// 👍 / 👎 on a recorded answer: `fb:up:{record id}` / `fb:down:{record id}`.
+const VOTE_UP_PREFIX: &str = "fb:up:";
+const VOTE_DOWN_PREFIX: &str = "fb:down:";
+/// The 👎 modal (`fb:why:{record id}`) and its text input.
+const WHY_PREFIX: &str = "fb:why:";
+const WHY_INPUT: &str = "fb:why:text";
+/// The label of the 👎 modal's text input.
+pub const WHY_LABEL: &str = "What were you looking for?";
 
 /// An interaction token is valid this long after the interaction was created.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
@@ -69,6 +79,9 @@ struct PageState {
     shown: Reply,
     /// "Share" was used (it posts once).
     shared: bool,
+    /// The recorded question (its vote buttons stay on every page; paging never
+    /// records again).
+    record: Option<RecordId>,
 }
 
 /// Shared state of the handler (one per client, shared by all shards).
@@ -308,6 +321,14 @@ fn opt_str<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
         })
 }
 
+fn opt_int(cmd: &CommandInteraction, name: &str) -> Option<i64> {
+    cmd.data
+        .options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| o.value.as_i64())
+}
+
 fn opt_bool(cmd: &CommandInteraction, name: &str) -> Option<bool> {
     cmd.data
         .options
@@ -374,6 +395,7 @@ async fn dispatch(st: &State, ctx: &Context, interaction: Interaction) {
         Interaction::Command(cmd) => on_command(st, ctx, &cmd).await,
         Interaction::Autocomplete(cmd) => on_autocomplete(st, &cmd).await,
         Interaction::Component(c) => on_component(st, ctx, &c).await,
+        Interaction::Modal(m) => on_modal_submit(st, &m).await,
         _ => Ok(()),
     };
     if let Err(e) = result {
@@ -571,8 +593,18 @@ async fn first_page(
     question: &str,
     asker: u64,
     private: bool,
+    entry: EntryPoint,
+    guild_id: Option<u64>,
 ) -> Result<Reply, String> {
     let page = ask_page(st, question, 0).await?;
+    // Only the first page is recorded; `record` never blocks (it queues the write).
+    let record = st.core.record(
+        question,
+        &page.answer,
+        entry,
+        guild_id,
+        Some(&asker.to_string()),
+    );
     Ok(with_buttons(
         st,
         page.reply,
@@ -585,6 +617,7 @@ async fn first_page(
             private,
             shown: Reply::default(),
             shared: false,
+            record,
         },
     ))
 }
@@ -647,7 +680,14 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
             st,
             cmd,
             false,
-            first_page(st, &question, caller.user_id, false),
+            first_page(
+                st,
+                &question,
+                caller.user_id,
+                false,
+                EntryPoint::ContextMenu,
+                cmd.guild_id.map(|g| g.get()),
+            ),
         )
         .await;
     }
@@ -672,7 +712,14 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
                 st,
                 cmd,
                 private,
-                first_page(st, &question, caller.user_id, private),
+                first_page(
+                    st,
+                    &question,
+                    caller.user_id,
+                    private,
+                    EntryPoint::Slash,
+                    cmd.guild_id.map(|g| g.get()),
+                ),
             )
             .await
         }
@@ -717,6 +764,7 @@ async fn on_command(st: &State, ctx: &Context, cmd: &CommandInteraction) -> anyh
             answer_or_defer(st, cmd, false, work).await
         }
         commands::REINDEX => reindex(st, ctx, cmd, &caller).await,
+        commands::GAPS => gaps(st, cmd, &caller).await,
         commands::SOURCES => {
             let res = st.light(|c| (c.sources(), c.freshness())).await;
             let reply = match res {
@@ -799,6 +847,27 @@ async fn post(st: &State, ctx: &Context, channel: u64, reply: &Reply) -> anyhow:
     )
     .await
     .map(|_| ())
+}
+
+/// `/gaps [days]`: who may rebuild the index may see what it misses (the same
+/// policy); the report is read and grouped on the blocking pool and shown ephemerally.
+async fn gaps(st: &State, cmd: &CommandInteraction, caller: &Caller) -> anyhow::Result<()> {
+    if let Err(why) = guard::may_reindex(caller, &st.policy()) {
+        tracing::info!(user = caller.user_id, guild = ?caller.guild_id, %why, "gaps refused");
+        return respond(st, cmd, &render::refusal(&why.to_string())).await;
+    }
+    let days = u32::try_from(opt_int(cmd, "days").unwrap_or(30).clamp(1, 3650)).unwrap_or(30);
+    let work = async move {
+        match st.light(move |c| c.gaps(days)).await {
+            Ok(Ok(report)) => Ok(render::gaps(&report)),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "gaps failed");
+                Err(user_message(&e))
+            }
+            Err(e) => Err(core_failure("gaps", &e)),
+        }
+    };
+    answer_or_defer(st, cmd, true, work).await
 }
 
 async fn reindex(
@@ -960,6 +1029,8 @@ struct Page {
     next: Option<usize>,
     /// Results of the answer (the pages it has).
     total: usize,
+    /// The answer itself (what the first page records).
+    answer: crate::model::Answer,
 }
 
 /// The offset of the page that shows `offset`, clamped to the last page of `total`
@@ -1004,6 +1075,7 @@ async fn ask_page(st: &State, question: &str, offset: usize) -> Result<Page, Str
             reply: render::answer(&answer, &fresh, page),
             next: render::has_more(&answer, page).then_some(offset / top + 1),
             total: answer.total,
+            answer,
         });
     }
 }
@@ -1018,6 +1090,7 @@ fn with_buttons(
     mut ps: PageState,
 ) -> Reply {
     let asker = ps.user_id;
+    let record = ps.record.clone();
     let key = if next.is_some() || private {
         ps.shown = reply.clone();
         Some(st.store(ps))
@@ -1025,7 +1098,14 @@ fn with_buttons(
         None
     };
     Reply {
-        buttons: buttons_for(key.as_deref(), next, private, false, asker),
+        buttons: buttons_for(
+            key.as_deref(),
+            next,
+            private,
+            false,
+            asker,
+            record.as_ref(),
+        ),
         ..reply
     }
     .fitted()
@@ -1033,13 +1113,15 @@ fn with_buttons(
 
 /// The buttons of an answer. "More results" names the page it shows
 /// (`rf:more:{key}:{page}`), so clicking it twice shows that page twice; a private
-/// answer has "Share" (disabled once used), a public one "Delete" (for `asker`).
+/// answer has "Share" (disabled once used), a public one "Delete" (for `asker`); a
+/// recorded answer (`record`) has 👍 / 👎.
 fn buttons_for(
     key: Option<&str>,
     next: Option<usize>,
     private: bool,
     shared: bool,
     asker: u64,
+    record: Option<&RecordId>,
 ) -> Vec<Button> {
     let mut b = Vec::new();
     if let (Some(key), Some(page)) = (key, next) {
@@ -1059,6 +1141,20 @@ fn buttons_for(
         }),
         (true, None) => {}
         (false, _) => b.push(render::delete_button(asker)),
+    }
+    if let Some(id) = record {
+        b.push(Button {
+            custom_id: format!("{VOTE_UP_PREFIX}{id}"),
+            label: "👍".into(),
+            kind: ButtonKind::Secondary,
+            disabled: false,
+        });
+        b.push(Button {
+            custom_id: format!("{VOTE_DOWN_PREFIX}{id}"),
+            label: "👎".into(),
+            kind: ButtonKind::Secondary,
+            disabled: false,
+        });
     }
     b
 }
@@ -1083,10 +1179,20 @@ pub enum ButtonAction<'a> {
     Delete {
         asker: u64,
     },
+    /// 👍 (`up`) or 👎 on the recorded answer `record`.
+    Vote {
+        record: RecordId,
+        up: bool,
+    },
 }
 
 /// Parse a custom id this bot made; None for anything else (or an older format).
 pub fn parse_custom_id(id: &str) -> Option<ButtonAction<'_>> {
+    for (prefix, up) in [(VOTE_UP_PREFIX, true), (VOTE_DOWN_PREFIX, false)] {
+        if let Some(rest) = id.strip_prefix(prefix) {
+            return RecordId::parse(rest).map(|record| ButtonAction::Vote { record, up });
+        }
+    }
     if let Some(rest) = id.strip_prefix(SOURCES_PREFIX) {
         let (page, owner) = match rest.split_once(':') {
             Some((p, o)) => (p, Some(o.parse().ok()?)),
@@ -1276,6 +1382,7 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
             return on_sources_click(st, c, page, owner).await
         }
         Some(ButtonAction::Delete { asker }) => return on_delete_click(st, ctx, c, asker).await,
+        Some(ButtonAction::Vote { record, up }) => return on_vote_click(st, c, &record, up).await,
         Some(ButtonAction::More { key, page }) => (key, Some(page)),
         Some(ButtonAction::Share { key }) => (key, None),
         None => return ephemeral(st, c, "This button is no longer supported. Use /help.").await,
@@ -1340,7 +1447,14 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
                 None => ps.shared,
             };
             let mut reply = page.reply;
-            reply.buttons = buttons_for(Some(key), page.next, ps.private, shared, ps.user_id);
+            reply.buttons = buttons_for(
+                Some(key),
+                page.next,
+                ps.private,
+                shared,
+                ps.user_id,
+                ps.record.as_ref(),
+            );
             let reply = reply.fitted();
             st.within(
                 "the page's edit",
@@ -1357,6 +1471,85 @@ async fn on_component(st: &State, ctx: &Context, c: &ComponentInteraction) -> an
         }
     }
     Ok(())
+}
+
+fn thanks(kept: bool) -> Reply {
+    Reply::ephemeral_text(if kept {
+        "Thanks for your feedback! (You can change your vote at any time.)"
+    } else {
+        "Thanks! (Feedback is not being recorded right now.)"
+    })
+}
+
+/// 👍 / 👎: the vote is recorded at the click (one per person and answer; a later
+/// click replaces it). 👍 thanks the voter privately; 👎 opens a modal (type 9) asking
+/// what they were looking for: its submission replaces the down vote with one carrying
+/// that text, and dismissing it keeps the plain down vote. `vote` never blocks (it
+/// queues the write).
+async fn on_vote_click(
+    st: &State,
+    c: &ComponentInteraction,
+    record: &RecordId,
+    up: bool,
+) -> anyhow::Result<()> {
+    let user = c.user.id.get().to_string();
+    let kept = st.core.vote(record, &user, up, None);
+    let response = if up || !kept {
+        CreateInteractionResponse::Message(thanks(kept).to_response_message())
+    } else {
+        CreateInteractionResponse::Modal(why_modal(record))
+    };
+    st.within("the vote's response", c.create_response(&st.ihttp, response))
+        .await
+}
+
+/// The 👎 modal: one optional paragraph input of at most `store::MAX_VOTE_TEXT` chars.
+fn why_modal(record: &RecordId) -> CreateModal {
+    let max = u16::try_from(crate::store::MAX_VOTE_TEXT).unwrap_or(4000).min(4000);
+    CreateModal::new(format!("{WHY_PREFIX}{record}"), "Not helpful?").components(vec![
+        CreateActionRow::InputText(
+            CreateInputText::new(InputTextStyle::Paragraph, WHY_LABEL, WHY_INPUT)
+                .max_length(max)
+                .required(false),
+        ),
+    ])
+}
+
+/// The record a modal's custom id names (`fb:why:{record id}`).
+pub fn parse_modal_id(id: &str) -> Option<RecordId> {
+    id.strip_prefix(WHY_PREFIX).and_then(RecordId::parse)
+}
+
+/// MODAL_SUBMIT of the 👎 modal: the down vote with what the voter looked for.
+async fn on_modal_submit(st: &State, m: &ModalInteraction) -> anyhow::Result<()> {
+    let reply = match parse_modal_id(&m.data.custom_id) {
+        Some(record) => {
+            let text: String = m
+                .data
+                .components
+                .iter()
+                .flat_map(|row| &row.components)
+                .filter_map(|c| match c {
+                    ActionRowComponent::InputText(t) if t.custom_id == WHY_INPUT => {
+                        t.value.clone()
+                    }
+                    _ => None,
+                })
+                .collect();
+            let user = m.user.id.get().to_string();
+            let text = Some(text.as_str()).filter(|t| !t.trim().is_empty());
+            thanks(st.core.vote(&record, &user, false, text))
+        }
+        None => render::refusal("This form is no longer supported. Use /help."),
+    };
+    st.within(
+        "the modal's response",
+        m.create_response(
+            &st.ihttp,
+            CreateInteractionResponse::Message(reply.to_response_message()),
+        ),
+    )
+    .await
 }
 
 /// "Share": post the page currently shown, publicly, once. The private message's
@@ -1443,7 +1636,17 @@ async fn on_message(st: &State, ctx: &Context, msg: &Message) -> anyhow::Result<
     } else if let Some(refusal) = cooldown_refusal(st, asker) {
         refusal
     } else {
-        match first_page(st, &capped(&question), asker, false).await {
+        let guild = msg.guild_id.map(|g| g.get());
+        match first_page(
+            st,
+            &capped(&question),
+            asker,
+            false,
+            EntryPoint::Mention,
+            guild,
+        )
+        .await
+        {
             Ok(r) => r,
             Err(m) => render::refusal(&m),
         }
@@ -1540,6 +1743,7 @@ mod tests {
             private: false,
             shown: Reply::default(),
             shared: false,
+            record: None,
         }
     }
 
@@ -1635,7 +1839,7 @@ mod tests {
 
     #[test]
     fn more_results_ids_name_their_page() {
-        let b = buttons_for(Some("ab12"), Some(4), true, false, 7);
+        let b = buttons_for(Some("ab12"), Some(4), true, false, 7, None);
         assert_eq!(b[0].custom_id, "rf:more:ab12:4");
         assert_eq!(
             parse_custom_id(&b[0].custom_id),
@@ -1664,19 +1868,47 @@ mod tests {
         );
         assert_eq!(parse_custom_id("rf:src:3:x"), None);
         // A public answer: Delete for its asker, no Share.
-        let public = buttons_for(None, None, false, false, 7);
+        let public = buttons_for(None, None, false, false, 7, None);
         assert_eq!(public.len(), 1);
         assert_eq!(
             parse_custom_id(&public[0].custom_id),
             Some(ButtonAction::Delete { asker: 7 })
         );
         // Shared once: the Share button is disabled.
-        let shared = buttons_for(Some("k"), None, true, true, 7);
+        let shared = buttons_for(Some("k"), None, true, true, 7, None);
         assert!(shared[0].disabled && shared[0].label == "Shared");
         // The old "next page" id carried no page: not guessed at.
         assert_eq!(parse_custom_id("rf:more:ab12"), None);
         assert_eq!(parse_custom_id("rf:more:ab12:x"), None);
         assert_eq!(parse_custom_id("other"), None);
-        assert!(buttons_for(None, None, true, false, 1).is_empty());
+        assert!(buttons_for(None, None, true, false, 1, None).is_empty());
+    }
+
+    #[test]
+    fn a_recorded_answer_has_vote_buttons_naming_its_record() {
+        let id = RecordId::parse("00ff00ff00ff00ff").unwrap();
+        let b = buttons_for(None, None, false, false, 7, Some(&id));
+        let ids: Vec<_> = b.iter().map(|b| b.custom_id.as_str()).collect();
+        assert_eq!(ids, ["rf:del:7", "fb:up:00ff00ff00ff00ff", "fb:down:00ff00ff00ff00ff"]);
+        assert_eq!(
+            parse_custom_id(ids[2]),
+            Some(ButtonAction::Vote {
+                record: id.clone(),
+                up: false
+            })
+        );
+        assert_eq!(
+            parse_custom_id(ids[1]),
+            Some(ButtonAction::Vote { record: id, up: true })
+        );
+        assert_eq!(parse_custom_id("fb:up:nothex"), None);
+        assert_eq!(
+            parse_modal_id("fb:why:00FF00FF00FF00FF"),
+            RecordId::parse("00ff00ff00ff00ff")
+        );
+        assert_eq!(parse_modal_id("fb:why:short"), None);
+        // More + Share + 👍 + 👎 fit one action row.
+        let id = RecordId::parse("0123456789abcdef").unwrap();
+        assert!(buttons_for(Some("k"), Some(1), true, false, 7, Some(&id)).len() <= 5);
     }
 }

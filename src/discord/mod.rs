@@ -35,8 +35,9 @@ pub mod pages;
 pub mod render;
 
 use crate::config::Settings;
-use crate::model::{Answer, Comparison, Freshness, IndexReport, SourceInfo};
+use crate::model::{Answer, Comparison, Freshness, GapsReport, IndexReport, SourceInfo};
 use crate::service::{AskOptions, Service};
+use crate::store::{EntryPoint, RecordId};
 use anyhow::{bail, Context as _};
 use serenity::all::{Client, ClientBuilder, GatewayIntents, HttpBuilder};
 use std::future::Future;
@@ -53,6 +54,27 @@ pub trait Core: Send + Sync + 'static {
     fn freshness(&self) -> Freshness;
     fn known_roles(&self) -> Vec<String>;
     fn known_aspects(&self) -> Vec<String>;
+    /// Record the question of a first page (never blocks); `None`: recording is off
+    /// or the write was dropped, so the answer carries no vote buttons.
+    fn record(
+        &self,
+        _question: &str,
+        _answer: &Answer,
+        _entry: EntryPoint,
+        _guild_id: Option<u64>,
+        _user_id: Option<&str>,
+    ) -> Option<RecordId> {
+        None
+    }
+    /// A 👍/👎 (with what the voter looked for) on a recorded answer; never blocks.
+    fn vote(&self, _record: &RecordId, _user_id: &str, _up: bool, _text: Option<&str>) -> bool {
+        false
+    }
+    /// What the recorded questions of the last `days` days miss (blocking: reads the
+    /// store and groups the questions).
+    fn gaps(&self, _days: u32) -> crate::Result<GapsReport> {
+        Err(crate::error::Error::Store("no question store".into()))
+    }
 }
 
 impl Core for Service {
@@ -76,6 +98,22 @@ impl Core for Service {
     }
     fn known_aspects(&self) -> Vec<String> {
         Service::known_aspects(self)
+    }
+    fn record(
+        &self,
+        question: &str,
+        answer: &Answer,
+        entry: EntryPoint,
+        guild_id: Option<u64>,
+        user_id: Option<&str>,
+    ) -> Option<RecordId> {
+        Service::record(self, question, answer, entry, guild_id, user_id)
+    }
+    fn vote(&self, record: &RecordId, user_id: &str, up: bool, text: Option<&str>) -> bool {
+        Service::vote(self, record, user_id, up, text)
+    }
+    fn gaps(&self, days: u32) -> crate::Result<GapsReport> {
+        Service::gaps(self, days)
     }
 }
 

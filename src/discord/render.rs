@@ -716,6 +716,66 @@ pub fn notice(title: &str, text: &str) -> Reply {
     .fitted()
 }
 
+/// How many groups `/gaps` shows (each one embed field).
+pub const GAPS_GROUPS: usize = 10;
+
+/// `/gaps`: the period's totals and its top missed groups (count, askers, a few
+/// wordings and what down-voters looked for), within Discord's limits (`fitted`).
+pub fn gaps(r: &crate::model::GapsReport) -> Reply {
+    let mut d = format!(
+        "{} questions in the last {} days, {} answered ({:.0} %); 👍 {} · 👎 {}.",
+        r.questions,
+        r.days,
+        r.answered,
+        r.answer_rate * 100.0,
+        r.votes_up,
+        r.votes_down
+    );
+    if r.groups.is_empty() {
+        d.push_str("\nNothing missed in this period.");
+    } else {
+        d.push_str(&format!(
+            "\nMissed (unanswered or voted down), most asked first ({} groups):",
+            r.groups.len()
+        ));
+    }
+    let fields = r
+        .groups
+        .iter()
+        .take(GAPS_GROUPS)
+        .map(|g| {
+            let mut v: Vec<String> = g
+                .questions
+                .iter()
+                .take(3)
+                .map(|q| format!("• {}", truncate(q, 200)))
+                .collect();
+            for c in g.comments.iter().take(2) {
+                v.push(format!("looking for: {}", truncate(c, 200)));
+            }
+            Field {
+                name: format!(
+                    "{} questions · {} askers · {} unanswered · {} 👎",
+                    g.count, g.askers, g.unanswered, g.down_votes
+                ),
+                value: v.join("\n"),
+                inline: false,
+            }
+        })
+        .collect();
+    Reply {
+        embeds: vec![Embed {
+            title: Some(format!("What the corpus misses — last {} days", r.days)),
+            description: Some(d),
+            fields,
+            ..Default::default()
+        }],
+        ephemeral: true,
+        ..Default::default()
+    }
+    .fitted()
+}
+
 /// `/help`.
 pub fn help(page_size: usize, cooldown_secs: u64) -> Reply {
     let fields = vec![
@@ -751,6 +811,22 @@ pub fn help(page_size: usize, cooldown_secs: u64) -> Reply {
         Field {
             name: "/reindex (admins)".into(),
             value: "Rebuild the index from the corpus and report what changed.".into(),
+            inline: false,
+        },
+        Field {
+            name: "/gaps [days] (admins)".into(),
+            value: "The questions the corpus missed (unanswered or voted down), grouped by \
+                    meaning, with what the down-voters were looking for."
+                .into(),
+            inline: false,
+        },
+        Field {
+            name: "Feedback and privacy".into(),
+            value: "Questions are recorded (with the answer's passages and your 👍/👎, \
+                    never your user id in clear: only a keyed hash) to show the corpus \
+                    owners what is missed (/gaps). The bot's admins \
+                    switch recording off with `[store] enabled = false` in its config."
+                .into(),
             inline: false,
         },
     ];

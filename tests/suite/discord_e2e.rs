@@ -95,6 +95,7 @@ async fn registers_documented_command_payloads_without_privileged_intents() {
             "Ask rolefaq",
             "ask",
             "compare",
+            "gaps",
             "help",
             "reindex",
             "sources"
@@ -157,6 +158,9 @@ async fn registers_documented_command_payloads_without_privileged_intents() {
     assert_eq!(compare[1]["required"], true);
     assert_ne!(compare[2]["required"], true);
     assert_eq!(by_name["reindex"]["default_member_permissions"], "8");
+    assert_eq!(by_name["gaps"]["default_member_permissions"], "8");
+    assert_eq!(by_name["gaps"]["options"][0]["name"], "days");
+    assert_eq!(by_name["gaps"]["options"][0]["type"], 4);
     assert!(by_name["ask"]
         .get("default_member_permissions")
         .is_none_or(Value::is_null));
@@ -187,10 +191,10 @@ async fn registers_globally_without_guild_ids() {
         format!("/api/v10/applications/{APP_ID}/commands")
     );
     let cmds = puts[0].body.as_array().unwrap();
-    assert_eq!(cmds.len(), 6);
+    assert_eq!(cmds.len(), 7);
     for c in cmds {
         assert_eq!(c["integration_types"], json!([0]), "{c}");
-        let contexts = if c["name"] == "reindex" {
+        let contexts = if c["name"] == "reindex" || c["name"] == "gaps" {
             // No admin_user_ids: /reindex is not offered in DMs.
             json!([0])
         } else {
@@ -1358,6 +1362,17 @@ async fn the_message_command_gets_a_cited_answer() {
     let e = embed(answer_msg(&r));
     assert_eq!(text(&e, "/title"), QUESTION);
     assert!(text(&e, "/description").contains('¶'), "cited: {e}");
+    assert!(vote_ids(answer_msg(&r)).is_some());
+    // Recorded as a context-menu question of this server, the asker only hashed.
+    let svc = h.service();
+    assert!(svc.flush_records(Duration::from_secs(10)));
+    let rec = svc.recorded(7).unwrap();
+    assert_eq!(rec.len(), 1);
+    let q = &rec[0].record;
+    assert_eq!(q.entry_point, rolefaq::store::EntryPoint::ContextMenu);
+    assert_eq!(q.guild_id, Some(GUILD_ID));
+    let asker = q.asker.as_deref().expect("a keyed hash of the asker");
+    assert!(!asker.contains(&ASKER.to_string()), "{asker}");
     // An empty message: an ephemeral explanation.
     let empty = h.fake.user_message("   ", OTHER, true);
     let i = h.fake.message_command("Ask rolefaq", &empty, ASKER + 1);
@@ -1626,5 +1641,147 @@ async fn a_long_rebuild_shows_progress_and_reports_in_the_channel_once_the_token
     assert_eq!(posted[0].channel(), Some(CHANNEL_ID.to_string().as_str()));
     assert_eq!(text(&embed(&posted[0]), "/title"), "Index rebuilt");
     assert!(text(&posted[0].body, "/content").contains(&format!("<@{ASKER}>")));
+    h.stop().await;
+}
+
+fn vote_ids(r: &Request) -> Option<(String, String)> {
+    let ids = r.custom_ids();
+    let up = ids.iter().find(|c| c.starts_with("fb:up:"))?.clone();
+    let down = ids.iter().find(|c| c.starts_with("fb:down:"))?.clone();
+    Some((up, down))
+}
+
+/// A click answered by an ephemeral "Thanks" (type 4).
+async fn thanked(h: &Harness, custom_id: &str, message: &Value, user: u64) {
+    let c = h.fake.click(custom_id, message, user);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4), "{:?}", r[0].body);
+    assert!(r[0].is_ephemeral(), "{:?}", r[0].body);
+    assert!(
+        text(&r[0].body, "/data/content").starts_with("Thanks"),
+        "{:?}",
+        r[0].body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_has_vote_buttons_and_a_down_vote_and_a_miss_show_in_gaps() {
+    let h = Harness::start(|_| {}).await;
+    let (i, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let first = answer_msg(&reqs);
+    let (up, down) = vote_ids(first).expect("👍/👎 on a recorded answer");
+    assert_eq!(up["fb:up:".len()..], down["fb:down:".len()..]);
+    assert_eq!(up["fb:up:".len()..].len(), 16);
+    let message = h.fake.message_from(&first.body, Some(&i));
+
+    // Paging keeps the buttons and records nothing more.
+    let more = more_button(first).expect("More results");
+    let c = h.fake.click(&more, &message, ASKER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 2, WAIT).await.unwrap();
+    let page2 = r.iter().find(|r| r.is_edit_original()).unwrap();
+    assert_eq!(vote_ids(page2), Some((up.clone(), down.clone())));
+
+    // Anyone may vote; a person's later vote replaces their earlier one.
+    thanked(&h, &up, &message, OTHER).await;
+    thanked(&h, &up, &message, ASKER).await;
+    // 👎 opens a modal (type 9) asking what they were looking for.
+    let c = h.fake.click(&down, &message, ASKER);
+    h.fake.dispatch(&c);
+    let r = h.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(9), "{:?}", r[0].body);
+    let modal = &r[0].body["data"];
+    let id = &up["fb:up:".len()..];
+    assert_eq!(modal["custom_id"], format!("fb:why:{id}"), "{modal}");
+    assert!(modal["title"].as_str().is_some_and(|t| !t.is_empty()));
+    let input = &modal["components"][0]["components"][0];
+    assert_eq!(modal["components"][0]["type"], 1, "{modal}");
+    assert_eq!(input["type"], 4, "{input}");
+    assert_eq!(input["style"], 2, "paragraph: {input}");
+    assert_eq!(input["label"], "What were you looking for?");
+    assert_eq!(input["max_length"], rolefaq::store::MAX_VOTE_TEXT);
+    let input_id = input["custom_id"].as_str().unwrap().to_string();
+    let m = h.fake.modal_submit(
+        &format!("fb:why:{id}"),
+        &[(&input_id, "who signs off security budgets")],
+        ASKER,
+    );
+    h.fake.dispatch(&m);
+    let r = h.fake.wait_for_interaction(&m, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4), "{:?}", r[0].body);
+    assert!(r[0].is_ephemeral());
+    assert!(text(&r[0].body, "/data/content").starts_with("Thanks"));
+
+    // A question the corpus does not answer.
+    let (_, reqs) = ask(&h, "who decides the cafeteria menu?", OTHER, false).await;
+    assert!(vote_ids(answer_msg(&reqs)).is_some());
+
+    let svc = h.service();
+    assert!(svc.flush_records(Duration::from_secs(10)));
+    let report = svc.gaps(7).unwrap();
+    assert_eq!(report.questions, 2, "paging records nothing: {report:?}");
+    assert_eq!(report.answered, 1);
+    assert_eq!((report.votes_up, report.votes_down), (1, 1), "{report:?}");
+    let with = |q: &str| {
+        report
+            .groups
+            .iter()
+            .find(|g| g.questions.iter().any(|w| w == q))
+            .unwrap_or_else(|| panic!("{q} not in {report:?}"))
+    };
+    let voted = with(QUESTION);
+    assert_eq!((voted.count, voted.down_votes, voted.askers), (1, 1, 1));
+    assert_eq!(voted.comments, ["who signs off security budgets"], "{voted:?}");
+    let missed = with("who decides the cafeteria menu?");
+    assert_eq!((missed.count, missed.unanswered), (1, 1));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_recording_off_answers_have_no_vote_buttons_and_nothing_is_recorded() {
+    let h = Harness::start(|s| s.store.enabled = false).await;
+    let (_, reqs) = ask(&h, QUESTION, ASKER, false).await;
+    let a = answer_msg(&reqs);
+    assert!(!a.custom_ids().is_empty(), "other buttons stay: {a:?}");
+    assert_eq!(vote_ids(a), None, "{a:?}");
+    let svc = h.service();
+    assert!(svc.flush_records(Duration::from_secs(5)));
+    assert!(svc.recorded(7).unwrap().is_empty());
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gaps_is_refused_for_a_non_admin_and_shows_an_admin_the_missed_questions() {
+    let h = Harness::start(|_| {}).await;
+    let (_, reqs) = ask(&h, "who decides the cafeteria menu?", OTHER, false).await;
+    assert!(vote_ids(answer_msg(&reqs)).is_some());
+    assert!(h.service().flush_records(Duration::from_secs(10)));
+
+    // Not a home server and no admin role: refused privately.
+    let i = h.fake.in_guild(
+        h.fake.command("gaps", &[], OTHER, &[], 0),
+        OTHER_GUILD_ID,
+    );
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    assert!(text(&embed(&r[0]), "/description").contains("not one of the bot's home servers"));
+    assert!(!text(&embed(&r[0]), "/description").contains("cafeteria"));
+
+    // An admin (by role): the report, ephemerally.
+    let i = h
+        .fake
+        .command("gaps", &[("days", 4, json!(7))], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&i);
+    let reqs = answered(&h, &i).await;
+    assert!(reqs[0].is_ephemeral(), "{:?}", reqs[0].body);
+    let e = embed(answer_msg(&reqs));
+    assert!(text(&e, "/title").contains("last 7 days"), "{e}");
+    assert!(text(&e, "/description").starts_with("1 questions"), "{e}");
+    let field = &e["fields"][0];
+    assert!(text(field, "/name").starts_with("1 questions · 1 askers · 1 unanswered"), "{e}");
+    assert!(text(field, "/value").contains("who decides the cafeteria menu?"), "{e}");
     h.stop().await;
 }

@@ -591,6 +591,21 @@ impl FakeDiscord {
         v
     }
 
+    /// A type 5 MODAL_SUBMIT interaction: `user_id` submits the modal `custom_id` with
+    /// `inputs` (text input custom id, value), each in its own type 1 action row holding
+    /// a type 4 text input, as Discord sends them.
+    pub fn modal_submit(&self, custom_id: &str, inputs: &[(&str, &str)], user_id: u64) -> Value {
+        let mut v = self.base_interaction(5, user_id, &[], 0);
+        let rows: Vec<Value> = inputs
+            .iter()
+            .map(|(id, value)| {
+                json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": value}]})
+            })
+            .collect();
+        v["data"] = json!({"custom_id": custom_id, "components": rows});
+        v
+    }
+
     /// A message object as Discord returns it, from a message body the bot sent.
     pub fn message_from(&self, body: &Value, interaction: Option<&Value>) -> Value {
         message_object(&self.shared, body, interaction)
