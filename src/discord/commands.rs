@@ -199,9 +199,14 @@ pub fn definitions(scope: Scope, reindex_in_dms: bool) -> Vec<CreateCommand> {
                 .max_length(100)
                 .set_autocomplete(true),
             ),
-        command(scope, REINDEX, CommandType::ChatInput, reindex_contexts.clone())
-            .description("Rebuild the index from the corpus (admins only)")
-            .default_member_permissions(Permissions::ADMINISTRATOR),
+        command(
+            scope,
+            REINDEX,
+            CommandType::ChatInput,
+            reindex_contexts.clone(),
+        )
+        .description("Rebuild the index from the corpus (admins only)")
+        .default_member_permissions(Permissions::ADMINISTRATOR),
         command(scope, GAPS, CommandType::ChatInput, reindex_contexts)
             .description("What the corpus misses: unanswered and voted-down questions (admins)")
             .default_member_permissions(Permissions::ADMINISTRATOR)

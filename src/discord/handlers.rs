@@ -36,8 +36,8 @@ use serde_json::{json, Value};
 use serenity::all::{
     ActionRowComponent, ButtonKind as SButtonKind, ChannelId, CommandDataOptionValue,
     CommandInteraction, CommandType, ComponentInteraction, Context, CreateActionRow,
-    CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateInteractionResponse,
-    CreateInputText, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateInputText,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
     CreateModal, CreateThread, Event, EventHandler, Http, InputTextStyle, Interaction, Message,
     ModalInteraction, Permissions, RawEventHandler, Ready, ResolvedTarget,
 };
@@ -1098,14 +1098,7 @@ fn with_buttons(
         None
     };
     Reply {
-        buttons: buttons_for(
-            key.as_deref(),
-            next,
-            private,
-            false,
-            asker,
-            record.as_ref(),
-        ),
+        buttons: buttons_for(key.as_deref(), next, private, false, asker, record.as_ref()),
         ..reply
     }
     .fitted()
@@ -1499,13 +1492,18 @@ async fn on_vote_click(
     } else {
         CreateInteractionResponse::Modal(why_modal(record))
     };
-    st.within("the vote's response", c.create_response(&st.ihttp, response))
-        .await
+    st.within(
+        "the vote's response",
+        c.create_response(&st.ihttp, response),
+    )
+    .await
 }
 
 /// The 👎 modal: one optional paragraph input of at most `store::MAX_VOTE_TEXT` chars.
 fn why_modal(record: &RecordId) -> CreateModal {
-    let max = u16::try_from(crate::store::MAX_VOTE_TEXT).unwrap_or(4000).min(4000);
+    let max = u16::try_from(crate::store::MAX_VOTE_TEXT)
+        .unwrap_or(4000)
+        .min(4000);
     CreateModal::new(format!("{WHY_PREFIX}{record}"), "Not helpful?").components(vec![
         CreateActionRow::InputText(
             CreateInputText::new(InputTextStyle::Paragraph, WHY_LABEL, WHY_INPUT)
@@ -1530,9 +1528,7 @@ async fn on_modal_submit(st: &State, m: &ModalInteraction) -> anyhow::Result<()>
                 .iter()
                 .flat_map(|row| &row.components)
                 .filter_map(|c| match c {
-                    ActionRowComponent::InputText(t) if t.custom_id == WHY_INPUT => {
-                        t.value.clone()
-                    }
+                    ActionRowComponent::InputText(t) if t.custom_id == WHY_INPUT => t.value.clone(),
                     _ => None,
                 })
                 .collect();
@@ -1889,7 +1885,14 @@ mod tests {
         let id = RecordId::parse("00ff00ff00ff00ff").unwrap();
         let b = buttons_for(None, None, false, false, 7, Some(&id));
         let ids: Vec<_> = b.iter().map(|b| b.custom_id.as_str()).collect();
-        assert_eq!(ids, ["rf:del:7", "fb:up:00ff00ff00ff00ff", "fb:down:00ff00ff00ff00ff"]);
+        assert_eq!(
+            ids,
+            [
+                "rf:del:7",
+                "fb:up:00ff00ff00ff00ff",
+                "fb:down:00ff00ff00ff00ff"
+            ]
+        );
         assert_eq!(
             parse_custom_id(ids[2]),
             Some(ButtonAction::Vote {
@@ -1899,7 +1902,10 @@ mod tests {
         );
         assert_eq!(
             parse_custom_id(ids[1]),
-            Some(ButtonAction::Vote { record: id, up: true })
+            Some(ButtonAction::Vote {
+                record: id,
+                up: true
+            })
         );
         assert_eq!(parse_custom_id("fb:up:nothex"), None);
         assert_eq!(

@@ -1732,7 +1732,11 @@ async fn an_answer_has_vote_buttons_and_a_down_vote_and_a_miss_show_in_gaps() {
     };
     let voted = with(QUESTION);
     assert_eq!((voted.count, voted.down_votes, voted.askers), (1, 1, 1));
-    assert_eq!(voted.comments, ["who signs off security budgets"], "{voted:?}");
+    assert_eq!(
+        voted.comments,
+        ["who signs off security budgets"],
+        "{voted:?}"
+    );
     let missed = with("who decides the cafeteria menu?");
     assert_eq!((missed.count, missed.unanswered), (1, 1));
     h.stop().await;
@@ -1759,10 +1763,9 @@ async fn gaps_is_refused_for_a_non_admin_and_shows_an_admin_the_missed_questions
     assert!(h.service().flush_records(Duration::from_secs(10)));
 
     // Not a home server and no admin role: refused privately.
-    let i = h.fake.in_guild(
-        h.fake.command("gaps", &[], OTHER, &[], 0),
-        OTHER_GUILD_ID,
-    );
+    let i = h
+        .fake
+        .in_guild(h.fake.command("gaps", &[], OTHER, &[], 0), OTHER_GUILD_ID);
     h.fake.dispatch(&i);
     let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
     assert_eq!(r[0].callback_type(), Some(4));
@@ -1781,7 +1784,13 @@ async fn gaps_is_refused_for_a_non_admin_and_shows_an_admin_the_missed_questions
     assert!(text(&e, "/title").contains("last 7 days"), "{e}");
     assert!(text(&e, "/description").starts_with("1 questions"), "{e}");
     let field = &e["fields"][0];
-    assert!(text(field, "/name").starts_with("1 questions · 1 askers · 1 unanswered"), "{e}");
-    assert!(text(field, "/value").contains("who decides the cafeteria menu?"), "{e}");
+    assert!(
+        text(field, "/name").starts_with("1 questions · 1 askers · 1 unanswered"),
+        "{e}"
+    );
+    assert!(
+        text(field, "/value").contains("who decides the cafeteria menu?"),
+        "{e}"
+    );
     h.stop().await;
 }
