@@ -47,7 +47,7 @@ pub fn embedded_sentences(p: &Passage) -> Vec<&str> {
 impl SentenceVectors {
     /// The best cosine of a sentence of each passage with `query`, as
     /// (passage ord, plain cosine, centred cosine); passages without
-    /// sentence vectors are absent.
+    /// sentence vectors are absent; ascending by ord (the owners are sorted).
     pub fn best(&self, query: &[f32]) -> Vec<(usize, f32, f32)> {
         let mean = self.vectors.query_centre(query);
         let mut out: Vec<(usize, f32, f32)> = Vec::new();

@@ -446,19 +446,21 @@ pub fn rank(
     }
     // The best sentence of each multi-sentence passage: a fact inside a long
     // paragraph is close to the question even when the paragraph is not.
-    let sentence_best: HashMap<usize, (f32, f32)> = match (query_vec, &gen.sentences) {
+    // (passage ord, plain, centred), ascending by ord: looked up by binary search.
+    let sentence_best: Vec<(usize, f32, f32)> = match (query_vec, &gen.sentences) {
         (Some(v), Some(s)) if params.dense_weight > 0.0 => {
-            let mut best = s.best(v);
+            let best = s.best(v);
+            let mut order: Vec<usize> = (0..best.len()).collect();
             let k = CANDIDATES.min(best.len());
             if k > 0 {
-                best.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1));
-                for &(ord, _, _) in &best[..k] {
-                    pool.entry(ord).or_default();
+                order.select_nth_unstable_by(k - 1, |&a, &b| best[b].1.total_cmp(&best[a].1));
+                for &i in &order[..k] {
+                    pool.entry(best[i].0).or_default();
                 }
             }
-            best.into_iter().map(|(o, d, c)| (o, (d, c))).collect()
+            best
         }
-        _ => HashMap::new(),
+        _ => Vec::new(),
     };
     let query_mean = match (query_vec, &gen.embeddings) {
         (Some(v), Some(e)) => e.query_centre(v),
@@ -474,9 +476,9 @@ pub fn rank(
                 (Some(v), Some(e)) => {
                     let d = e.dot(ord, v);
                     let c = e.centred(ord, d, query_mean);
-                    match sentence_best.get(&ord) {
-                        Some(&(sd, sc)) => (d.max(sd), c.max(sc)),
-                        None => (d, c),
+                    match sentence_best.binary_search_by_key(&ord, |e| e.0) {
+                        Ok(i) => (d.max(sentence_best[i].1), c.max(sentence_best[i].2)),
+                        Err(_) => (d, c),
                     }
                 }
                 _ => (0.0, 0.0),
