@@ -96,7 +96,6 @@ mod tests {
     fn understood(concepts: Vec<Concept>) -> Understood {
         Understood {
             text: String::new(),
-            focus: String::new(),
             concepts,
             roles: Vec::new(),
             asks_who: false,

@@ -266,9 +266,6 @@ pub struct Concept {
 pub struct Understood {
     /// The question as used (cleaned, possibly truncated).
     pub text: String,
-    /// The asking part of it, without the framing around it (the whole text
-    /// when there is none): what the question's embedding is taken of.
-    pub focus: String,
     pub concepts: Vec<Concept>,
     /// Canonical short names of the roles the question names, in order.
     pub roles: Vec<String>,
@@ -554,16 +551,6 @@ pub fn understand(
             c.weight *= FRAMING_WEIGHT;
         }
     }
-    let focus = match (
-        framing.iter().position(|f| !f),
-        framing.iter().rposition(|f| !f),
-    ) {
-        (Some(a), Some(b)) if framing.iter().any(|f| *f) => text
-            .get(ranges[a].start..ranges[b].end)
-            .unwrap_or(text)
-            .to_string(),
-        _ => text.to_string(),
-    };
     // The same concept twice ("CIO … CIO") counts once, at its larger weight.
     concepts.sort_by(|(i, a), (j, b)| b.weight.total_cmp(&a.weight).then(i.cmp(j)));
     let mut seen: HashSet<Vec<String>> = HashSet::new();
@@ -580,7 +567,6 @@ pub fn understand(
         && lower_words.len() <= 8;
     Understood {
         text: text.to_string(),
-        focus,
         concepts,
         roles: found_roles,
         asks_who,
