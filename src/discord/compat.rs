@@ -2,6 +2,7 @@
 //! filled with neutral values and the interaction is handled after all.
 
 use super::events::dispatch;
+use super::responder::Transport;
 use super::state::State;
 use serde_json::{json, Value};
 use serenity::all::{Context, Event, Interaction, RawEventHandler};
@@ -29,7 +30,7 @@ impl RawEventHandler for Compat {
         match serde_json::from_value::<Interaction>(value) {
             Ok(interaction) => {
                 tracing::debug!(?filled, "interaction parsed after filling missing fields");
-                dispatch(&self.state, &ctx, interaction).await;
+                dispatch(&self.state, &ctx.http, interaction, Transport::Callback).await;
             }
             Err(e) => {
                 tracing::warn!(error = %e, ?filled, "INTERACTION_CREATE could not be parsed; ignored");

@@ -8,12 +8,14 @@ use super::feedback::on_vote_click;
 use super::ids::{buttons_for, parse_custom_id, ButtonAction, SHARE_PREFIX};
 use super::render;
 use super::respond::{acknowledge, ephemeral, no_mentions};
+use super::responder::Responder;
 use super::state::State;
 use serenity::all::{
-    ActionRowComponent, ButtonKind as SButtonKind, ComponentInteraction, Context, CreateActionRow,
+    ActionRowComponent, ButtonKind as SButtonKind, ComponentInteraction, CreateActionRow,
     CreateButton, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, Permissions,
+    CreateInteractionResponseMessage, Http, Permissions,
 };
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The message's buttons, those `disable` picks (by custom id) disabled; `relabel`
@@ -55,6 +57,7 @@ fn disabled_rows(c: &ComponentInteraction) -> Vec<CreateActionRow> {
 
 async fn on_sources_click(
     st: &State,
+    r: &Responder,
     c: &ComponentInteraction,
     page: usize,
     owner: Option<u64>,
@@ -63,23 +66,23 @@ async fn on_sources_click(
     let res = st.light(|core| (core.sources(), core.freshness())).await;
     let (list, fresh) = match res {
         Ok(v) => v,
-        Err(e) => return ephemeral(st, c, &core_failure("sources", &e)).await,
+        Err(e) => return ephemeral(st, r, &core_failure("sources", &e)).await,
     };
-    let mut r = render::sources(&list, &fresh, page, Some(user));
+    let mut list_page = render::sources(&list, &fresh, page, Some(user));
     let response = if owner.is_none_or(|o| o == user) {
-        CreateInteractionResponse::UpdateMessage(r.to_response_message())
+        CreateInteractionResponse::UpdateMessage(list_page.to_response_message())
     } else {
         // Someone else's list: their own (private) copy at that page.
-        r.ephemeral = true;
-        CreateInteractionResponse::Message(r.to_response_message())
+        list_page.ephemeral = true;
+        CreateInteractionResponse::Message(list_page.to_response_message())
     };
-    st.within("the sources page", c.create_response(&st.ihttp, response))
-        .await
+    r.send(st, "the sources page", response).await
 }
 
 async fn on_delete_click(
     st: &State,
-    ctx: &Context,
+    http: &Arc<Http>,
+    r: &Responder,
     c: &ComponentInteraction,
     asker: u64,
 ) -> anyhow::Result<()> {
@@ -91,17 +94,17 @@ async fn on_delete_click(
     if c.user.id.get() != asker && !moderator {
         return ephemeral(
             st,
-            c,
+            r,
             "Only the person who asked (or a moderator with Manage Messages) can delete this answer.",
         )
         .await;
     }
-    acknowledge(st, c).await?;
+    acknowledge(st, r).await?;
     // The bot's own message: deleting it needs no permission.
     let deleted = st
         .within(
             "the deletion",
-            c.channel_id.delete_message(&ctx.http, c.message.id),
+            c.channel_id.delete_message(http, c.message.id),
         )
         .await;
     if let Err(e) = deleted {
@@ -121,19 +124,24 @@ async fn on_delete_click(
 
 pub(super) async fn on_component(
     st: &State,
-    ctx: &Context,
+    http: &Arc<Http>,
+    r: &Responder,
     c: &ComponentInteraction,
 ) -> anyhow::Result<()> {
     let user = c.user.id.get();
     let (key, target) = match parse_custom_id(c.data.custom_id.as_str()) {
         Some(ButtonAction::Sources { page, owner }) => {
-            return on_sources_click(st, c, page, owner).await
+            return on_sources_click(st, r, c, page, owner).await
         }
-        Some(ButtonAction::Delete { asker }) => return on_delete_click(st, ctx, c, asker).await,
-        Some(ButtonAction::Vote { record, up }) => return on_vote_click(st, c, &record, up).await,
+        Some(ButtonAction::Delete { asker }) => {
+            return on_delete_click(st, http, r, c, asker).await
+        }
+        Some(ButtonAction::Vote { record, up }) => {
+            return on_vote_click(st, r, c, &record, up).await
+        }
         Some(ButtonAction::More { key, page }) => (key, Some(page)),
         Some(ButtonAction::Share { key }) => (key, None),
-        None => return ephemeral(st, c, "This button is no longer supported. Use /help.").await,
+        None => return ephemeral(st, r, "This button is no longer supported. Use /help.").await,
     };
     let found = st
         .pages()
@@ -142,13 +150,11 @@ pub(super) async fn on_component(
     let Some(ps) = found else {
         // Expired or forgotten: disable the buttons on the message, then tell the
         // user (only them).
-        st.within(
+        r.send(
+            st,
             "disabling expired buttons",
-            c.create_response(
-                &st.ihttp,
-                CreateInteractionResponse::UpdateMessage(
-                    CreateInteractionResponseMessage::new().components(disabled_rows(c)),
-                ),
+            CreateInteractionResponse::UpdateMessage(
+                CreateInteractionResponseMessage::new().components(disabled_rows(c)),
             ),
         )
         .await?;
@@ -170,20 +176,20 @@ pub(super) async fn on_component(
     if ps.user_id != user {
         return ephemeral(
             st,
-            c,
+            r,
             "Only the person who asked can use these buttons. Ask your own question with /ask.",
         )
         .await;
     }
     let Some(target) = target else {
-        return share(st, c, key, user).await;
+        return share(st, r, c, key, user).await;
     };
     // More results: acknowledge (type 6), then edit the message with the page the
     // button names, clamped to the last page; a second click on the same button shows
     // the same page again.
     let step = st.settings.page_size.max(1);
     let offset = clamp_offset(target.saturating_mul(step), ps.total, step);
-    acknowledge(st, c).await?;
+    acknowledge(st, r).await?;
     match ask_page(st, &ps.question, offset).await {
         Ok(page) => {
             let shared = match st.pages().get_mut(key, Instant::now()) {
@@ -223,7 +229,13 @@ pub(super) async fn on_component(
 
 /// "Share": post the page currently shown, publicly, once. The private message's
 /// "Share" button is disabled (UPDATE_MESSAGE) and the public copy is a follow-up.
-async fn share(st: &State, c: &ComponentInteraction, key: &str, user: u64) -> anyhow::Result<()> {
+async fn share(
+    st: &State,
+    r: &Responder,
+    c: &ComponentInteraction,
+    key: &str,
+    user: u64,
+) -> anyhow::Result<()> {
     let shown = {
         let mut pages = st.pages();
         match pages.get_mut(key, Instant::now()) {
@@ -235,20 +247,18 @@ async fn share(st: &State, c: &ComponentInteraction, key: &str, user: u64) -> an
         }
     };
     let Some(shown) = shown else {
-        return ephemeral(st, c, "You have already shared this answer.").await;
+        return ephemeral(st, r, "You have already shared this answer.").await;
     };
     let share_id = format!("{SHARE_PREFIX}{key}");
-    st.within(
+    r.send(
+        st,
         "disabling Share",
-        c.create_response(
-            &st.ihttp,
-            CreateInteractionResponse::UpdateMessage(
-                CreateInteractionResponseMessage::new().components(rows_with(
-                    c,
-                    |id| id == share_id,
-                    |id| (id == share_id).then_some("Shared"),
-                )),
-            ),
+        CreateInteractionResponse::UpdateMessage(
+            CreateInteractionResponseMessage::new().components(rows_with(
+                c,
+                |id| id == share_id,
+                |id| (id == share_id).then_some("Shared"),
+            )),
         ),
     )
     .await?;

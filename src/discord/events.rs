@@ -5,9 +5,10 @@ use super::commands;
 use super::components::on_component;
 use super::feedback::on_modal_submit;
 use super::mentions::on_message;
+use super::responder::{Responder, Transport};
 use super::slash::{on_autocomplete, on_command};
 use super::state::State;
-use serenity::all::{Context, EventHandler, Interaction, Message, Ready};
+use serenity::all::{Context, EventHandler, Http, Interaction, Message, Ready};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -42,7 +43,7 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        dispatch(&self.state, &ctx, interaction).await;
+        dispatch(&self.state, &ctx.http, interaction, Transport::Callback).await;
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
@@ -52,7 +53,15 @@ impl EventHandler for Handler {
     }
 }
 
-pub(super) async fn dispatch(st: &State, ctx: &Context, interaction: Interaction) {
+/// Handle one interaction, its initial response sent through `transport` (the
+/// callback endpoint from the gateway, the HTTP body from the endpoint); `http` is the
+/// bot's REST client (channel messages, deletions).
+pub(super) async fn dispatch(
+    st: &State,
+    http: &Arc<Http>,
+    interaction: Interaction,
+    transport: Transport,
+) {
     // A secret for 15 minutes: scrubbed from every log line from here on.
     let token = match &interaction {
         Interaction::Command(c) | Interaction::Autocomplete(c) => Some(c.token.as_str()),
@@ -63,11 +72,14 @@ pub(super) async fn dispatch(st: &State, ctx: &Context, interaction: Interaction
     if let Some(t) = token {
         crate::logging::register_transient(t, crate::logging::INTERACTION_TOKEN_TTL);
     }
+    let Some(r) = Responder::new(&interaction, transport) else {
+        return;
+    };
     let result = match interaction {
-        Interaction::Command(cmd) => on_command(st, ctx, &cmd).await,
-        Interaction::Autocomplete(cmd) => on_autocomplete(st, &cmd).await,
-        Interaction::Component(c) => on_component(st, ctx, &c).await,
-        Interaction::Modal(m) => on_modal_submit(st, &m).await,
+        Interaction::Command(cmd) => on_command(st, http, &r, &cmd).await,
+        Interaction::Autocomplete(cmd) => on_autocomplete(st, &r, &cmd).await,
+        Interaction::Component(c) => on_component(st, http, &r, &c).await,
+        Interaction::Modal(m) => on_modal_submit(st, &r, &m).await,
         _ => Ok(()),
     };
     if let Err(e) = result {

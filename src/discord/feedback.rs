@@ -2,6 +2,7 @@
 
 use super::ids::{parse_modal_id, WHY_INPUT, WHY_PREFIX};
 use super::render::{self, Reply};
+use super::responder::Responder;
 use super::state::State;
 use crate::store::RecordId;
 use serenity::all::{
@@ -27,6 +28,7 @@ fn thanks(kept: bool) -> Reply {
 /// queues the write).
 pub(super) async fn on_vote_click(
     st: &State,
+    r: &Responder,
     c: &ComponentInteraction,
     record: &RecordId,
     up: bool,
@@ -38,11 +40,7 @@ pub(super) async fn on_vote_click(
     } else {
         CreateInteractionResponse::Modal(why_modal(record))
     };
-    st.within(
-        "the vote's response",
-        c.create_response(&st.ihttp, response),
-    )
-    .await
+    r.send(st, "the vote's response", response).await
 }
 
 /// The 👎 modal: one optional paragraph input of at most `store::MAX_VOTE_TEXT` chars.
@@ -60,7 +58,11 @@ fn why_modal(record: &RecordId) -> CreateModal {
 }
 
 /// MODAL_SUBMIT of the 👎 modal: the down vote with what the voter looked for.
-pub(super) async fn on_modal_submit(st: &State, m: &ModalInteraction) -> anyhow::Result<()> {
+pub(super) async fn on_modal_submit(
+    st: &State,
+    r: &Responder,
+    m: &ModalInteraction,
+) -> anyhow::Result<()> {
     let reply = match parse_modal_id(&m.data.custom_id) {
         Some(record) => {
             let text: String = m
@@ -79,12 +81,10 @@ pub(super) async fn on_modal_submit(st: &State, m: &ModalInteraction) -> anyhow:
         }
         None => render::refusal("This form is no longer supported. Use /help."),
     };
-    st.within(
+    r.send(
+        st,
         "the modal's response",
-        m.create_response(
-            &st.ihttp,
-            CreateInteractionResponse::Message(reply.to_response_message()),
-        ),
+        CreateInteractionResponse::Message(reply.to_response_message()),
     )
     .await
 }

@@ -80,7 +80,7 @@ pub(super) async fn on_message(st: &State, ctx: &Context, msg: &Message) -> anyh
             )
             .await;
         match thread {
-            Ok(t) => return post(st, ctx, t.id.get(), &reply).await,
+            Ok(t) => return post(st, &ctx.http, t.id.get(), &reply).await,
             Err(e) => tracing::info!(error = %e, "no thread (answering in the channel)"),
         }
     }

@@ -42,6 +42,7 @@ pub mod pages;
 pub mod reindex;
 pub mod render;
 pub mod respond;
+pub mod responder;
 pub mod slash;
 pub mod state;
 

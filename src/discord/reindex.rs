@@ -6,10 +6,12 @@ use super::failures::{core_failure, user_message};
 use super::guard::{self, Caller};
 use super::render::{self, Reply};
 use super::respond::{defer, finish, post, respond};
+use super::responder::Responder;
 use super::state::{ClearOnDrop, State};
 use crate::error::Error;
-use serenity::all::{CommandInteraction, Context};
+use serenity::all::{CommandInteraction, Http};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// An interaction token is valid this long after the interaction was created.
@@ -64,7 +66,8 @@ pub fn report_route(
 
 pub(super) async fn reindex(
     st: &State,
-    ctx: &Context,
+    http: &Arc<Http>,
+    r: &Responder,
     cmd: &CommandInteraction,
     caller: &Caller,
 ) -> anyhow::Result<()> {
@@ -75,14 +78,14 @@ pub(super) async fn reindex(
         Ok(g) => g,
         Err(why) => {
             tracing::info!(user = caller.user_id, guild = ?caller.guild_id, %why, "reindex refused");
-            return respond(st, cmd, &render::refusal(&why.to_string())).await;
+            return respond(st, r, &render::refusal(&why.to_string())).await;
         }
     };
     if st.reindexing.swap(true, Ordering::SeqCst) {
         tracing::info!(user = caller.user_id, "reindex refused: one is running");
         return respond(
             st,
-            cmd,
+            r,
             &render::refusal(&user_message(&Error::RebuildInProgress)),
         )
         .await;
@@ -92,7 +95,7 @@ pub(super) async fn reindex(
     let busy = ClearOnDrop(&st.reindexing);
     // The admin asked for a rebuild: a deferral that fails or stalls (it is
     // abandoned after http_timeout_secs) does not cancel it.
-    if let Err(e) = defer(st, cmd, true).await {
+    if let Err(e) = defer(st, r, true).await {
         tracing::warn!(error = %e, "reindex: the deferral failed; rebuilding anyway");
     }
     let asked_in = cmd.guild_id.map(|_| cmd.channel_id.get());
@@ -136,7 +139,7 @@ pub(super) async fn reindex(
                 }
             ),
         );
-        if let Err(e) = post(st, ctx, c, &start).await {
+        if let Err(e) = post(st, http, c, &start).await {
             tracing::warn!(error = %e, "reindex: the admin channel notice failed");
         }
     }
@@ -194,7 +197,7 @@ pub(super) async fn reindex(
         Err(m) => render::refusal(m),
     };
     if let Some(c) = admin_channel {
-        if let Err(e) = post(st, ctx, c, &as_reply(&outcome)).await {
+        if let Err(e) = post(st, http, c, &as_reply(&outcome)).await {
             tracing::warn!(error = %e, "reindex: the admin channel report failed");
         }
     }
@@ -205,7 +208,7 @@ pub(super) async fn reindex(
             let mut r = as_reply(&outcome);
             r.ephemeral = false;
             r.content = Some(format!("Rebuild requested by <@{}>:", caller.user_id));
-            post(st, ctx, c, &r.fitted()).await
+            post(st, http, c, &r.fitted()).await
         }
         ReportRoute::Lost => {
             tracing::warn!("reindex: the token expired and there is no channel to report in");

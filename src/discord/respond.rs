@@ -1,5 +1,6 @@
 //! Sending: the initial response of a command (at once, or deferred and edited in),
-//! acknowledgements and ephemeral notes on clicks, channel messages.
+//! acknowledgements and ephemeral notes on clicks (all through the interaction's
+//! [`Responder`]), channel messages.
 //!
 //! # Fast answers
 //!
@@ -12,13 +13,14 @@
 //! limits interaction webhooks per token and exempts them from the global limit.
 
 use super::render::{self, Reply};
+use super::responder::Responder;
 use super::state::State;
-use serde_json::json;
 use serenity::all::{
-    ChannelId, CommandInteraction, ComponentInteraction, Context, CreateAllowedMentions,
-    CreateInteractionResponse, CreateInteractionResponseMessage,
+    ChannelId, CommandInteraction, CreateAllowedMentions, CreateInteractionResponse,
+    CreateInteractionResponseMessage, Http,
 };
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub(super) fn no_mentions() -> CreateAllowedMentions {
@@ -28,35 +30,23 @@ pub(super) fn no_mentions() -> CreateAllowedMentions {
         .everyone(false)
 }
 
-pub(super) async fn respond(
-    st: &State,
-    cmd: &CommandInteraction,
-    reply: &Reply,
-) -> anyhow::Result<()> {
-    st.within(
+pub(super) async fn respond(st: &State, r: &Responder, reply: &Reply) -> anyhow::Result<()> {
+    r.send(
+        st,
         "the interaction response",
-        cmd.create_response(
-            &st.ihttp,
-            CreateInteractionResponse::Message(
-                reply.to_response_message().allowed_mentions(no_mentions()),
-            ),
+        CreateInteractionResponse::Message(
+            reply.to_response_message().allowed_mentions(no_mentions()),
         ),
     )
     .await
 }
 
-pub(super) async fn defer(
-    st: &State,
-    cmd: &CommandInteraction,
-    ephemeral: bool,
-) -> anyhow::Result<()> {
-    st.within(
+pub(super) async fn defer(st: &State, r: &Responder, ephemeral: bool) -> anyhow::Result<()> {
+    r.send(
+        st,
         "the deferral",
-        cmd.create_response(
-            &st.ihttp,
-            CreateInteractionResponse::Defer(
-                CreateInteractionResponseMessage::new().ephemeral(ephemeral),
-            ),
+        CreateInteractionResponse::Defer(
+            CreateInteractionResponseMessage::new().ephemeral(ephemeral),
         ),
     )
     .await
@@ -102,68 +92,56 @@ pub(super) async fn finish(
 
 /// Answer a command with the outcome of `work` (a search): as the initial response when
 /// it is ready within `fast_answer_ms`, else deferred (ephemeral when `private`) and
-/// edited in. A refusal is always ephemeral.
+/// edited in. A refusal is always ephemeral. (Over the HTTP endpoint the window also
+/// ends in time for the deferral to be its answer: [`Responder::fast_window`].)
 pub(super) async fn answer_or_defer(
     st: &State,
+    r: &Responder,
     cmd: &CommandInteraction,
     private: bool,
     work: impl Future<Output = Result<Reply, String>>,
 ) -> anyhow::Result<()> {
     tokio::pin!(work);
-    let fast = Duration::from_millis(st.settings.fast_answer_ms);
+    let fast = r.fast_window(Duration::from_millis(st.settings.fast_answer_ms));
     match tokio::time::timeout(fast, &mut work).await {
         Ok(Ok(mut reply)) => {
             reply.ephemeral = private;
-            respond(st, cmd, &reply).await
+            respond(st, r, &reply).await
         }
-        Ok(Err(msg)) => respond(st, cmd, &render::refusal(&msg)).await,
+        Ok(Err(msg)) => respond(st, r, &render::refusal(&msg)).await,
         Err(_) => {
-            defer(st, cmd, private).await?;
+            defer(st, r, private).await?;
             let outcome = work.await;
             finish(st, cmd, private, outcome).await
         }
     }
 }
 
-pub(super) async fn ephemeral(
-    st: &State,
-    c: &ComponentInteraction,
-    msg: &str,
-) -> anyhow::Result<()> {
-    st.within(
+pub(super) async fn ephemeral(st: &State, r: &Responder, msg: &str) -> anyhow::Result<()> {
+    r.send(
+        st,
         "the ephemeral response",
-        c.create_response(
-            &st.ihttp,
-            CreateInteractionResponse::Message(render::refusal(msg).to_response_message()),
-        ),
+        CreateInteractionResponse::Message(render::refusal(msg).to_response_message()),
     )
     .await
 }
 
 /// Acknowledge a click without changing anything yet (DEFERRED_UPDATE_MESSAGE), sent
-/// as `{"type": 6}`: serenity's `Acknowledge` adds `"data": null`, which Discord
-/// documents as an absent optional field.
-pub(super) async fn acknowledge(st: &State, c: &ComponentInteraction) -> anyhow::Result<()> {
-    st.within(
-        "the acknowledgement",
-        st.ihttp
-            .create_interaction_response(c.id, &c.token, &json!({ "type": 6 }), Vec::new()),
-    )
-    .await
+/// as `{"type": 6}` ([`Responder::acknowledge`]).
+pub(super) async fn acknowledge(st: &State, r: &Responder) -> anyhow::Result<()> {
+    r.acknowledge(st, "the acknowledgement").await
 }
 
 pub(super) async fn post(
     st: &State,
-    ctx: &Context,
+    http: &Arc<Http>,
     channel: u64,
     reply: &Reply,
 ) -> anyhow::Result<()> {
     st.within(
         "the channel message",
-        ChannelId::new(channel).send_message(
-            &ctx.http,
-            reply.to_message().allowed_mentions(no_mentions()),
-        ),
+        ChannelId::new(channel)
+            .send_message(http, reply.to_message().allowed_mentions(no_mentions())),
     )
     .await
     .map(|_| ())

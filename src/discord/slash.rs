@@ -9,12 +9,14 @@ use super::guard::{self, Caller};
 use super::reindex::reindex;
 use super::render;
 use super::respond::{answer_or_defer, respond};
+use super::responder::Responder;
 use super::state::State;
 use crate::store::EntryPoint;
 use serenity::all::{
-    CommandDataOptionValue, CommandInteraction, CommandType, Context, CreateAutocompleteResponse,
-    CreateInteractionResponse, Permissions, ResolvedTarget,
+    CommandDataOptionValue, CommandInteraction, CommandType, CreateAutocompleteResponse,
+    CreateInteractionResponse, Http, Permissions, ResolvedTarget,
 };
+use std::sync::Arc;
 
 pub(super) fn caller_of(cmd: &CommandInteraction) -> Caller {
     Caller {
@@ -86,7 +88,8 @@ fn target_text(cmd: &CommandInteraction) -> Option<String> {
 
 pub(super) async fn on_command(
     st: &State,
-    ctx: &Context,
+    http: &Arc<Http>,
+    r: &Responder,
     cmd: &CommandInteraction,
 ) -> anyhow::Result<()> {
     let caller = caller_of(cmd);
@@ -95,7 +98,7 @@ pub(super) async fn on_command(
         if cmd.data.name != commands::ASK_MESSAGE {
             return respond(
                 st,
-                cmd,
+                r,
                 &render::refusal("I don't know that command. Try /help."),
             )
             .await;
@@ -104,16 +107,17 @@ pub(super) async fn on_command(
         if question.trim().is_empty() {
             return respond(
                 st,
-                cmd,
+                r,
                 &render::refusal("That message has no text to ask about. Use /ask instead."),
             )
             .await;
         }
         if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
-            return respond(st, cmd, &refusal).await;
+            return respond(st, r, &refusal).await;
         }
         return answer_or_defer(
             st,
+            r,
             cmd,
             false,
             first_page(
@@ -134,7 +138,7 @@ pub(super) async fn on_command(
             if question.is_empty() {
                 return respond(
                     st,
-                    cmd,
+                    r,
                     &render::refusal(
                         "Please type a question, e.g. `/ask question: who owns cybersecurity?`",
                     ),
@@ -142,10 +146,11 @@ pub(super) async fn on_command(
                 .await;
             }
             if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
-                return respond(st, cmd, &refusal).await;
+                return respond(st, r, &refusal).await;
             }
             answer_or_defer(
                 st,
+                r,
                 cmd,
                 private,
                 first_page(
@@ -169,13 +174,13 @@ pub(super) async fn on_command(
             if a.is_empty() || b.is_empty() {
                 return respond(
                     st,
-                    cmd,
+                    r,
                     &render::refusal("Give two roles, e.g. `/compare role_a: CIO role_b: CTO`."),
                 )
                 .await;
             }
             if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
-                return respond(st, cmd, &refusal).await;
+                return respond(st, r, &refusal).await;
             }
             let work = async {
                 let res = st
@@ -197,22 +202,22 @@ pub(super) async fn on_command(
                     Err(e) => Err(core_failure("compare", &e)),
                 }
             };
-            answer_or_defer(st, cmd, false, work).await
+            answer_or_defer(st, r, cmd, false, work).await
         }
-        commands::REINDEX => reindex(st, ctx, cmd, &caller).await,
-        commands::GAPS => gaps(st, cmd, &caller).await,
+        commands::REINDEX => reindex(st, http, r, cmd, &caller).await,
+        commands::GAPS => gaps(st, r, cmd, &caller).await,
         commands::SOURCES => {
             let res = st.light(|c| (c.sources(), c.freshness())).await;
             let reply = match res {
                 Ok((list, fresh)) => render::sources(&list, &fresh, 0, Some(caller.user_id)),
                 Err(e) => render::refusal(&core_failure("sources", &e)),
             };
-            respond(st, cmd, &reply).await
+            respond(st, r, &reply).await
         }
         commands::HELP => {
             respond(
                 st,
-                cmd,
+                r,
                 &render::help(st.settings.page_size, st.settings.cooldown_secs),
             )
             .await
@@ -221,7 +226,7 @@ pub(super) async fn on_command(
             tracing::warn!(command = other, "unknown command");
             respond(
                 st,
-                cmd,
+                r,
                 &render::refusal("I don't know that command (it may be outdated). Try /help."),
             )
             .await
@@ -231,10 +236,15 @@ pub(super) async fn on_command(
 
 /// `/gaps [days]`: who may rebuild the index may see what it misses (the same
 /// policy); the report is read and grouped on the blocking pool and shown ephemerally.
-async fn gaps(st: &State, cmd: &CommandInteraction, caller: &Caller) -> anyhow::Result<()> {
+async fn gaps(
+    st: &State,
+    r: &Responder,
+    cmd: &CommandInteraction,
+    caller: &Caller,
+) -> anyhow::Result<()> {
     if let Err(why) = guard::may_reindex(caller, &st.policy()) {
         tracing::info!(user = caller.user_id, guild = ?caller.guild_id, %why, "gaps refused");
-        return respond(st, cmd, &render::refusal(&why.to_string())).await;
+        return respond(st, r, &render::refusal(&why.to_string())).await;
     }
     let days = u32::try_from(opt_int(cmd, "days").unwrap_or(30).clamp(1, 3650)).unwrap_or(30);
     let work = async move {
@@ -247,10 +257,14 @@ async fn gaps(st: &State, cmd: &CommandInteraction, caller: &Caller) -> anyhow::
             Err(e) => Err(core_failure("gaps", &e)),
         }
     };
-    answer_or_defer(st, cmd, true, work).await
+    answer_or_defer(st, r, cmd, true, work).await
 }
 
-pub(super) async fn on_autocomplete(st: &State, cmd: &CommandInteraction) -> anyhow::Result<()> {
+pub(super) async fn on_autocomplete(
+    st: &State,
+    r: &Responder,
+    cmd: &CommandInteraction,
+) -> anyhow::Result<()> {
     let Some(focused) = cmd.data.autocomplete() else {
         return Ok(());
     };
@@ -272,9 +286,10 @@ pub(super) async fn on_autocomplete(st: &State, cmd: &CommandInteraction) -> any
     for choice in render::choices(&list, &typed) {
         resp = resp.add_string_choice(choice.clone(), choice);
     }
-    st.within(
+    r.send(
+        st,
         "the autocomplete response",
-        cmd.create_response(&st.ihttp, CreateInteractionResponse::Autocomplete(resp)),
+        CreateInteractionResponse::Autocomplete(resp),
     )
     .await
 }

@@ -205,13 +205,13 @@ impl Drop for ClearOnDrop<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::error::Error;
     use crate::service::AskOptions;
 
     /// A core the paging store never calls.
-    struct NoCore;
+    pub(in crate::discord) struct NoCore;
 
     impl Core for NoCore {
         fn ask(&self, _: &str, _: AskOptions) -> crate::Result<crate::model::Answer> {
