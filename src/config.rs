@@ -411,8 +411,45 @@ pub struct DiscordSettings {
     pub shard_start: Option<u32>,
     #[serde(deserialize_with = "whole_opt")]
     pub shard_end: Option<u32>,
+    /// Serve Discord's outgoing interactions over HTTP on this address
+    /// (`host:port`, behind a TLS proxy: Discord's "Interactions Endpoint URL") instead
+    /// of connecting to the gateway; `rolefaq serve --http ADDR` sets it. Empty: the
+    /// gateway.
+    pub http_listen: String,
+    /// The application's public key (hex, from the Developer Portal), which checks the
+    /// signatures of HTTP interactions. Not a secret (`ROLEFAQ__DISCORD__PUBLIC_KEY`).
+    pub public_key: String,
     /// Only from the environment (`DISCORD_TOKEN` or `ROLEFAQ__DISCORD__TOKEN`).
     pub token: Secret,
+}
+
+impl DiscordSettings {
+    /// `http_listen` is empty or `host:port` with an IP address; `public_key` is empty
+    /// or 64 hex digits, and set when `http_listen` is.
+    pub fn check_http_keys(&self) -> Result<(), String> {
+        let listen = self.http_listen.trim();
+        if !listen.is_empty() && listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(format!(
+                "discord.http_listen (--http) must be an address such as 127.0.0.1:8080, not '{listen}'"
+            ));
+        }
+        let key = self.public_key.trim();
+        if !key.is_empty() && (key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Err(
+                "discord.public_key must be the application's public key: 64 hex digits \
+                 (Developer Portal > your application > General Information)"
+                    .into(),
+            );
+        }
+        if !listen.is_empty() && key.is_empty() {
+            return Err(
+                "discord.http_listen needs discord.public_key (or ROLEFAQ__DISCORD__PUBLIC_KEY): \
+                 the application's public key, which signs Discord's HTTP interactions"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Default for DiscordSettings {
@@ -436,6 +473,8 @@ impl Default for DiscordSettings {
             shard_count: None,
             shard_start: None,
             shard_end: None,
+            http_listen: String::new(),
+            public_key: String::new(),
             token: Secret::default(),
         }
     }
@@ -938,6 +977,9 @@ impl Settings {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return bad("discord.api_base must be an http:// or https:// URL");
         }
+        self.discord
+            .check_http_keys()
+            .map_err(ConfigError::Invalid)?;
         Ok(())
     }
 }

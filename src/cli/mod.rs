@@ -168,7 +168,14 @@ pub enum Command {
     },
     /// Run the Discord bot (token from DISCORD_TOKEN); while it runs, corpus
     /// changes are picked up by incremental rebuilds unless watch.enabled = false.
-    Serve,
+    Serve {
+        /// Serve Discord's interactions over HTTP on ADDR (e.g. 127.0.0.1:8080, behind
+        /// a TLS proxy: the application's Interactions Endpoint URL, path
+        /// /interactions) instead of the gateway; needs discord.public_key. No
+        /// @mentions or DMs in this mode. Overrides discord.http_listen.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<String>,
+    },
     /// Watch the corpus and rebuild the index incrementally whenever it
     /// changes (after writes settle, watch.settle_ms), printing each rebuild's
     /// report; until Ctrl-C. A rebuild that fails keeps the previous index.
@@ -249,7 +256,7 @@ impl Command {
             | Command::Bench { json, .. } => *json,
             Command::Watch { json } => *json,
             Command::Vote { .. }
-            | Command::Serve
+            | Command::Serve { .. }
             | Command::BenchServe { .. }
             | Command::BenchCorpus { .. } => false,
         }
@@ -692,8 +699,21 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                 bail!("the vote was not written (see the log)");
             }
         }
-        Command::Serve if settings.watch.enabled => serve_watched(settings)?,
-        Command::Serve => crate::discord::serve_blocking(settings)?,
+        Command::Serve { http } => {
+            let mut settings = settings;
+            if let Some(addr) = http {
+                settings.discord.http_listen = addr;
+            }
+            settings
+                .discord
+                .check_http_keys()
+                .map_err(anyhow::Error::msg)?;
+            if settings.watch.enabled {
+                serve_watched(settings)?
+            } else {
+                crate::discord::serve_blocking(settings)?
+            }
+        }
         Command::Watch { json } => watch(settings, json)?,
         Command::Bench {
             queries,

@@ -36,6 +36,7 @@ pub mod events;
 pub mod failures;
 pub mod feedback;
 pub mod guard;
+pub mod http;
 pub mod ids;
 pub mod mentions;
 pub mod pages;
@@ -204,12 +205,22 @@ pub async fn run(
     run_with_core(settings, service, shutdown).await
 }
 
-/// As [`run`] over any [`Core`].
+/// True when `discord.http_listen` asks for the HTTP endpoint instead of the gateway.
+pub fn http_mode(settings: &Settings) -> bool {
+    !settings.discord.http_listen.trim().is_empty()
+}
+
+/// As [`run`] over any [`Core`]: the gateway client, or the HTTP endpoint when
+/// `discord.http_listen` is set ([`http`]).
 pub async fn run_with_core(
     settings: Settings,
     core: Arc<dyn Core>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
+    if http_mode(&settings) {
+        let endpoint = http::Endpoint::start(&settings, core).await?;
+        return endpoint.serve(shutdown).await;
+    }
     let mut client = build_client(&settings, core).await?;
     let manager = Arc::clone(&client.shard_manager);
     let shards = ShardPlan::from_settings(&settings)?;
@@ -242,10 +253,16 @@ fn check_token(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Build the serenity client after the start-up checks: a token is set, the REST base
-/// passes the loopback guard, and (for a non-Discord base) the gateway URL is fetched
-/// from that base and checked — start-up fails rather than falling back to Discord.
-pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::Result<Client> {
+/// The bot's REST clients after the token check and the loopback guard: `http` (with
+/// serenity's ratelimiter unless proxied) and `ihttp` for interaction responses.
+struct Rest {
+    http: serenity::all::Http,
+    ihttp: Arc<serenity::all::Http>,
+    base: String,
+    proxied: bool,
+}
+
+fn rest_clients(settings: &Settings) -> anyhow::Result<Rest> {
     check_token(settings)?;
     let d = &settings.discord;
     let test = guard::test_mode();
@@ -280,6 +297,26 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
         ibuilder = ibuilder.proxy(base.clone());
     }
     let ihttp = Arc::new(ibuilder.build());
+    Ok(Rest {
+        http,
+        ihttp,
+        base,
+        proxied,
+    })
+}
+
+/// Build the serenity client after the start-up checks: a token is set, the REST base
+/// passes the loopback guard, and (for a non-Discord base) the gateway URL is fetched
+/// from that base and checked — start-up fails rather than falling back to Discord.
+pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::Result<Client> {
+    let d = &settings.discord;
+    let test = guard::test_mode();
+    let Rest {
+        http,
+        ihttp,
+        base,
+        proxied,
+    } = rest_clients(settings)?;
     let gateway = if proxied {
         let g = http
             .get_gateway()

@@ -63,10 +63,22 @@ pub enum Transport {
     /// The HTTP endpoint's answer to Discord: the serialised response, if sent before
     /// `deadline`.
     Body {
-        tx: oneshot::Sender<Vec<u8>>,
+        tx: oneshot::Sender<Handover>,
         deadline: Instant,
     },
 }
+
+/// An initial response handed to the HTTP endpoint: its body, and a signal the
+/// endpoint fires (or drops) once the body has gone out, so that the handler's next
+/// call (an edit of `@original`) does not overtake the response it edits.
+#[derive(Debug)]
+pub struct Handover {
+    pub body: Vec<u8>,
+    pub written: oneshot::Sender<()>,
+}
+
+/// How long a handler waits for the endpoint to have written its response.
+const WRITTEN_WAIT: Duration = Duration::from_secs(1);
 
 /// The initial-response sender of one interaction.
 #[derive(Debug)]
@@ -81,7 +93,7 @@ pub struct Responder {
 enum Via {
     Callback,
     Body {
-        tx: Mutex<Option<oneshot::Sender<Vec<u8>>>>,
+        tx: Mutex<Option<oneshot::Sender<Handover>>>,
         deadline: Instant,
     },
 }
@@ -170,7 +182,7 @@ impl Responder {
     }
 
     /// The sender of the HTTP body, when it is still there (taken once).
-    fn take_body(&self) -> Option<oneshot::Sender<Vec<u8>>> {
+    fn take_body(&self) -> Option<oneshot::Sender<Handover>> {
         match &self.via {
             Via::Callback => None,
             Via::Body { tx, .. } => tx.lock().unwrap_or_else(|p| p.into_inner()).take(),
@@ -215,14 +227,22 @@ impl Responder {
 
     /// HTTP mode: the body of the endpoint's answer if it still waits, else [`late`].
     async fn hand_over(&self, st: &State, what: &str, body: Value) -> anyhow::Result<()> {
-        let bytes = body.to_string().into_bytes();
-        match self.take_body() {
-            Some(tx) => match tx.send(bytes) {
-                Ok(()) => Ok(()),
-                // The endpoint answered with its fallback meanwhile.
-                Err(_) => late(st, &self.token, self.kind, what, &body).await,
-            },
-            None => late(st, &self.token, self.kind, what, &body).await,
+        let Some(tx) = self.take_body() else {
+            return late(st, &self.token, self.kind, what, &body).await;
+        };
+        let (written, gone) = oneshot::channel();
+        let handover = Handover {
+            body: body.to_string().into_bytes(),
+            written,
+        };
+        match tx.send(handover) {
+            Ok(()) => {
+                // Sent, or the connection closed (the signal is dropped): either way done.
+                let _ = tokio::time::timeout(WRITTEN_WAIT, gone).await;
+                Ok(())
+            }
+            // The endpoint answered with its fallback meanwhile.
+            Err(_) => late(st, &self.token, self.kind, what, &body).await,
         }
     }
 }
@@ -330,7 +350,7 @@ mod tests {
         assert_eq!(json(&failed(Kind::Autocomplete))["type"], 8);
     }
 
-    fn body_responder(deadline: Instant) -> (Responder, oneshot::Receiver<Vec<u8>>) {
+    fn body_responder(deadline: Instant) -> (Responder, oneshot::Receiver<Handover>) {
         let (tx, rx) = oneshot::channel();
         let r = Responder {
             id: InteractionId::new(7),
@@ -355,15 +375,21 @@ mod tests {
         let reply = render::refusal("no");
         let response = CreateInteractionResponse::Message(reply.to_response_message());
         let expected = serde_json::to_value(&response).unwrap();
+        let endpoint = tokio::spawn(async move {
+            let h = rx.await.expect("handed over");
+            let _ = h.written.send(());
+            h.body
+        });
         r.send(&st, "the response", response).await.unwrap();
-        let got = json(&rx.await.expect("handed over"));
+        let got = json(&endpoint.await.unwrap());
         assert_eq!(got, expected);
         assert_eq!(got["type"], 4);
         assert_eq!(got["data"]["flags"], 64);
         // The acknowledgement is the documented `{"type": 6}` over HTTP too.
         let (r, rx) = body_responder(Instant::now() + Duration::from_secs(60));
+        let endpoint = tokio::spawn(async move { rx.await.expect("handed over").body });
         r.acknowledge(&st, "the acknowledgement").await.unwrap();
-        assert_eq!(json(&rx.await.unwrap()), json!({ "type": 6 }));
+        assert_eq!(json(&endpoint.await.unwrap()), json!({ "type": 6 }));
     }
 
     #[test]

@@ -500,3 +500,40 @@ fn the_store_is_on_by_default_beside_the_index_and_its_settings_are_validated() 
         "{msg}"
     );
 }
+
+#[test]
+fn http_interaction_keys_are_read_overridden_and_validated() {
+    let none = Overrides::default();
+    let d = Settings::load_with_env(None, false, &env(&[]), &none).unwrap();
+    assert_eq!(d.discord.http_listen, "", "the gateway by default");
+    assert_eq!(d.discord.public_key, "");
+    let key = "a".repeat(64);
+    let (_d, p) = file(&format!(
+        "[discord]\nhttp_listen = \"127.0.0.1:8080\"\npublic_key = \"{key}\"\n"
+    ));
+    let s = Settings::load_with_env(Some(&p), true, &env(&[]), &none).unwrap();
+    assert_eq!(s.discord.http_listen, "127.0.0.1:8080");
+    assert_eq!(s.discord.public_key, key);
+    // The key from the environment wins over the file's.
+    let other = "b".repeat(64);
+    let e = env(&[("ROLEFAQ__DISCORD__PUBLIC_KEY", other.as_str())]);
+    let s = Settings::load_with_env(Some(&p), true, &e, &none).unwrap();
+    assert_eq!(s.discord.public_key, other);
+    for (vars, named) in [
+        (
+            vec![("ROLEFAQ__DISCORD__HTTP_LISTEN", "localhost")],
+            "discord.http_listen",
+        ),
+        (
+            vec![("ROLEFAQ__DISCORD__HTTP_LISTEN", "127.0.0.1:8080")],
+            "discord.public_key",
+        ),
+        (
+            vec![("ROLEFAQ__DISCORD__PUBLIC_KEY", "abc")],
+            "discord.public_key",
+        ),
+    ] {
+        let err = Settings::load_with_env(None, false, &env(&vars), &none).unwrap_err();
+        assert!(err.to_string().contains(named), "{vars:?}: {err}");
+    }
+}

@@ -1218,46 +1218,6 @@ async fn an_administrator_of_a_server_that_is_not_a_home_server_cannot_reindex()
     h.stop().await;
 }
 
-/// A core over the real service whose searches and rebuilds take longer, as on a
-/// loaded machine with a large corpus.
-struct SlowCore {
-    inner: std::sync::Arc<rolefaq::service::Service>,
-    ask: Duration,
-    rebuild: Duration,
-}
-
-impl rolefaq::discord::Core for SlowCore {
-    fn ask(&self, q: &str, o: AskOptions) -> rolefaq::Result<rolefaq::model::Answer> {
-        std::thread::sleep(self.ask);
-        self.inner.ask(q, o)
-    }
-    fn compare(
-        &self,
-        a: &str,
-        b: &str,
-        aspect: Option<&str>,
-    ) -> rolefaq::Result<rolefaq::model::Comparison> {
-        std::thread::sleep(self.ask);
-        self.inner.compare(a, b, aspect)
-    }
-    fn reindex(&self) -> rolefaq::Result<rolefaq::model::IndexReport> {
-        std::thread::sleep(self.rebuild);
-        self.inner.reindex()
-    }
-    fn sources(&self) -> Vec<rolefaq::model::SourceInfo> {
-        self.inner.sources()
-    }
-    fn freshness(&self) -> rolefaq::model::Freshness {
-        self.inner.freshness()
-    }
-    fn known_roles(&self) -> Vec<String> {
-        self.inner.known_roles()
-    }
-    fn known_aspects(&self) -> Vec<String> {
-        self.inner.known_aspects()
-    }
-}
-
 async fn slow_harness(
     ask: Duration,
     rebuild: Duration,
@@ -1268,6 +1228,7 @@ async fn slow_harness(
             inner,
             ask,
             rebuild,
+            sources: Duration::ZERO,
         })
     })
     .await

@@ -16,6 +16,7 @@ mod compare;
 mod config;
 mod corpus;
 mod discord_e2e;
+mod discord_http;
 mod discord_render;
 mod discord_serve;
 mod embed;

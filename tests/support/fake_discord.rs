@@ -380,6 +380,64 @@ impl FakeDiscord {
         Ok(r[0].clone())
     }
 
+    /// Send `interaction` to the bot's Interactions Endpoint URL `url` as Discord does:
+    /// a POST of the JSON body signed by `key` (Ed25519 over timestamp ‖ body, the
+    /// signature in `X-Signature-Ed25519`, the timestamp in `X-Signature-Timestamp`).
+    /// Its token's webhook is usable from then on, and a 200 answer is recorded as the
+    /// interaction's callback (query `via=http`), so the waits above see it. Returns
+    /// the status and the body.
+    pub async fn post_interaction(
+        &self,
+        url: &str,
+        key: &ed25519_dalek::SigningKey,
+        interaction: &Value,
+    ) -> (u16, String) {
+        use ed25519_dalek::Signer;
+        let id = interaction["id"].as_str().unwrap_or_default().to_string();
+        let token = interaction["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if !token.is_empty() {
+            self.shared.tokens.lock().unwrap().insert(token.clone());
+            self.shared.acknowledged.lock().unwrap().insert(id.clone());
+        }
+        let body = interaction.to_string();
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            .to_string();
+        let mut msg = ts.as_bytes().to_vec();
+        msg.extend_from_slice(body.as_bytes());
+        let sig = hex::encode(key.sign(&msg).to_bytes());
+        let resp = reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .header("x-signature-ed25519", sig)
+            .header("x-signature-timestamp", ts)
+            .body(body)
+            .send()
+            .await
+            .expect("the endpoint answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        if status == 200 && !token.is_empty() {
+            if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                self.shared.requests.lock().unwrap().push(Request {
+                    method: "POST".into(),
+                    path: format!("/api/v10/interactions/{id}/{token}/callback"),
+                    query: Some("via=http".into()),
+                    authorization: None,
+                    body: v,
+                    at: std::time::Instant::now(),
+                });
+                self.shared.bump();
+            }
+        }
+        (status, text)
+    }
+
     /// Send an `INTERACTION_CREATE` dispatch to the bot.
     pub fn dispatch(&self, interaction: &Value) {
         let sessions = self.shared.sessions.lock().unwrap();

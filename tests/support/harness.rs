@@ -79,6 +79,66 @@ pub async fn open_service(settings: &Settings) -> Arc<Service> {
     )
 }
 
+/// Test mode, a fake Discord, a temp copy of the corpus with its settings adjusted by
+/// `cfg`, and the real service over them.
+pub async fn prepare(
+    cfg: impl FnOnce(&mut Settings),
+) -> (FakeDiscord, tempfile::TempDir, Settings, Arc<Service>) {
+    set_test_mode();
+    let fake = FakeDiscord::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(tmp.path(), &fake.api_base());
+    cfg(&mut settings);
+    let service = open_service(&settings).await;
+    (fake, tmp, settings, service)
+}
+
+/// A core over the real service whose searches, rebuilds and source lists take
+/// longer, as on a loaded machine with a large corpus.
+pub struct SlowCore {
+    pub inner: Arc<Service>,
+    pub ask: Duration,
+    pub rebuild: Duration,
+    pub sources: Duration,
+}
+
+impl Core for SlowCore {
+    fn ask(
+        &self,
+        q: &str,
+        o: rolefaq::service::AskOptions,
+    ) -> rolefaq::Result<rolefaq::model::Answer> {
+        std::thread::sleep(self.ask);
+        self.inner.ask(q, o)
+    }
+    fn compare(
+        &self,
+        a: &str,
+        b: &str,
+        aspect: Option<&str>,
+    ) -> rolefaq::Result<rolefaq::model::Comparison> {
+        std::thread::sleep(self.ask);
+        self.inner.compare(a, b, aspect)
+    }
+    fn reindex(&self) -> rolefaq::Result<rolefaq::model::IndexReport> {
+        std::thread::sleep(self.rebuild);
+        self.inner.reindex()
+    }
+    fn sources(&self) -> Vec<rolefaq::model::SourceInfo> {
+        std::thread::sleep(self.sources);
+        self.inner.sources()
+    }
+    fn freshness(&self) -> rolefaq::model::Freshness {
+        self.inner.freshness()
+    }
+    fn known_roles(&self) -> Vec<String> {
+        self.inner.known_roles()
+    }
+    fn known_aspects(&self) -> Vec<String> {
+        self.inner.known_aspects()
+    }
+}
+
 impl Harness {
     /// Real service, settings adjusted by `cfg`.
     pub async fn start(cfg: impl FnOnce(&mut Settings)) -> Self {
@@ -91,12 +151,7 @@ impl Harness {
         cfg: impl FnOnce(&mut Settings),
         wrap: impl FnOnce(Arc<Service>) -> Arc<dyn Core>,
     ) -> Self {
-        set_test_mode();
-        let fake = FakeDiscord::start().await;
-        let tmp = tempfile::tempdir().unwrap();
-        let mut settings = test_settings(tmp.path(), &fake.api_base());
-        cfg(&mut settings);
-        let service = open_service(&settings).await;
+        let (fake, tmp, settings, service) = prepare(cfg).await;
         let core = wrap(service.clone());
         let mut h = Self::start_with(fake, settings, core, tmp).await;
         h.service = Some(service);
