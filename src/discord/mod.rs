@@ -7,6 +7,10 @@
 //! * [`run`] runs the bot over an open service until `shutdown` resolves.
 //! * [`build_client`] builds the serenity client after the start-up checks (token,
 //!   loopback guard, gateway URL) so tests can drive it against a fake Discord.
+//! * With `discord.http_listen` set (`rolefaq serve --http ADDR`), [`run_with_core`]
+//!   serves Discord's interactions over HTTP instead ([`http::Endpoint`]): the same
+//!   handlers, their initial responses through [`responder::Responder`] as the HTTP
+//!   body; no gateway, so no @mentions or DMs.
 //!
 //! # Sharding
 //!

@@ -8,13 +8,17 @@
 //!   endpoint, which sends it as the body of its answer to Discord's POST. The endpoint
 //!   waits at most until the deadline; then it answers with [`fallback`] (a deferral
 //!   fitting the interaction's kind) and a response the handler sends later is
-//!   delivered through the interaction's webhook instead ([`late`]): an update or
+//!   delivered through the interaction's webhook instead (`late`): an update or
 //!   message after a deferral edits `@original`, a message after a click's
 //!   acknowledgement is a follow-up, a modal can no longer be opened (the user is told
 //!   to click again), late autocomplete choices are dropped.
 //!
 //! Edits of the original response and follow-ups use the interaction token in both
 //! modes and do not pass through here.
+//!
+//! Files: over HTTP only the JSON of a response becomes the body (its attachments'
+//! data would need a multipart answer); a response with files belongs in the edit of
+//! `@original` or a follow-up, which carry files in both modes.
 
 use super::render;
 use super::state::State;

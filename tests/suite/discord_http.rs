@@ -402,3 +402,90 @@ fn serve_http_without_a_public_key_is_refused_before_anything_starts() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("127.0.0.1:8080"), "{err}");
 }
+
+/// Kills the child on every path out of the test.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serve_binary_with_http_answers_signed_interactions_without_a_gateway() {
+    set_test_mode();
+    let fake = FakeDiscord::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let key = keypair();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = serve_command(&fake, tmp.path())
+        .args(["--http", &addr])
+        .env(
+            "ROLEFAQ__DISCORD__PUBLIC_KEY",
+            hex::encode(key.verifying_key().to_bytes()),
+        )
+        .env("ROLEFAQ_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    fake.wait_for(1, WAIT, |r| {
+        r.method == "PUT" && r.path.ends_with("/commands")
+    })
+    .await
+    .expect("commands registered over REST");
+    // Listening once the commands are registered: a signed PING is ponged.
+    let url = format!("http://{addr}/interactions");
+    let ping = json!({"id": "1", "type": 1, "application_id": APP_ID.to_string(), "version": 1, "token": ""});
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let pong = loop {
+        let body = ping.to_string().into_bytes();
+        let (sig, ts) = sign(&key, now(), &body);
+        let mut req = reqwest::Client::new().post(&url).body(body);
+        for (k, v) in signed_headers(sig, ts) {
+            req = req.header(k, v);
+        }
+        if let Ok(r) = req.send().await {
+            break (r.status().as_u16(), r.text().await.unwrap_or_default());
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the endpoint never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(pong.0, 200, "{}", pong.1);
+    assert_eq!(
+        serde_json::from_str::<Value>(&pong.1).unwrap(),
+        json!({"type": 1})
+    );
+    let i = fake.command("ask", &[("question", 3, json!(QUESTION))], ASKER, &[], 0);
+    let (status, text) = fake.post_interaction(&url, &key, &i).await;
+    assert_eq!(status, 200, "{text}");
+    let answer = fake.wait_for_answer(&i, WAIT).await.expect("the answer");
+    assert_eq!(answer.embeds()[0]["title"], json!(QUESTION));
+    assert!(
+        fake.identifies().is_empty(),
+        "no gateway connection in HTTP mode"
+    );
+    assert!(child.0.try_wait().unwrap().is_none(), "still running");
+    let _ = child.0.kill();
+    let _ = child.0.wait();
+    let mut err = String::new();
+    if let Some(mut e) = child.0.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(err.contains("@mentions and DMs are not answered"), "{err}");
+    assert!(!err.contains(TOKEN), "the token never reaches the logs");
+    let itok = i["token"].as_str().unwrap();
+    assert!(!err.contains(itok), "nor an interaction token");
+}
