@@ -299,7 +299,7 @@ async fn a_slow_answer_is_deferred_in_the_body_and_edited_in_at_the_fake() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unsigned_forged_modified_stale_and_oversized_requests_are_refused() {
+async fn unsigned_forged_modified_stale_replayed_and_oversized_requests_are_refused() {
     let bot = HttpBot::start(|_| {}, |s| s).await;
     let i = bot
         .fake
@@ -373,6 +373,11 @@ async fn unsigned_forged_modified_stale_and_oversized_requests_are_refused() {
     // And a signed one still is answered.
     let (status, body) = bot.post(&i).await;
     assert_eq!(status, 200, "{body}");
+    // Once: the same signed request again is a replay.
+    let again = i.to_string().into_bytes();
+    let (sig, ts) = sign(&bot.key, now(), &again);
+    let (st, text) = bot.raw(&bot.url, &signed_headers(sig, ts), again).await;
+    assert_eq!(st, 409, "{text}");
     bot.stop().await;
 }
 

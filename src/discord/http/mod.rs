@@ -101,6 +101,10 @@ impl Endpoint {
                 http,
                 key,
                 in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+                seen: std::sync::Mutex::new(super::pages::Bounded::new(
+                    request::REMEMBERED_IDS,
+                    2 * verify::MAX_SKEW,
+                )),
             }),
             local_addr,
         })

@@ -6,6 +6,7 @@
 use super::verify::{self, PublicKey};
 use crate::discord::compat::fill_interaction_defaults;
 use crate::discord::events::dispatch;
+use crate::discord::pages::Bounded;
 use crate::discord::responder::{self, Handover, Kind, Transport};
 use crate::discord::state::State;
 use axum::body::{Body, Bytes};
@@ -18,7 +19,7 @@ use serde_json::Value;
 use serenity::all::{Http, Interaction};
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{oneshot, Semaphore};
@@ -33,6 +34,9 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long after a request arrived its initial response must be ready; then the
 /// endpoint answers with a deferral (Discord waits 3 s).
 pub const INITIAL_DEADLINE: Duration = Duration::from_millis(2500);
+/// Interaction ids remembered to refuse a replayed request (a signature stays valid
+/// for [`verify::MAX_SKEW`]; Discord never sends an interaction twice).
+pub const REMEMBERED_IDS: usize = 100_000;
 
 /// What every request shares.
 pub(super) struct Shared {
@@ -40,6 +44,21 @@ pub(super) struct Shared {
     pub(super) http: Arc<Http>,
     pub(super) key: PublicKey,
     pub(super) in_flight: Arc<Semaphore>,
+    /// Interaction ids seen within the signatures' validity.
+    pub(super) seen: Mutex<Bounded<()>>,
+}
+
+impl Shared {
+    /// False when `id` was already received (a replay of a signed request).
+    fn first_time(&self, id: &str) -> bool {
+        let now = std::time::Instant::now();
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.get_mut(id, now).is_some() {
+            return false;
+        }
+        seen.insert(id.to_string(), (), now);
+        true
+    }
 }
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
@@ -128,6 +147,11 @@ async fn interaction(
             tracing::info!(?other, "HTTP interaction of an unknown type");
             return plain(StatusCode::BAD_REQUEST, "unknown interaction type");
         }
+    }
+    let id = value.get("id").and_then(Value::as_str).unwrap_or_default();
+    if !sh.first_time(id) {
+        tracing::info!("HTTP interaction refused: its id was already received (a replay)");
+        return plain(StatusCode::CONFLICT, "interaction already received");
     }
     let filled = fill_interaction_defaults(&mut value);
     let interaction: Interaction = match serde_json::from_value(value) {
