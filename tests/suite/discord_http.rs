@@ -404,16 +404,6 @@ fn serve_http_without_a_public_key_is_refused_before_anything_starts() {
     assert!(err.contains("127.0.0.1:8080"), "{err}");
 }
 
-/// Kills the child on every path out of the test.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_serve_binary_with_http_answers_signed_interactions_without_a_gateway() {
     set_test_mode();

@@ -6,16 +6,7 @@ use crate::support;
 use serde_json::json;
 use std::process::{Child, Stdio};
 use support::fake_discord::FakeDiscord;
-use support::harness::{serve_command, TOKEN, WAIT};
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use support::harness::{serve_command, Killed, TOKEN, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_binary_registers_commands_and_answers_ask() {

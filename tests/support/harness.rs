@@ -245,3 +245,13 @@ pub fn serve_command(fake: &FakeDiscord, dir: &Path) -> Command {
         .env("DISCORD_TOKEN", TOKEN);
     cmd
 }
+
+/// A child process killed (and reaped) on every path out of a test.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
