@@ -97,9 +97,17 @@ pub struct Responder {
 enum Via {
     Callback,
     Body {
-        tx: Mutex<Option<oneshot::Sender<Handover>>>,
+        slot: Mutex<Slot>,
         deadline: Instant,
     },
+}
+
+/// The HTTP body's state: still awaited, handed over, or answered by the endpoint.
+#[derive(Debug)]
+enum Slot {
+    Waiting(oneshot::Sender<Handover>),
+    HandedOver,
+    Late,
 }
 
 /// `{"type": 6}` (DEFERRED_UPDATE_MESSAGE). serenity's `Acknowledge` adds
@@ -159,7 +167,7 @@ impl Responder {
         let via = match transport {
             Transport::Callback => Via::Callback,
             Transport::Body { tx, deadline } => Via::Body {
-                tx: Mutex::new(Some(tx)),
+                slot: Mutex::new(Slot::Waiting(tx)),
                 deadline,
             },
         };
@@ -185,11 +193,26 @@ impl Responder {
         }
     }
 
-    /// The sender of the HTTP body, when it is still there (taken once).
-    fn take_body(&self) -> Option<oneshot::Sender<Handover>> {
-        match &self.via {
-            Via::Callback => None,
-            Via::Body { tx, .. } => tx.lock().unwrap_or_else(|p| p.into_inner()).take(),
+    /// The sender of the HTTP body while it is awaited (taken once: the slot is then
+    /// `HandedOver`); else the slot's state.
+    fn take_body(&self) -> Result<oneshot::Sender<Handover>, &'static str> {
+        let Via::Body { slot, .. } = &self.via else {
+            return Err("gateway");
+        };
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        match std::mem::replace(&mut *slot, Slot::HandedOver) {
+            Slot::Waiting(tx) => Ok(tx),
+            Slot::HandedOver => Err("handed over"),
+            Slot::Late => {
+                *slot = Slot::Late;
+                Err("late")
+            }
+        }
+    }
+
+    fn mark_late(&self) {
+        if let Via::Body { slot, .. } = &self.via {
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Slot::Late;
         }
     }
 
@@ -231,8 +254,11 @@ impl Responder {
 
     /// HTTP mode: the body of the endpoint's answer if it still waits, else [`late`].
     async fn hand_over(&self, st: &State, what: &str, body: Value) -> anyhow::Result<()> {
-        let Some(tx) = self.take_body() else {
-            return late(st, &self.token, self.kind, what, &body).await;
+        let tx = match self.take_body() {
+            Ok(tx) => tx,
+            Err("late") => return late(st, &self.token, self.kind, what, &body).await,
+            // As Discord refuses a second callback (40060).
+            Err(_) => anyhow::bail!("{what}: the interaction already has its initial response"),
         };
         let (written, gone) = oneshot::channel();
         let handover = Handover {
@@ -246,7 +272,10 @@ impl Responder {
                 Ok(())
             }
             // The endpoint answered with its fallback meanwhile.
-            Err(_) => late(st, &self.token, self.kind, what, &body).await,
+            Err(_) => {
+                self.mark_late();
+                late(st, &self.token, self.kind, what, &body).await
+            }
         }
     }
 }
@@ -361,7 +390,7 @@ mod tests {
             token: "tok".into(),
             kind: Kind::Command,
             via: Via::Body {
-                tx: Mutex::new(Some(tx)),
+                slot: Mutex::new(Slot::Waiting(tx)),
                 deadline,
             },
         };
@@ -394,6 +423,9 @@ mod tests {
         let endpoint = tokio::spawn(async move { rx.await.expect("handed over").body });
         r.acknowledge(&st, "the acknowledgement").await.unwrap();
         assert_eq!(json(&endpoint.await.unwrap()), json!({ "type": 6 }));
+        // A second initial response is refused, as Discord refuses a second callback.
+        let err = r.acknowledge(&st, "again").await.unwrap_err().to_string();
+        assert!(err.contains("already has its initial response"), "{err}");
     }
 
     #[test]
