@@ -28,11 +28,22 @@
 //! Discord's real gateway). In test mode (`ROLEFAQ_TEST_MODE=1`, or unit tests) the REST
 //! base and the gateway URL must be on 127.0.0.1, ::1 or localhost.
 
+pub mod ask;
 pub mod commands;
+pub mod compat;
+pub mod components;
+pub mod events;
+pub mod failures;
+pub mod feedback;
 pub mod guard;
-pub mod handlers;
+pub mod ids;
+pub mod mentions;
 pub mod pages;
+pub mod reindex;
 pub mod render;
+pub mod respond;
+pub mod slash;
+pub mod state;
 
 use crate::config::Settings;
 use crate::model::{Answer, Comparison, Freshness, GapsReport, IndexReport, SourceInfo};
@@ -260,7 +271,7 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
     }
     let http = builder.build();
     // Interaction responses: the same client and base, without serenity's limiter
-    // (see `handlers`' module docs); the application id is set on READY.
+    // (see `respond`'s module docs); the application id is set on READY.
     let mut ibuilder = HttpBuilder::new(d.token.expose())
         .client(client.clone())
         .ratelimiter_disabled(true);
@@ -285,13 +296,13 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
     } else {
         None
     };
-    let state = Arc::new(handlers::State::new(core, d.clone(), ihttp));
-    handlers::spawn_page_sweeper(&state);
+    let state = Arc::new(state::State::new(core, d.clone(), ihttp));
+    state::spawn_page_sweeper(&state);
     let client = ClientBuilder::new_with_http(http, intents(d.answer_mentions))
-        .event_handler(handlers::Handler {
+        .event_handler(events::Handler {
             state: Arc::clone(&state),
         })
-        .raw_event_handler(handlers::Compat { state })
+        .raw_event_handler(compat::Compat { state })
         .await
         .context("cannot build the Discord client")?;
     if let Some(url) = gateway {
