@@ -9,6 +9,7 @@ use super::guard::{self, Caller};
 use super::reindex::reindex;
 use super::render;
 use super::respond::{answer_or_defer, respond};
+use super::sources::on_sources;
 use super::state::State;
 use crate::store::EntryPoint;
 use serenity::all::{
@@ -201,14 +202,7 @@ pub(super) async fn on_command(
         }
         commands::REINDEX => reindex(st, ctx, cmd, &caller).await,
         commands::GAPS => gaps(st, cmd, &caller).await,
-        commands::SOURCES => {
-            let res = st.light(|c| (c.sources(), c.freshness())).await;
-            let reply = match res {
-                Ok((list, fresh)) => render::sources(&list, &fresh, 0, Some(caller.user_id)),
-                Err(e) => render::refusal(&core_failure("sources", &e)),
-            };
-            respond(st, cmd, &reply).await
-        }
+        commands::SOURCES => on_sources(st, ctx, cmd, &caller).await,
         commands::HELP => {
             respond(
                 st,
@@ -261,6 +255,7 @@ pub(super) async fn on_autocomplete(st: &State, cmd: &CommandInteraction) -> any
         .light(move |c| match which.as_str() {
             "role_a" | "role_b" => c.known_roles(),
             "aspect" => c.known_aspects(),
+            "id" => c.sources().into_iter().map(|s| s.id).collect(),
             _ => Vec::new(),
         })
         .await

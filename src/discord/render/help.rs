@@ -73,6 +73,7 @@ pub fn help(page_size: usize, cooldown_secs: u64) -> Reply {
             footer: None,
             timestamp: None,
             color: Some(COLOR_ANSWER),
+            image: None,
         }],
         ephemeral: true,
         ..Default::default()
