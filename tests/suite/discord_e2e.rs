@@ -2064,3 +2064,96 @@ async fn the_corpus_watchers_rebuilds_are_reported_in_the_admin_channel() {
         .unwrap();
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missed_questions_from_every_entry_point_and_a_dismissed_modal_show_in_the_clis_gaps() {
+    let h = Harness::start(|_| {}).await;
+    // The same missed question three ways: /ask, an @mention, the message command.
+    let (i, reqs) = ask(&h, "who decides the cafeteria menu?", OTHER, false).await;
+    let first = answer_msg(&reqs);
+    let (_, down) = vote_ids(first).expect("vote buttons");
+    let m = h.fake.user_message(
+        &format!("<@{BOT_ID}> who decides on the cafeteria menu"),
+        ASKER,
+        true,
+    );
+    h.fake.dispatch_message(&m);
+    channel_messages(&h, 1).await;
+    let target = h.fake.user_message(
+        "which person decides the cafeteria menu",
+        400_000_000_000_000_333,
+        true,
+    );
+    let c = h.fake.message_command("Ask rolefaq", &target, ASKER);
+    h.fake.dispatch(&c);
+    answered(&h, &c).await;
+    // 👎 on the /ask answer, the modal dismissed: the plain down vote stays.
+    let message = h.fake.message_from(&first.body, Some(&i));
+    let click = h.fake.click(&down, &message, ASKER);
+    h.fake.dispatch(&click);
+    let r = h.fake.wait_for_interaction(&click, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(9));
+
+    let svc = h.service();
+    assert!(svc.flush_records(Duration::from_secs(10)));
+    let mut entries: Vec<String> = svc
+        .recorded(7)
+        .unwrap()
+        .iter()
+        .map(|q| q.record.entry_point.as_str().to_string())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["context_menu", "mention", "slash"]);
+
+    // What the corpus owner runs: `rolefaq gaps --json` on the same store.
+    let out = assert_cmd::Command::cargo_bin("rolefaq")
+        .unwrap()
+        .env_remove("ROLEFAQ_CONFIG")
+        .env_remove("ROLEFAQ_STORE_KEY")
+        .env("ROLEFAQ_TEST_MODE", "1")
+        .env("ROLEFAQ__MODEL__ENABLED", "false")
+        .env("ROLEFAQ__STORE__PATH", h.settings.store_path())
+        .env(
+            "XDG_CONFIG_HOME",
+            h.settings.index.dir.join("no-user-config"),
+        )
+        .arg("--corpus")
+        .arg(&h.settings.corpus.dir)
+        .arg("--index")
+        .arg(&h.settings.index.dir)
+        .args(["gaps", "--json", "--days", "7"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["questions"], 3, "{report}");
+    assert_eq!(report["votes_down"], 1, "{report}");
+    let groups = report["groups"].as_array().unwrap();
+    assert_eq!(
+        groups.len(),
+        1,
+        "the three wordings are one group: {report}"
+    );
+    let g = &groups[0];
+    assert_eq!(g["count"], 3, "{g}");
+    assert_eq!(g["askers"], 2, "{g}");
+    assert_eq!(g["down_votes"], 1, "{g}");
+    assert_eq!(
+        g["comments"],
+        json!([]),
+        "a dismissed modal leaves no text: {g}"
+    );
+    let wordings = g["questions"].to_string();
+    for w in [
+        "who decides the cafeteria menu?",
+        "who decides on the cafeteria menu",
+        "which person decides the cafeteria menu",
+    ] {
+        assert!(wordings.contains(w), "{w} in {g}");
+    }
+    h.stop().await;
+}
