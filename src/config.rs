@@ -404,6 +404,9 @@ pub struct DiscordSettings {
     /// Answers whose "More results"/"Share" buttons are remembered at most (the
     /// oldest is forgotten first; each also expires after `button_timeout_secs`).
     pub max_paged_answers: usize,
+    /// Largest attachment `/sources add` downloads, in bytes (1 KiB–100 MiB; the
+    /// corpus's `max_file_bytes` applies too).
+    pub max_upload_bytes: u64,
     /// Shard handling: total shards and the range this process runs (None = automatic).
     #[serde(deserialize_with = "whole_opt")]
     pub shard_count: Option<u32>,
@@ -470,6 +473,7 @@ impl Default for DiscordSettings {
             page_size: 3,
             http_timeout_secs: 10,
             max_paged_answers: 1000,
+            max_upload_bytes: 10 * 1024 * 1024,
             shard_count: None,
             shard_start: None,
             shard_end: None,
@@ -947,6 +951,9 @@ impl Settings {
         }
         if self.discord.max_paged_answers == 0 || self.discord.max_paged_answers > 1_000_000 {
             return bad("discord.max_paged_answers must be between 1 and 1000000");
+        }
+        if !(1024..=100 * 1024 * 1024).contains(&self.discord.max_upload_bytes) {
+            return bad("discord.max_upload_bytes must be between 1024 and 104857600");
         }
         if !(100..=2500).contains(&self.discord.fast_answer_ms) {
             return bad(

@@ -35,12 +35,37 @@ pub enum Error {
     /// Reading the question store (`gaps`); writes never return errors.
     #[error("question store: {0}")]
     Store(String),
+    /// Adding or removing a corpus document (`/sources add|remove`).
+    #[error(transparent)]
+    Source(#[from] SourceError),
     #[error("embedding model error: {0}")]
     Model(String),
     /// Building what serves a generation (roles, comparison evidence, lexicon)
     /// panicked; the panic was caught and the generation is not served.
     #[error("building the search engine for index generation {generation} failed ({message}); this is a bug in rolefaq, please report it with the corpus file that caused it")]
     EngineBuild { generation: String, message: String },
+}
+
+/// Why a document could not be added to or removed from the corpus. Each says
+/// what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{0}: unsupported file type (add a .md, .txt, .html, .pdf or .docx file)")]
+    Unsupported(String),
+    #[error("{0}: the file name has no letters or digits to keep; rename the file")]
+    BadName(String),
+    #[error("{0} is empty")]
+    Empty(String),
+    #[error("{name} is {size} bytes; documents may be at most {max} bytes")]
+    TooLarge { name: String, size: u64, max: u64 },
+    #[error("{name} cannot be read as a corpus document: {reason}")]
+    Invalid { name: String, reason: String },
+    #[error("a document with the id '{0}' is already in the corpus; remove it first, or add with replace")]
+    Exists(String),
+    #[error("no corpus document has the id '{0}' (see /sources for the ids)")]
+    UnknownId(String),
+    #[error("the corpus directory {dir} cannot be changed: {source}")]
+    Io { dir: String, source: std::io::Error },
 }
 
 impl From<tantivy::TantivyError> for Error {

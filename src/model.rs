@@ -198,6 +198,31 @@ pub struct SourceInfo {
     pub passages: usize,
 }
 
+/// A document added to or removed from the corpus (`/sources add|remove`,
+/// `rolefaq sources add|remove`), and the rebuild that followed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceChange {
+    /// "added" or "removed".
+    pub action: String,
+    pub id: String,
+    /// The file written (added) or the files moved aside (removed), relative to
+    /// nothing: as the corpus directory names them.
+    pub files: Vec<String>,
+    /// Where removed or replaced files were kept (`.removed/` in the corpus).
+    pub kept: Vec<String>,
+    /// Passages the added document gives on its own.
+    pub passages: usize,
+    /// The title given to a Markdown or text file that had no front matter.
+    pub titled: Option<String>,
+    /// The rebuild that followed, when it ran.
+    pub rebuild: Option<IndexReport>,
+    /// Why the rebuild did not run or failed (the change is on disk: the next
+    /// rebuild, or the corpus watcher, picks it up).
+    pub rebuild_error: Option<String>,
+    /// The rebuild skipped the added file (e.g. a copy of another document).
+    pub skipped_reason: Option<String>,
+}
+
 /// A file the loader skipped, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Skipped {

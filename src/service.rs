@@ -8,7 +8,9 @@ use crate::config::Settings;
 use crate::corpus;
 use crate::error::{Error, Result};
 use crate::index::{self, Embedding, Generation};
-use crate::model::{Answer, Comparison, Freshness, IndexReport, SourceInfo, WatchEvent};
+use crate::model::{
+    Answer, Comparison, Freshness, IndexReport, SourceChange, SourceInfo, WatchEvent,
+};
 use crate::roles::RoleBook;
 use crate::search::{self, query, verdict, Lexicon, RankParams};
 use crate::store::{
@@ -871,6 +873,82 @@ impl Service {
     /// The loaded embedding model, if any.
     pub fn embedder(&self) -> Option<Arc<dyn Embedding>> {
         self.embedder.clone()
+    }
+
+    /// Validate `bytes` as the corpus document `name`, write it into the corpus
+    /// atomically (refusing an existing id unless `replace`) and rebuild. A
+    /// rebuild that cannot run now is reported in the change: the file is in the
+    /// corpus and the next rebuild (or the watcher) takes it in.
+    pub fn add_source(&self, name: &str, bytes: &[u8], replace: bool) -> Result<SourceChange> {
+        let c = &self.settings.corpus;
+        let added = corpus::upload::add(
+            &c.dir,
+            c,
+            self.settings.index.max_passage_chars,
+            name,
+            bytes,
+            replace,
+        )?;
+        tracing::info!(id = %added.id, file = %added.path.display(), "document added to the corpus");
+        let mut change = SourceChange {
+            action: "added".into(),
+            id: added.id,
+            files: vec![added.path.display().to_string()],
+            kept: added
+                .replaced
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            passages: added.passages,
+            titled: added.titled,
+            rebuild: None,
+            rebuild_error: None,
+            skipped_reason: None,
+        };
+        self.rebuild_for(&mut change);
+        Ok(change)
+    }
+
+    /// Move the document `id` out of the corpus (into `.removed/`, where it can
+    /// be restored from) and rebuild.
+    pub fn remove_source(&self, id: &str) -> Result<SourceChange> {
+        let removed = corpus::upload::remove(&self.settings.corpus.dir, id)?;
+        tracing::info!(id = %removed.id, "document removed from the corpus");
+        let mut change = SourceChange {
+            action: "removed".into(),
+            id: removed.id,
+            files: removed
+                .kept
+                .iter()
+                .map(|(f, _)| f.display().to_string())
+                .collect(),
+            kept: removed
+                .kept
+                .iter()
+                .map(|(_, k)| k.display().to_string())
+                .collect(),
+            passages: 0,
+            titled: None,
+            rebuild: None,
+            rebuild_error: None,
+            skipped_reason: None,
+        };
+        self.rebuild_for(&mut change);
+        Ok(change)
+    }
+
+    fn rebuild_for(&self, change: &mut SourceChange) {
+        match self.reindex() {
+            Ok(report) => {
+                change.skipped_reason = report
+                    .skipped
+                    .iter()
+                    .find(|s| change.action == "added" && change.files.contains(&s.path))
+                    .map(|s| s.reason.clone());
+                change.rebuild = Some(report);
+            }
+            Err(e) => change.rebuild_error = Some(e.to_string()),
+        }
     }
 
     /// Documents of the serving index.

@@ -160,11 +160,13 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         only: Vec<String>,
     },
-    /// List the documents of the index.
+    /// List the documents of the index, or add or remove one (then rebuild).
     Sources {
-        /// Print the documents as a JSON array on stdout.
-        #[arg(long)]
+        /// Print the documents (or the change) as JSON on stdout.
+        #[arg(long, global = true)]
         json: bool,
+        #[command(subcommand)]
+        action: Option<SourcesAction>,
     },
     /// Run the Discord bot (token from DISCORD_TOKEN); while it runs, corpus
     /// changes are picked up by incremental rebuilds unless watch.enabled = false.
@@ -243,6 +245,52 @@ pub enum Command {
     },
 }
 
+/// `rolefaq sources add|remove`.
+#[derive(Debug, Subcommand)]
+pub enum SourcesAction {
+    /// Copy FILE into the corpus under a safe name (md, txt, html, pdf, docx; a
+    /// Markdown or text file without front matter gets a title from its first
+    /// heading or name), after checking that it loads, then rebuild.
+    Add {
+        /// The document to add.
+        file: PathBuf,
+        /// Replace the document of the same id (the old file is kept in
+        /// the corpus's .removed/ directory).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Move the document ID (as `rolefaq sources` lists it) into the corpus's
+    /// .removed/ directory, then rebuild.
+    Remove {
+        /// The document id.
+        id: String,
+    },
+}
+
+/// Read a file to add, refusing one larger than `max` before reading it whole.
+fn read_upload(path: &std::path::Path, max: u64) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let meta = f
+        .metadata()
+        .with_context(|| format!("reading {}", path.display()))?;
+    if !meta.is_file() {
+        bail!("{} is not a regular file", path.display());
+    }
+    if meta.len() > max {
+        bail!(
+            "{} is {} bytes; documents may be at most {max} bytes (corpus.max_file_bytes)",
+            path.display(),
+            meta.len()
+        );
+    }
+    let mut bytes = Vec::new();
+    f.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(bytes)
+}
+
 impl Command {
     /// Whether the command was asked for JSON output.
     fn json(&self) -> bool {
@@ -251,7 +299,7 @@ impl Command {
             | Command::Compare { json, .. }
             | Command::Index { json, .. }
             | Command::Eval { json, .. }
-            | Command::Sources { json }
+            | Command::Sources { json, .. }
             | Command::Gaps { json, .. }
             | Command::Bench { json, .. } => *json,
             Command::Watch { json } => *json,
@@ -635,7 +683,32 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
                 out(&render::eval_report(&report))?;
             }
         }
-        Command::Sources { json } => {
+        Command::Sources {
+            json,
+            action: Some(action),
+        } => {
+            let svc = open(settings)?;
+            let change = match action {
+                SourcesAction::Add { file, replace } => {
+                    let name = file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let bytes = read_upload(&file, svc.settings().corpus.max_file_bytes)?;
+                    svc.add_source(&name, &bytes, replace)
+                        .with_context(|| format!("adding {}", file.display()))?
+                }
+                SourcesAction::Remove { id } => svc
+                    .remove_source(&id)
+                    .with_context(|| format!("removing {id}"))?,
+            };
+            if json {
+                print_json(&change)?;
+            } else {
+                out(&render::source_change(&change))?;
+            }
+        }
+        Command::Sources { json, action: None } => {
             let svc = open(settings)?;
             let sources = svc.sources();
             if json {

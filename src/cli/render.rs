@@ -1,7 +1,7 @@
 //! Terminal rendering of core results (plain text; JSON is serde).
 
 use crate::eval::Report;
-use crate::model::{Answer, IndexReport};
+use crate::model::{Answer, IndexReport, SourceChange};
 use crate::search::snippet::emphasise;
 
 /// Where a page of results sits, for the footer that points to the next one.
@@ -68,6 +68,39 @@ pub fn answer(a: &Answer, full: bool, color: bool, paging: Paging) -> String {
         }
         out.push_str(&footer);
         out.push_str(")\n");
+    }
+    out
+}
+
+/// What `sources add|remove` did, and the rebuild after it.
+pub fn source_change(c: &SourceChange) -> String {
+    let mut out = match c.action.as_str() {
+        "added" => format!(
+            "Added '{}' ({}; {} passages on its own).\n",
+            c.id,
+            c.files.join(", "),
+            c.passages
+        ),
+        _ => format!("Removed '{}' ({}).\n", c.id, c.files.join(", ")),
+    };
+    if let Some(t) = &c.titled {
+        out.push_str(&format!("It had no front matter: titled \"{t}\".\n"));
+    }
+    if !c.kept.is_empty() {
+        out.push_str(&format!(
+            "Kept (move back to restore): {}.\n",
+            c.kept.join(", ")
+        ));
+    }
+    if let Some(r) = &c.skipped_reason {
+        out.push_str(&format!("The rebuild skipped the new file: {r}.\n"));
+    }
+    match (&c.rebuild, &c.rebuild_error) {
+        (Some(report), _) => out.push_str(&index_report(report, false)),
+        (None, Some(e)) => out.push_str(&format!(
+            "Not rebuilt yet ({e}); the next rebuild takes the change in.\n"
+        )),
+        (None, None) => {}
     }
     out
 }

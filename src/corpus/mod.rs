@@ -15,6 +15,7 @@ pub mod files;
 pub mod frontmatter;
 pub mod pdf;
 pub mod split;
+pub mod upload;
 
 pub use files::{changed_since, stamps_hash, FileStamp};
 

@@ -8,6 +8,7 @@
 //! Integrations*; the bot then decides which servers and users may rebuild the shared
 //! index (`guard::may_reindex`). It is usable in DMs only when `admin_user_ids` is set.
 
+use super::sources;
 use serenity::all::{
     Command, CommandOptionType, CommandType, CreateCommand, CreateCommandOption, GuildId, Http,
     InstallationContext, InteractionContext, Permissions,
@@ -220,7 +221,49 @@ pub fn definitions(scope: Scope, reindex_in_dms: bool) -> Vec<CreateCommand> {
                 .max_int_value(3650),
             ),
         command(scope, SOURCES, CommandType::ChatInput, everywhere())
-            .description("List the documents answers are drawn from"),
+            .description("The documents answers are drawn from (admins: add or remove one)")
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::SubCommand,
+                sources::LIST,
+                "List the documents answers are drawn from",
+            ))
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::SubCommand,
+                    sources::ADD,
+                    "Add a document to the corpus and rebuild (admins)",
+                )
+                .add_sub_option(
+                    CreateCommandOption::new(
+                        CommandOptionType::Attachment,
+                        "file",
+                        "A .md, .txt, .html, .pdf or .docx file",
+                    )
+                    .required(true),
+                )
+                .add_sub_option(CreateCommandOption::new(
+                    CommandOptionType::Boolean,
+                    "replace",
+                    "Replace the document of the same name (the old file is kept aside)",
+                )),
+            )
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::SubCommand,
+                    sources::REMOVE,
+                    "Take a document out of the corpus and rebuild (admins)",
+                )
+                .add_sub_option(
+                    CreateCommandOption::new(
+                        CommandOptionType::String,
+                        "id",
+                        "The document's id, as /sources list shows it",
+                    )
+                    .required(true)
+                    .max_length(100)
+                    .set_autocomplete(true),
+                ),
+            ),
         command(scope, HELP, CommandType::ChatInput, everywhere())
             .description("What this bot does and how to use it"),
         // Context-menu commands have no description (Discord: empty string or absent).

@@ -2,7 +2,7 @@
 //! never a server path or an internal error.
 
 use super::render;
-use crate::error::Error;
+use crate::error::{Error, SourceError};
 
 /// Text shown to the user for an error of the core; says what to do.
 pub fn user_message(e: &Error) -> String {
@@ -30,6 +30,13 @@ pub fn user_message(e: &Error) -> String {
         Error::CorpusMissing(_) | Error::EmptyCorpus(_) => {
             "The corpus is missing or empty on the server. Ask an admin to check it and run /reindex.".into()
         }
+        Error::Source(SourceError::Io { .. }) => {
+            "The corpus directory on the server cannot be changed (it has been logged). \
+             Ask whoever runs the bot to check that it is writable."
+                .into()
+        }
+        // names and ids the admin gave, and why the file does not load
+        Error::Source(s) => format!("{s}."),
         _ => "Something went wrong on my side (it has been logged). Please try again later.".into(),
     }
 }

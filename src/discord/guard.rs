@@ -162,6 +162,11 @@ pub enum ReindexRefusal {
          (or users in discord.admin_user_ids) can rebuild it{admin_hint}."
     )]
     NotHomeServer { admin_hint: AdminHint },
+    #[error(
+        "Only administrators of this server (or the bot's configured admins) can add or \
+         remove documents: the corpus is shared by every server the bot is in."
+    )]
+    NotAdministrator,
 }
 
 /// Whether a refused caller was a server administrator (the refusal says so).
@@ -200,9 +205,46 @@ pub fn may_reindex(c: &Caller, p: &ReindexPolicy<'_>) -> Result<ReindexGrant, Re
     })
 }
 
+/// May this caller change the corpus (`/sources add|remove`)? As [`may_reindex`], but
+/// `/sources` is open to every member (its `list`), so in a home server Discord's
+/// permission gate is not there: the member must hold ADMINISTRATOR themselves.
+pub fn may_change_corpus(
+    c: &Caller,
+    p: &ReindexPolicy<'_>,
+) -> Result<ReindexGrant, ReindexRefusal> {
+    match may_reindex(c, p)? {
+        ReindexGrant::HomeServer if !c.administrator => Err(ReindexRefusal::NotAdministrator),
+        g => Ok(g),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_administrators_and_configured_admins_change_the_corpus() {
+        let p = ReindexPolicy {
+            admin_user_ids: &[1],
+            admin_role_ids: &[50],
+            home_guild_ids: &[7],
+        };
+        let who = |user_id, guild_id, role_ids: Vec<u64>, administrator| Caller {
+            user_id,
+            guild_id,
+            role_ids,
+            administrator,
+        };
+        assert!(may_change_corpus(&who(1, None, vec![], false), &p).is_ok());
+        assert!(may_change_corpus(&who(2, Some(9), vec![50], false), &p).is_ok());
+        assert!(may_change_corpus(&who(2, Some(7), vec![], true), &p).is_ok());
+        assert_eq!(
+            may_change_corpus(&who(2, Some(7), vec![], false), &p),
+            Err(ReindexRefusal::NotAdministrator)
+        );
+        assert!(may_change_corpus(&who(2, Some(9), vec![], true), &p).is_err());
+        assert!(may_change_corpus(&who(2, None, vec![], true), &p).is_err());
+    }
 
     #[test]
     fn loopback_guard_refuses_discord_in_test_mode() {

@@ -33,6 +33,7 @@
 //! base and the gateway URL must be on 127.0.0.1, ::1 or localhost.
 
 pub mod ask;
+pub mod attachments;
 pub mod commands;
 pub mod compat;
 pub mod components;
@@ -49,10 +50,14 @@ pub mod render;
 pub mod respond;
 pub mod responder;
 pub mod slash;
+pub mod sources;
 pub mod state;
+pub mod watch_reports;
 
 use crate::config::Settings;
-use crate::model::{Answer, Comparison, Freshness, GapsReport, IndexReport, SourceInfo};
+use crate::model::{
+    Answer, Comparison, Freshness, GapsReport, IndexReport, SourceChange, SourceInfo, WatchEvent,
+};
 use crate::service::{AskOptions, Service};
 use crate::store::{EntryPoint, RecordId};
 use anyhow::{bail, Context as _};
@@ -91,6 +96,28 @@ pub trait Core: Send + Sync + 'static {
     /// store and groups the questions).
     fn gaps(&self, _days: u32) -> crate::Result<GapsReport> {
         Err(crate::error::Error::Store("no question store".into()))
+    }
+    /// `/sources add`: write the document into the corpus and rebuild (blocking).
+    fn add_source(
+        &self,
+        _name: &str,
+        _bytes: &[u8],
+        _replace: bool,
+    ) -> crate::Result<SourceChange> {
+        Err(crate::error::Error::Index(
+            "this core cannot change its corpus".into(),
+        ))
+    }
+    /// `/sources remove`: take the document out of the corpus and rebuild (blocking).
+    fn remove_source(&self, _id: &str) -> crate::Result<SourceChange> {
+        Err(crate::error::Error::Index(
+            "this core cannot change its corpus".into(),
+        ))
+    }
+    /// The corpus watcher's rebuilds, to report in the admin channel (`None`: this
+    /// core has no watcher).
+    fn subscribe_rebuilds(&self) -> Option<tokio::sync::broadcast::Receiver<WatchEvent>> {
+        None
     }
 }
 
@@ -131,6 +158,15 @@ impl Core for Service {
     }
     fn gaps(&self, days: u32) -> crate::Result<GapsReport> {
         Service::gaps(self, days)
+    }
+    fn add_source(&self, name: &str, bytes: &[u8], replace: bool) -> crate::Result<SourceChange> {
+        Service::add_source(self, name, bytes, replace)
+    }
+    fn remove_source(&self, id: &str) -> crate::Result<SourceChange> {
+        Service::remove_source(self, id)
+    }
+    fn subscribe_rebuilds(&self) -> Option<tokio::sync::broadcast::Receiver<WatchEvent>> {
+        Some(Service::subscribe_rebuilds(self))
     }
 }
 
@@ -338,6 +374,7 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
     } else {
         None
     };
+    let rebuilds = core.subscribe_rebuilds();
     let state = Arc::new(state::State::new(core, d.clone(), ihttp));
     state::spawn_page_sweeper(&state);
     let client = ClientBuilder::new_with_http(http, intents(d.answer_mentions))
@@ -350,6 +387,14 @@ pub async fn build_client(settings: &Settings, core: Arc<dyn Core>) -> anyhow::R
     if let Some(url) = gateway {
         // Overwrite whatever serenity fetched (or fell back to) with the checked URL.
         *client.ws_url.lock().await = url;
+    }
+    if let Some(rx) = rebuilds {
+        watch_reports::spawn(
+            rx,
+            Arc::clone(&client.http),
+            d.admin_channel_id,
+            Duration::from_secs(d.http_timeout_secs),
+        );
     }
     Ok(client)
 }

@@ -31,6 +31,17 @@ pub(super) fn no_mentions() -> CreateAllowedMentions {
 }
 
 pub(super) async fn respond(st: &State, r: &Responder, reply: &Reply) -> anyhow::Result<()> {
+    if r.over_http() && !reply.files.is_empty() {
+        // An HTTP body carries no files: defer there, then edit the reply in with them.
+        defer(st, r, reply.ephemeral).await?;
+        return r
+            .edit_original(
+                st,
+                "the reply's edit",
+                reply.to_edit().allowed_mentions(no_mentions()),
+            )
+            .await;
+    }
     r.send(
         st,
         "the interaction response",

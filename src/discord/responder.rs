@@ -17,15 +17,15 @@
 //! modes and do not pass through here.
 //!
 //! Files: over HTTP only the JSON of a response becomes the body (its attachments'
-//! data would need a multipart answer); a response with files belongs in the edit of
-//! `@original` or a follow-up, which carry files in both modes.
+//! data would need a multipart answer), so `respond` defers a reply with files there
+//! and edits it in by the token ([`Responder::edit_original`]), files included.
 
 use super::render;
 use super::state::State;
 use serde_json::{json, Value};
 use serenity::all::{
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, Interaction, InteractionId,
+    CreateInteractionResponseMessage, EditInteractionResponse, Interaction, InteractionId,
 };
 use serenity::builder::Builder as _;
 use std::sync::Mutex;
@@ -191,6 +191,24 @@ impl Responder {
                     .saturating_sub(Duration::from_millis(300)),
             ),
         }
+    }
+
+    /// True when the initial response is the HTTP endpoint's answer (not a callback).
+    pub fn over_http(&self) -> bool {
+        matches!(self.via, Via::Body { .. })
+    }
+
+    /// Edit the original response (`PATCH …/messages/@original` by the token), files
+    /// included.
+    pub async fn edit_original(
+        &self,
+        st: &State,
+        what: &str,
+        edit: EditInteractionResponse,
+    ) -> anyhow::Result<()> {
+        st.within(what, edit.execute(&st.ihttp, &self.token))
+            .await
+            .map(|_| ())
     }
 
     /// The sender of the HTTP body while it is awaited (taken once: the slot is then

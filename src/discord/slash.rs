@@ -10,6 +10,7 @@ use super::reindex::reindex;
 use super::render;
 use super::respond::{answer_or_defer, respond};
 use super::responder::Responder;
+use super::sources::on_sources;
 use super::state::State;
 use crate::store::EntryPoint;
 use serenity::all::{
@@ -206,14 +207,7 @@ pub(super) async fn on_command(
         }
         commands::REINDEX => reindex(st, http, r, cmd, &caller).await,
         commands::GAPS => gaps(st, r, cmd, &caller).await,
-        commands::SOURCES => {
-            let res = st.light(|c| (c.sources(), c.freshness())).await;
-            let reply = match res {
-                Ok((list, fresh)) => render::sources(&list, &fresh, 0, Some(caller.user_id)),
-                Err(e) => render::refusal(&core_failure("sources", &e)),
-            };
-            respond(st, r, &reply).await
-        }
+        commands::SOURCES => on_sources(st, http, r, cmd, &caller).await,
         commands::HELP => {
             respond(
                 st,
@@ -275,6 +269,7 @@ pub(super) async fn on_autocomplete(
         .light(move |c| match which.as_str() {
             "role_a" | "role_b" => c.known_roles(),
             "aspect" => c.known_aspects(),
+            "id" => c.sources().into_iter().map(|s| s.id).collect(),
             _ => Vec::new(),
         })
         .await

@@ -167,6 +167,12 @@ impl State {
             .map_err(|e| anyhow::anyhow!("core task failed: {e}"))
     }
 
+    /// Claim the one change of the shared index at a time (`/reindex`, `/sources
+    /// add|remove`): `None` while another runs; released when the guard drops.
+    pub(super) fn claim_rebuild(&self) -> Option<ClearOnDrop<'_>> {
+        (!self.reindexing.swap(true, Ordering::SeqCst)).then(|| ClearOnDrop(&self.reindexing))
+    }
+
     pub(super) fn policy(&self) -> guard::ReindexPolicy<'_> {
         guard::ReindexPolicy {
             admin_user_ids: &self.settings.admin_user_ids,

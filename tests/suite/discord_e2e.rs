@@ -1755,3 +1755,366 @@ async fn gaps_is_refused_for_a_non_admin_and_shows_an_admin_the_missed_questions
     );
     h.stop().await;
 }
+
+/// `/sources add` with an attachment hosted by the fake's CDN, as Discord sends it:
+/// a SUB_COMMAND option holding an ATTACHMENT option whose value is the id of an
+/// attachment in `data.resolved.attachments`.
+fn sources_add(
+    h: &Harness,
+    filename: &str,
+    bytes: &[u8],
+    user: u64,
+    roles: &[u64],
+    perms: u64,
+) -> Value {
+    let attachment = h.fake.host_attachment(filename, bytes);
+    let id = attachment["id"].as_str().unwrap().to_string();
+    let mut i = h.fake.command("sources", &[], user, roles, perms);
+    i["data"]["options"] = json!([{
+        "name": "add",
+        "type": 1,
+        "options": [{"name": "file", "type": 11, "value": id}]
+    }]);
+    i["data"]["resolved"] = json!({ "attachments": { id: attachment } });
+    i
+}
+
+fn sources_remove(h: &Harness, doc: &str, user: u64, roles: &[u64]) -> Value {
+    let mut i = h.fake.command("sources", &[], user, roles, 0);
+    i["data"]["options"] = json!([{
+        "name": "remove",
+        "type": 1,
+        "options": [{"name": "id", "type": 3, "value": doc}]
+    }]);
+    i
+}
+
+/// The last message answering a deferred interaction (its final edit).
+async fn deferred_result(h: &Harness, i: &Value) -> Request {
+    let r = h
+        .fake
+        .wait_for_interaction(i, 2, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(r[0].callback_type(), Some(5), "deferred: {:?}", r[0].body);
+    assert!(r[0].is_ephemeral());
+    r.into_iter()
+        .rev()
+        .find(Request::is_edit_original)
+        .expect("an edit")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_adds_a_document_from_an_attachment_and_removes_it_and_others_cannot() {
+    const ADMIN_CHANNEL: u64 = 900_000_000_000_000_078;
+    let h = Harness::start(|s| s.discord.admin_channel_id = Some(ADMIN_CHANNEL)).await;
+    let doc = b"# The CSO role\n\nThe Chief Sustainability Officer reports carbon targets to the board every quarter.\n";
+    let q = "who reports carbon targets to the board?";
+    let (_, before) = ask(&h, q, OTHER, false).await;
+    assert!(!format!("{:?}", answer_msg(&before).body).contains("Sustainability Officer"));
+
+    // A member without ADMINISTRATOR in a home server: refused at once, nothing written.
+    let i = sources_add(&h, "cso.md", doc, OTHER, &[], 0);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(r[0].is_ephemeral());
+    assert!(
+        text(&embed(&r[0]), "/description").contains("Only administrators"),
+        "{:?}",
+        r[0].body
+    );
+    assert!(!h.settings.corpus.dir.join("cso.md").exists());
+
+    // An administrator: deferred privately, downloaded, validated, written, rebuilt.
+    let i = sources_add(&h, "cso role.md", doc, ASKER, &[], 8);
+    h.fake.dispatch(&i);
+    let done = deferred_result(&h, &i).await;
+    let e = embed(&done);
+    assert_eq!(text(&e, "/title"), "Document added", "{e}");
+    assert!(text(&e, "/description").contains("`cso-role`"), "{e}");
+    assert!(
+        text(&e, "/description").contains("titled “The CSO role”"),
+        "{e}"
+    );
+    assert!(h.settings.corpus.dir.join("cso-role.md").exists());
+    let (_, after) = ask(&h, q, OTHER, false).await;
+    assert!(
+        format!("{:?}", answer_msg(&after).body).contains("Sustainability Officer"),
+        "answered from the new document"
+    );
+    let posted = channel_messages(&h, 1).await;
+    assert_eq!(
+        posted[0].channel(),
+        Some(ADMIN_CHANNEL.to_string().as_str())
+    );
+    assert!(text(&posted[0].body, "/content").contains(&format!("<@{ASKER}>")));
+    assert_eq!(
+        posted[0].body["allowed_mentions"]["parse"],
+        json!([]),
+        "no pings"
+    );
+
+    // A file that does not load: the reason, privately; the corpus unchanged.
+    let i = sources_add(
+        &h,
+        "broken.pdf",
+        b"%PDF-1.4 not really",
+        ASKER,
+        &[ADMIN_ROLE_ID],
+        0,
+    );
+    h.fake.dispatch(&i);
+    let e = embed(&deferred_result(&h, &i).await);
+    assert!(
+        text(&e, "/description").contains("cannot be read as a corpus document"),
+        "{e}"
+    );
+    assert!(!h.settings.corpus.dir.join("broken.pdf").exists());
+
+    // Remove it again (by role); the answer goes with it.
+    let i = sources_remove(&h, "cso-role", ASKER, &[ADMIN_ROLE_ID]);
+    h.fake.dispatch(&i);
+    let e = embed(&deferred_result(&h, &i).await);
+    assert_eq!(text(&e, "/title"), "Document removed", "{e}");
+    assert!(text(&e, "/description").contains(".removed"), "{e}");
+    assert!(
+        !text(&e, "/description").contains(h.settings.corpus.dir.to_str().unwrap()),
+        "no server paths: {e}"
+    );
+    assert!(!h.settings.corpus.dir.join("cso-role.md").exists());
+    let (_, gone) = ask(&h, q, OTHER, false).await;
+    assert!(!format!("{:?}", answer_msg(&gone).body).contains("Sustainability Officer"));
+    let i = sources_remove(&h, "no-such-doc", ASKER, &[ADMIN_ROLE_ID]);
+    h.fake.dispatch(&i);
+    let e = embed(&deferred_result(&h, &i).await);
+    assert!(
+        text(&e, "/description").contains("no corpus document has the id"),
+        "{e}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attachment_larger_than_the_limit_or_off_discords_hosts_is_not_downloaded() {
+    let h = Harness::start(|s| s.discord.max_upload_bytes = 2048).await;
+    let i = sources_add(&h, "big.txt", &[b'a'; 4096], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&i);
+    let r = h.fake.wait_for_interaction(&i, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(4));
+    assert!(
+        text(&embed(&r[0]), "/description").contains("at most 2048 bytes"),
+        "{:?}",
+        r[0].body
+    );
+    // An attachment whose URL points elsewhere (here: not loopback, as test mode requires).
+    let mut i = sources_add(
+        &h,
+        "x.md",
+        b"# T\n\nSome words about roles.",
+        ASKER,
+        &[ADMIN_ROLE_ID],
+        0,
+    );
+    let id = i["data"]["options"][0]["options"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    i["data"]["resolved"]["attachments"][&id]["url"] =
+        json!("https://cdn.discordapp.com/attachments/1/2/x.md");
+    h.fake.dispatch(&i);
+    let e = embed(&deferred_result(&h, &i).await);
+    assert!(
+        text(&e, "/description").contains("not one of Discord's attachment hosts"),
+        "{e}"
+    );
+    // The size Discord reported was small, the file is not: the download stops at the cap.
+    let mut i = sources_add(&h, "liar.txt", &[b'b'; 8192], ASKER, &[ADMIN_ROLE_ID], 0);
+    let id = i["data"]["options"][0]["options"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    i["data"]["resolved"]["attachments"][&id]["size"] = json!(100);
+    h.fake.dispatch(&i);
+    let e = embed(&deferred_result(&h, &i).await);
+    assert!(
+        text(&e, "/description").contains("at most 2048 bytes"),
+        "{e}"
+    );
+    assert!(!h.settings.corpus.dir.join("liar.txt").exists());
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gaps_attaches_the_answer_rate_chart_as_a_png_the_embed_shows() {
+    let h = Harness::start(|_| {}).await;
+    ask(&h, "who decides the cafeteria menu?", OTHER, false).await;
+    ask(&h, QUESTION, OTHER, false).await;
+    assert!(h.service().flush_records(Duration::from_secs(10)));
+    let i = h
+        .fake
+        .command("gaps", &[("days", 4, json!(7))], ASKER, &[ADMIN_ROLE_ID], 0);
+    h.fake.dispatch(&i);
+    let reqs = answered(&h, &i).await;
+    let msg = answer_msg(&reqs);
+    assert_eq!(msg.files.len(), 1, "one file uploaded: {:?}", msg.body);
+    let f = &msg.files[0];
+    assert_eq!(f.filename, "answer-rate.png");
+    assert!(f.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert_eq!(
+        text(&embed(msg), "/image/url"),
+        "attachment://answer-rate.png"
+    );
+    // Discord's multipart form: the JSON names the file it carries.
+    let data = msg.body.get("data").unwrap_or(&msg.body);
+    assert_eq!(
+        data["attachments"][0]["filename"], "answer-rate.png",
+        "{data}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_corpus_watchers_rebuilds_are_reported_in_the_admin_channel() {
+    const ADMIN_CHANNEL: u64 = 900_000_000_000_000_079;
+    let h = Harness::start(|s| s.discord.admin_channel_id = Some(ADMIN_CHANNEL)).await;
+    let svc = h.service();
+    let watcher = rolefaq::watch::spawn(
+        svc.clone(),
+        &rolefaq::config::WatchSettings {
+            enabled: true,
+            settle_ms: 100,
+            poll_secs: 1,
+        },
+        |_| {},
+    )
+    .unwrap();
+    std::fs::write(
+        h.settings.corpus.dir.join("cso.md"),
+        "---\ntitle: CSO\n---\nThe Chief Sustainability Officer reports carbon targets to the board.\n",
+    )
+    .unwrap();
+    let posted = h
+        .fake
+        .wait_for(1, Duration::from_secs(60), Request::is_channel_message)
+        .await
+        .unwrap();
+    assert_eq!(
+        posted[0].channel(),
+        Some(ADMIN_CHANNEL.to_string().as_str())
+    );
+    let e = embed(&posted[0]);
+    assert_eq!(text(&e, "/title"), "Index rebuilt automatically", "{e}");
+    assert!(text(&e, "/fields/0/value").contains("cso"), "{e}");
+    // A file that breaks: reported as failed, the previous index keeps serving.
+    std::fs::write(h.settings.corpus.dir.join("cso.md"), [0u8, 159, 146, 150]).unwrap();
+    let posted = h
+        .fake
+        .wait_for(2, Duration::from_secs(60), Request::is_channel_message)
+        .await
+        .unwrap();
+    let e = embed(&posted[1]);
+    assert_eq!(text(&e, "/title"), "Automatic rebuild failed", "{e}");
+    assert!(
+        text(&e, "/description").contains("previous index keeps serving"),
+        "{e}"
+    );
+    assert!(svc.sources().iter().any(|s| s.id == "cso"));
+    tokio::task::spawn_blocking(move || watcher.stop())
+        .await
+        .unwrap();
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missed_questions_from_every_entry_point_and_a_dismissed_modal_show_in_the_clis_gaps() {
+    let h = Harness::start(|_| {}).await;
+    // The same missed question three ways: /ask, an @mention, the message command.
+    let (i, reqs) = ask(&h, "who decides the cafeteria menu?", OTHER, false).await;
+    let first = answer_msg(&reqs);
+    let (_, down) = vote_ids(first).expect("vote buttons");
+    let m = h.fake.user_message(
+        &format!("<@{BOT_ID}> who decides on the cafeteria menu"),
+        ASKER,
+        true,
+    );
+    h.fake.dispatch_message(&m);
+    channel_messages(&h, 1).await;
+    let target = h.fake.user_message(
+        "which person decides the cafeteria menu",
+        400_000_000_000_000_333,
+        true,
+    );
+    let c = h.fake.message_command("Ask rolefaq", &target, ASKER);
+    h.fake.dispatch(&c);
+    answered(&h, &c).await;
+    // 👎 on the /ask answer, the modal dismissed: the plain down vote stays.
+    let message = h.fake.message_from(&first.body, Some(&i));
+    let click = h.fake.click(&down, &message, ASKER);
+    h.fake.dispatch(&click);
+    let r = h.fake.wait_for_interaction(&click, 1, WAIT).await.unwrap();
+    assert_eq!(r[0].callback_type(), Some(9));
+
+    let svc = h.service();
+    assert!(svc.flush_records(Duration::from_secs(10)));
+    let mut entries: Vec<String> = svc
+        .recorded(7)
+        .unwrap()
+        .iter()
+        .map(|q| q.record.entry_point.as_str().to_string())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["context_menu", "mention", "slash"]);
+
+    // What the corpus owner runs: `rolefaq gaps --json` on the same store.
+    let out = assert_cmd::Command::cargo_bin("rolefaq")
+        .unwrap()
+        .env_remove("ROLEFAQ_CONFIG")
+        .env_remove("ROLEFAQ_STORE_KEY")
+        .env("ROLEFAQ_TEST_MODE", "1")
+        .env("ROLEFAQ__MODEL__ENABLED", "false")
+        .env("ROLEFAQ__STORE__PATH", h.settings.store_path())
+        .env(
+            "XDG_CONFIG_HOME",
+            h.settings.index.dir.join("no-user-config"),
+        )
+        .arg("--corpus")
+        .arg(&h.settings.corpus.dir)
+        .arg("--index")
+        .arg(&h.settings.index.dir)
+        .args(["gaps", "--json", "--days", "7"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["questions"], 3, "{report}");
+    assert_eq!(report["votes_down"], 1, "{report}");
+    let groups = report["groups"].as_array().unwrap();
+    assert_eq!(
+        groups.len(),
+        1,
+        "the three wordings are one group: {report}"
+    );
+    let g = &groups[0];
+    assert_eq!(g["count"], 3, "{g}");
+    assert_eq!(g["askers"], 2, "{g}");
+    assert_eq!(g["down_votes"], 1, "{g}");
+    assert_eq!(
+        g["comments"],
+        json!([]),
+        "a dismissed modal leaves no text: {g}"
+    );
+    let wordings = g["questions"].to_string();
+    for w in [
+        "who decides the cafeteria menu?",
+        "who decides on the cafeteria menu",
+        "which person decides the cafeteria menu",
+    ] {
+        assert!(wordings.contains(w), "{w} in {g}");
+    }
+    h.stop().await;
+}

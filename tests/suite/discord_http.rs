@@ -33,6 +33,8 @@ struct HttpBot {
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _tmp: Option<tempfile::TempDir>,
+    /// The real service when started with [`HttpBot::start`].
+    service: Option<Arc<Service>>,
 }
 
 impl HttpBot {
@@ -62,6 +64,7 @@ impl HttpBot {
             stop: Some(tx),
             task,
             _tmp: tmp,
+            service: None,
         }
     }
 
@@ -71,7 +74,9 @@ impl HttpBot {
         wrap: impl FnOnce(Arc<Service>) -> Arc<dyn Core>,
     ) -> Self {
         let (fake, tmp, settings, service) = prepare(cfg).await;
-        Self::start_with(fake, settings, wrap(service), Some(tmp)).await
+        let mut bot = Self::start_with(fake, settings, wrap(service.clone()), Some(tmp)).await;
+        bot.service = Some(service);
+        bot
     }
 
     async fn post(&self, interaction: &Value) -> (u16, Value) {
@@ -479,4 +484,49 @@ async fn the_serve_binary_with_http_answers_signed_interactions_without_a_gatewa
     assert!(!err.contains(TOKEN), "the token never reaches the logs");
     let itok = i["token"].as_str().unwrap();
     assert!(!err.contains(itok), "nor an interaction token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gaps_over_http_defers_in_the_body_and_edits_its_chart_in() {
+    let bot = HttpBot::start(|_| {}, |s| s).await;
+    for q in ["who decides the cafeteria menu?", QUESTION] {
+        let i = bot
+            .fake
+            .command("ask", &[("question", 3, json!(q))], ASKER, &[], 0);
+        let (status, body) = bot.post(&i).await;
+        assert_eq!(status, 200, "{body}");
+        answer_of(&bot, &i, &body).await;
+    }
+    let service = bot.service.clone().unwrap();
+    assert!(service.flush_records(Duration::from_secs(10)));
+    // An HTTP body carries no file: the reply is deferred there (privately) and edited
+    // in at the fake with the PNG as a multipart upload.
+    let i = bot
+        .fake
+        .command("gaps", &[("days", 4, json!(7))], ASKER, &[ADMIN_ROLE_ID], 0);
+    let (status, body) = bot.post(&i).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["type"], 5, "{body}");
+    assert_eq!(body["data"]["flags"], 64, "{body}");
+    let token = i["token"].as_str().unwrap().to_string();
+    let edit = bot
+        .fake
+        .wait_for(1, WAIT, |r| {
+            r.is_edit_original() && r.token() == Some(token.as_str())
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(edit.files.len(), 1, "{:?}", edit.body);
+    assert_eq!(edit.files[0].filename, "answer-rate.png");
+    assert!(
+        edit.files[0].bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "a PNG"
+    );
+    assert_eq!(
+        edit.body["embeds"][0]["image"]["url"],
+        json!("attachment://answer-rate.png")
+    );
+    no_callbacks_from_the_bot(&bot.fake);
+    bot.stop().await;
 }

@@ -26,6 +26,7 @@ mod gaps;
 mod index;
 mod layers;
 mod quality;
+mod sources;
 mod store;
 mod unicode;
 mod watch;

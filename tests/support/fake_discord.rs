@@ -51,8 +51,73 @@ pub struct Request {
     pub query: Option<String>,
     pub authorization: Option<String>,
     pub body: Value,
+    /// Files of a `multipart/form-data` request (its JSON is `body`, from the
+    /// `payload_json` part), as Discord documents uploads.
+    pub files: Vec<UploadedFile>,
     /// When the fake received it (for the end-to-end benchmark).
     pub at: std::time::Instant,
+}
+
+/// One file part of a multipart request (`files[n]`).
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub field: String,
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// The parts of a `multipart/form-data` body (the JSON part too, as a file named "").
+fn multipart_parts(body: &[u8], boundary: &str) -> Vec<UploadedFile> {
+    let delim = format!("--{boundary}");
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    };
+    let mut parts = Vec::new();
+    let mut at = match find(body, delim.as_bytes(), 0) {
+        Some(p) => p + delim.len(),
+        None => return parts,
+    };
+    let sep = format!("\r\n--{boundary}");
+    while body.get(at..at + 2) == Some(b"\r\n") {
+        let start = at + 2;
+        let Some(head_end) = find(body, b"\r\n\r\n", start) else {
+            break;
+        };
+        let head = String::from_utf8_lossy(&body[start..head_end]).to_string();
+        let data_start = head_end + 4;
+        let Some(end) = find(body, sep.as_bytes(), data_start) else {
+            break;
+        };
+        let disposition = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
+            .unwrap_or("")
+            .to_string();
+        let attr = |key: &str| {
+            disposition
+                .split(';')
+                .map(str::trim)
+                .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+                .map(|v| v.trim_matches('"').to_string())
+        };
+        let content_type = head.lines().find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type:")
+                .map(|v| v.trim().to_string())
+        });
+        parts.push(UploadedFile {
+            field: attr("name").unwrap_or_default(),
+            filename: attr("filename").unwrap_or_default(),
+            content_type,
+            bytes: body[data_start..end].to_vec(),
+        });
+        at = end + sep.len();
+    }
+    parts
 }
 
 impl Request {
@@ -165,6 +230,8 @@ struct Shared {
     /// Interaction tokens whose every request (callback, edits, follow-ups) is
     /// answered only this long after it was recorded: a stalled network.
     stalls: Mutex<std::collections::HashMap<String, std::time::Duration>>,
+    /// Files served at `/attachments/{id}/{name}` (the CDN of uploaded attachments).
+    attachments: Mutex<std::collections::HashMap<String, Vec<u8>>>,
     /// Rate-limit buckets: key → (window start, requests in it).
     buckets: Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>,
 }
@@ -231,6 +298,29 @@ impl FakeDiscord {
             shared,
             next_id: AtomicU64::new(1),
         }
+    }
+
+    /// Host `bytes` as an uploaded attachment; returns its attachment object as
+    /// Discord puts it in `data.resolved.attachments` (the URL on this fake's CDN).
+    pub fn host_attachment(&self, filename: &str, bytes: &[u8]) -> Value {
+        let id = self.snowflake();
+        // Discord's CDN paths have no spaces (they become underscores)
+        let path = format!("/attachments/{id}/{}", filename.replace(' ', "_"));
+        self.shared
+            .attachments
+            .lock()
+            .unwrap()
+            .insert(path.clone(), bytes.to_vec());
+        let url = format!("{}{path}", self.api_base());
+        json!({
+            "id": id,
+            "filename": filename,
+            "size": bytes.len(),
+            "url": url,
+            "proxy_url": url,
+            "content_type": "application/octet-stream",
+            "ephemeral": true
+        })
     }
 
     /// `http://127.0.0.1:PORT`, for `discord.api_base`.
@@ -430,6 +520,7 @@ impl FakeDiscord {
                     query: Some("via=http".into()),
                     authorization: None,
                     body: v,
+                    files: Vec::new(),
                     at: std::time::Instant::now(),
                 });
                 self.shared.bump();
@@ -712,7 +803,32 @@ async fn rest_handler(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
-    let body_json: Value = if body.is_empty() {
+    if method == Method::GET && path.starts_with("/attachments/") {
+        // the CDN: no authorization, the file as uploaded
+        let file = shared.attachments.lock().unwrap().get(&path).cloned();
+        return match file {
+            Some(bytes) => (StatusCode::OK, bytes).into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
+    let boundary = headers
+        .get("content-type")
+        .and_then(|h| h.to_str().ok())
+        .filter(|c| c.starts_with("multipart/form-data"))
+        .and_then(|c| c.split("boundary=").nth(1))
+        .map(|b| b.trim_matches('"').to_string());
+    let mut files = Vec::new();
+    let body_json: Value = if let Some(boundary) = boundary {
+        let mut payload = Value::Null;
+        for part in multipart_parts(&body, &boundary) {
+            if part.field == "payload_json" {
+                payload = serde_json::from_slice(&part.bytes).unwrap_or(Value::Null);
+            } else {
+                files.push(part);
+            }
+        }
+        payload
+    } else if body.is_empty() {
         Value::Null
     } else {
         serde_json::from_slice(&body)
@@ -727,6 +843,7 @@ async fn rest_handler(
             .and_then(|h| h.to_str().ok())
             .map(String::from),
         body: body_json.clone(),
+        files,
         at: std::time::Instant::now(),
     };
     let authorized = req

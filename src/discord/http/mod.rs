@@ -65,6 +65,9 @@ impl Endpoint {
             )?;
         http.set_application_id(app.id);
         ihttp.set_application_id(app.id);
+        if let Some(rx) = core.subscribe_rebuilds() {
+            super::watch_reports::spawn(rx, Arc::clone(&http), d.admin_channel_id, limit);
+        }
         let state = Arc::new(State::new(core, d.clone(), ihttp));
         spawn_page_sweeper(&state);
         let reindex_in_dms = !d.admin_user_ids.is_empty();

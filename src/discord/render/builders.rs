@@ -1,9 +1,9 @@
 //! Conversion of a [`Reply`] to serenity's builders: interaction responses, edits of
 //! the original response, channel messages and follow-ups.
 
-use super::reply::{Button, ButtonKind, Embed, Reply};
+use super::reply::{Button, ButtonKind, Embed, File, Reply};
 use serenity::builder::{
-    CreateActionRow, CreateButton, CreateEmbed, CreateEmbedFooter,
+    CreateActionRow, CreateAttachment, CreateButton, CreateEmbed, CreateEmbedFooter,
     CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
     EditInteractionResponse,
 };
@@ -25,6 +25,9 @@ fn embed_builder(e: &Embed) -> CreateEmbed {
     }
     if let Some(c) = e.color {
         b = b.colour(c);
+    }
+    if let Some(i) = &e.image {
+        b = b.image(i);
     }
     if let Some(t) = e.timestamp.as_deref() {
         if let Ok(t) = serenity::model::Timestamp::parse(t) {
@@ -54,13 +57,18 @@ fn rows(buttons: &[Button]) -> Vec<CreateActionRow> {
     vec![CreateActionRow::Buttons(bs)]
 }
 
+fn attachment(f: &File) -> CreateAttachment {
+    CreateAttachment::bytes(f.bytes.clone(), f.name.clone())
+}
+
 impl Reply {
     /// For callback types 4 and 7.
     pub fn to_response_message(&self) -> CreateInteractionResponseMessage {
         let mut m = CreateInteractionResponseMessage::new()
             .embeds(self.embeds.iter().map(embed_builder).collect())
             .components(rows(&self.buttons))
-            .ephemeral(self.ephemeral);
+            .ephemeral(self.ephemeral)
+            .files(self.files.iter().map(attachment));
         if let Some(c) = &self.content {
             m = m.content(c);
         }
@@ -72,6 +80,9 @@ impl Reply {
         let mut e = EditInteractionResponse::new()
             .embeds(self.embeds.iter().map(embed_builder).collect())
             .components(rows(&self.buttons));
+        for f in &self.files {
+            e = e.new_attachment(attachment(f));
+        }
         if let Some(c) = &self.content {
             e = e.content(c);
         }
@@ -82,7 +93,8 @@ impl Reply {
     pub fn to_message(&self) -> CreateMessage {
         let mut m = CreateMessage::new()
             .embeds(self.embeds.iter().map(embed_builder).collect())
-            .components(rows(&self.buttons));
+            .components(rows(&self.buttons))
+            .files(self.files.iter().map(attachment));
         if let Some(c) = &self.content {
             m = m.content(c);
         }
@@ -94,7 +106,8 @@ impl Reply {
         let mut m = CreateInteractionResponseFollowup::new()
             .embeds(self.embeds.iter().map(embed_builder).collect())
             .components(rows(&self.buttons))
-            .ephemeral(self.ephemeral);
+            .ephemeral(self.ephemeral)
+            .files(self.files.iter().map(attachment));
         if let Some(c) = &self.content {
             m = m.content(c);
         }

@@ -99,6 +99,7 @@ pub fn comparison(c: &Comparison, fresh: &Freshness) -> Reply {
             footer: Some(footer),
             timestamp: built_stamp(fresh),
             color: Some(COLOR_ANSWER),
+            image: None,
         }],
         ..Default::default()
     }

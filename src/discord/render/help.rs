@@ -22,8 +22,10 @@ pub fn help(page_size: usize, cooldown_secs: u64) -> Reply {
             inline: false,
         },
         Field {
-            name: "/sources".into(),
-            value: "The documents the answers come from.".into(),
+            name: "/sources list · add · remove".into(),
+            value: "The documents the answers come from (`list`); admins can add an attached \
+                    document or remove one (`add`, `remove`), and the index is rebuilt."
+                .into(),
             inline: false,
         },
         Field {
@@ -73,6 +75,7 @@ pub fn help(page_size: usize, cooldown_secs: u64) -> Reply {
             footer: None,
             timestamp: None,
             color: Some(COLOR_ANSWER),
+            image: None,
         }],
         ephemeral: true,
         ..Default::default()

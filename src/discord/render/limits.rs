@@ -16,3 +16,7 @@ pub const CUSTOM_ID: usize = 100;
 pub const BUTTON_LABEL: usize = 80;
 pub const BUTTONS_PER_ROW: usize = 5;
 pub const ROWS: usize = 5;
+/// Files per message.
+pub const FILES: usize = 10;
+/// Bytes per uploaded file (the default upload limit, 10 MiB).
+pub const FILE_BYTES: usize = 10 * 1024 * 1024;

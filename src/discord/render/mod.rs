@@ -32,6 +32,6 @@ pub use freshness::{built_stamp, freshness_footer};
 pub use help::help;
 pub use markup::{escape_markdown, highlight, truncate};
 pub use notices::{notice, refusal};
-pub use reply::{Button, ButtonKind, Embed, Field, Reply};
-pub use reports::{gaps, index_report, GAPS_GROUPS};
+pub use reply::{Button, ButtonKind, Embed, Field, File, Reply};
+pub use reports::{gaps, index_report, source_change, watch_event, GAPS_CHART, GAPS_GROUPS};
 pub use sources::{source_pages, sources, SOURCES_PER_PAGE};

@@ -26,6 +26,8 @@ pub struct Embed {
     /// (the index's build time on answers).
     pub timestamp: Option<String>,
     pub color: Option<u32>,
+    /// An image shown in the embed: `attachment://NAME` for a file of the reply.
+    pub image: Option<String>,
 }
 
 impl Embed {
@@ -41,6 +43,14 @@ impl Embed {
                 .map(|f| f.name.chars().count() + f.value.chars().count())
                 .sum::<usize>()
     }
+}
+
+/// A file sent with a reply (multipart upload), e.g. a chart an embed shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// The file name (`attachment://NAME` refers to it).
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +76,9 @@ pub struct Reply {
     /// One action row of buttons (at most 5).
     pub buttons: Vec<Button>,
     pub ephemeral: bool,
+    /// Files uploaded with the message (at most [`limits::FILES`], each at most
+    /// [`limits::FILE_BYTES`]: larger ones are left off).
+    pub files: Vec<File>,
 }
 
 impl Reply {
@@ -142,6 +155,22 @@ impl Reply {
                     }
                 },
                 None => break,
+            }
+        }
+        self.files.retain(|f| f.bytes.len() <= limits::FILE_BYTES);
+        self.files.truncate(limits::FILES);
+        // an image of a file that is not sent would show as a broken link
+        let names: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| format!("attachment://{}", f.name))
+            .collect();
+        for e in &mut self.embeds {
+            if e.image
+                .as_ref()
+                .is_some_and(|i| i.starts_with("attachment://") && !names.contains(i))
+            {
+                e.image = None;
             }
         }
         self.buttons.truncate(limits::BUTTONS_PER_ROW);

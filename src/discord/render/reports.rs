@@ -1,8 +1,8 @@
 //! Reports for admins: a rebuild's (`/reindex`) and what the corpus misses (`/gaps`).
 
-use super::markup::truncate;
-use super::reply::{Embed, Field, Reply, COLOR_OK};
-use crate::model::IndexReport;
+use super::markup::{escape_markdown, truncate};
+use super::reply::{Embed, Field, File, Reply, COLOR_OK};
+use crate::model::{IndexReport, SourceChange, WatchEvent};
 
 /// How many groups `/gaps` shows (each one embed field).
 pub const GAPS_GROUPS: usize = 10;
@@ -51,18 +51,31 @@ pub fn gaps(r: &crate::model::GapsReport) -> Reply {
             }
         })
         .collect();
+    // the answer rate per week reads better as a picture (none without questions)
+    let chart = (!r.weeks.is_empty())
+        .then(|| crate::gaps::chart::answer_rate_png(&r.weeks).ok())
+        .flatten()
+        .map(|bytes| File {
+            name: GAPS_CHART.into(),
+            bytes,
+        });
     Reply {
         embeds: vec![Embed {
             title: Some(format!("What the corpus misses — last {} days", r.days)),
             description: Some(d),
             fields,
+            image: chart.as_ref().map(|f| format!("attachment://{}", f.name)),
             ..Default::default()
         }],
         ephemeral: true,
+        files: chart.into_iter().collect(),
         ..Default::default()
     }
     .fitted()
 }
+
+/// The file name of `/gaps`'s chart of the answer rate per week.
+pub const GAPS_CHART: &str = "answer-rate.png";
 
 /// `/reindex` result.
 pub fn index_report(r: &IndexReport) -> Reply {
@@ -129,8 +142,101 @@ pub fn index_report(r: &IndexReport) -> Reply {
             footer: None,
             timestamp: None,
             color: Some(COLOR_OK),
+            image: None,
         }],
         ..Default::default()
     }
     .fitted()
+}
+
+/// `/sources add|remove`: what changed in the corpus, then the rebuild's report.
+pub fn source_change(c: &SourceChange) -> Reply {
+    let code = |s: &str| format!("`{}`", s.replace('`', "'"));
+    let mut d = match c.action.as_str() {
+        "added" => format!(
+            "Added {} ({} passages on its own).",
+            code(&c.id),
+            c.passages
+        ),
+        _ => format!("Removed {}.", code(&c.id)),
+    };
+    if let Some(t) = &c.titled {
+        d.push_str(&format!(
+            "\nIt had no front matter: titled “{}”.",
+            escape_markdown(t)
+        ));
+    }
+    if !c.kept.is_empty() {
+        // file names only: the server's paths are not the reader's business
+        let kept: Vec<String> = c
+            .kept
+            .iter()
+            .take(5)
+            .map(|k| {
+                let name = std::path::Path::new(k)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                code(&name)
+            })
+            .collect();
+        d.push_str(&format!(
+            "\nKept in the corpus's `.removed` folder (move back to restore): {}",
+            kept.join(", ")
+        ));
+    }
+    if let Some(r) = &c.skipped_reason {
+        d.push_str(&format!("\n**The rebuild skipped the new file:** {r}"));
+    }
+    let mut reply = match (&c.rebuild, &c.rebuild_error) {
+        (Some(report), _) => index_report(report),
+        (None, e) => super::notices::notice(
+            "Corpus changed",
+            &e.as_deref().map_or_else(String::new, |e| {
+                format!("Not rebuilt yet ({e}); the next rebuild takes the change in.")
+            }),
+        ),
+    };
+    if let Some(e) = reply.embeds.first_mut() {
+        e.title = Some(match c.action.as_str() {
+            "added" => "Document added".into(),
+            _ => "Document removed".into(),
+        });
+        let rest = e.description.take().unwrap_or_default();
+        e.description = Some(if rest.is_empty() {
+            d
+        } else {
+            format!("{d}\n\n{rest}")
+        });
+    }
+    reply.ephemeral = true;
+    reply.fitted()
+}
+
+/// A rebuild of the corpus watcher, for the admin channel.
+pub fn watch_event(e: &WatchEvent) -> Reply {
+    match (&e.report, &e.error) {
+        (_, Some(err)) => {
+            let mut r = super::notices::refusal(&format!(
+                "The corpus changed ({}), but the rebuild failed: {err}\n\
+                 The previous index keeps serving.",
+                e.reason
+            ));
+            r.ephemeral = false;
+            if let Some(emb) = r.embeds.first_mut() {
+                emb.title = Some("Automatic rebuild failed".into());
+            }
+            r.fitted()
+        }
+        (Some(report), None) => {
+            let mut r = index_report(report);
+            if let Some(emb) = r.embeds.first_mut() {
+                emb.title = Some("Index rebuilt automatically".into());
+                let d = emb.description.take().unwrap_or_default();
+                emb.description = Some(format!("The corpus changed ({}).\n{d}", e.reason));
+            }
+            r.fitted()
+        }
+        (None, None) => super::notices::notice("Corpus watcher", &e.reason),
+    }
 }
