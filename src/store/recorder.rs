@@ -2,7 +2,7 @@
 //! the store. Nothing here waits on the database; a full queue drops the write
 //! with a log line.
 
-use super::{AskerKey, QuestionRecord, RecordId, SqliteStore, Store, StoreError, VoteRecord};
+use super::{AskerKey, Backend, QuestionRecord, RecordId, Store, StoreError, VoteRecord};
 use chrono::{Duration as Days, Utc};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -63,15 +63,13 @@ fn new_id() -> RecordId {
 impl Recorder {
     /// A recorder writing to the SQLite file at `path`.
     pub fn sqlite(path: PathBuf, opts: RecorderOptions) -> Self {
-        Self::with_store(
-            Box::new(move || {
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    let _ = std::fs::create_dir_all(parent);
-                }
-                SqliteStore::open(&path).map(|s| Box::new(s) as Box<dyn Store>)
-            }),
-            opts,
-        )
+        Self::new(Backend::Sqlite(path), opts)
+    }
+
+    /// A recorder writing to `backend` (opened in the writer thread).
+    pub fn new(backend: Backend, opts: RecorderOptions) -> Self {
+        tracing::info!(store = %backend, "recording questions");
+        Self::with_store(Box::new(move || backend.open()), opts)
     }
 
     /// A recorder over any backend.
