@@ -207,6 +207,13 @@ impl Writer {
 
     fn key(&mut self) -> Option<AskerKey> {
         if self.key.is_none() {
+            // The key file's directory exists for a SQLite store; for a
+            // server's, it may not yet.
+            if self.opts.key.is_none() {
+                if let Some(dir) = self.opts.key_beside.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+            }
             let k = AskerKey::load_or_create(&self.opts.key_beside, self.opts.key.as_deref());
             self.key = Some(match k {
                 Ok(k) => Some(k),

@@ -115,17 +115,29 @@ fn version(conn: &Connection) -> Result<i64, StoreError> {
         .unwrap_or(0))
 }
 
-/// Apply the missing migrations, each in its own transaction with its version row.
+/// Apply the missing migrations, each in its own transaction with its version
+/// row. Each takes the write lock first (`BEGIN IMMEDIATE`, waiting up to the
+/// busy timeout) and reads the version again under it, so processes opening a
+/// new file at once apply each migration once.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let mut current = version(conn)?;
-    if current > SCHEMA_VERSION {
-        return Err(StoreError::TooNew {
-            found: current,
-            known: SCHEMA_VERSION,
-        });
-    }
-    while current < SCHEMA_VERSION {
-        let tx = conn.transaction()?;
+    loop {
+        let current = version(conn)?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found: current,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if current == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current = version(&tx)?;
+        if current >= SCHEMA_VERSION {
+            // Another process migrated meanwhile; checked again above.
+            tx.commit()?;
+            continue;
+        }
         tx.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_version (
                 version INTEGER PRIMARY KEY,
@@ -138,10 +150,8 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             params![current + 1, stamp(Utc::now())],
         )?;
         tx.commit()?;
-        current += 1;
-        tracing::info!(version = current, "store schema migrated");
+        tracing::info!(version = current + 1, "store schema migrated");
     }
-    Ok(())
 }
 
 impl Store for SqliteStore {

@@ -24,6 +24,7 @@ mod fuzz;
 mod gaps;
 mod index;
 mod layers;
+mod pg;
 mod quality;
 mod store;
 mod unicode;
