@@ -32,7 +32,13 @@ fn unavailable(test: &str, why: &str) -> Option<Schema> {
         !required(),
         "{REQUIRE_ENV}=1 and the PostgreSQL test {test} cannot run: {why}"
     );
-    eprintln!("SKIP {test} (PostgreSQL): {why}; set {URL_ENV} to a loopback postgres:// URL (scripts/with-postgres.sh does)");
+    // Straight to stderr: the test harness captures `eprintln!` of a passing test.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIP {test} (PostgreSQL): {why}; set {URL_ENV} to a loopback postgres:// URL \
+         (scripts/with-postgres.sh does)"
+    );
     None
 }
 
@@ -77,6 +83,7 @@ pub fn schema(test: &str) -> Option<Schema> {
         Ok(c) => c,
         Err(e) => {
             let shown = rolefaq::store::redacted_url(&base);
+            let e = rolefaq::store::StoreError::from(e);
             return unavailable(test, &format!("{shown} is unreachable ({e})"));
         }
     };
