@@ -1002,9 +1002,8 @@ fn file_has_store_password(text: &str) -> bool {
     else {
         return false;
     };
-    url::Url::parse(url.trim()).is_ok_and(|u| {
-        u.password().is_some() || u.query_pairs().any(|(k, _)| k == "password")
-    })
+    url::Url::parse(url.trim())
+        .is_ok_and(|u| u.password().is_some() || u.query_pairs().any(|(k, _)| k == "password"))
 }
 
 /// True when the TOML text sets `token` in the `[discord]` table (in any spelling).

@@ -58,8 +58,9 @@ impl Backend {
                 }
                 SqliteStore::open(path).map(|s| Box::new(s) as Box<dyn Store>)
             }
-            Backend::Postgres(url, options) => PostgresStore::connect(url.expose(), options)
-                .map(|s| Box::new(s) as Box<dyn Store>),
+            Backend::Postgres(url, options) => {
+                PostgresStore::connect(url.expose(), options).map(|s| Box::new(s) as Box<dyn Store>)
+            }
         }
     }
 }

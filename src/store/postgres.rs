@@ -162,9 +162,7 @@ impl PostgresStore {
             .tcp_user_timeout(timeout)
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(30));
-        let mut client = config
-            .connect(NoTls)
-            .map_err(|e| open_err(describe(&e)))?;
+        let mut client = config.connect(NoTls).map_err(|e| open_err(describe(&e)))?;
         let ms = timeout.as_millis();
         client
             .batch_execute(&format!(

@@ -210,7 +210,12 @@ impl Writer {
             // The key file's directory exists for a SQLite store; for a
             // server's, it may not yet.
             if self.opts.key.is_none() {
-                if let Some(dir) = self.opts.key_beside.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if let Some(dir) = self
+                    .opts
+                    .key_beside
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                {
                     let _ = std::fs::create_dir_all(dir);
                 }
             }

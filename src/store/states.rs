@@ -98,7 +98,9 @@ impl ButtonStates {
             if conn.pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
                 conn.pruned_at = Some(Instant::now());
                 match store.prune_states(cutoff) {
-                    Ok(n) if n > 0 => tracing::debug!(deleted = n, "store: expired button states deleted"),
+                    Ok(n) if n > 0 => {
+                        tracing::debug!(deleted = n, "store: expired button states deleted")
+                    }
                     Ok(_) => {}
                     Err(e) => tracing::warn!("store: expired button states not deleted: {e}"),
                 }

@@ -519,11 +519,18 @@ fn the_store_url_comes_from_file_or_environment_and_its_password_only_from_the_e
     let s = Settings::load_with_env(
         Some(&p),
         true,
-        &env(&[("ROLEFAQ__STORE__URL", &url), ("ROLEFAQ__STORE__TIMEOUT_SECS", "2")]),
+        &env(&[
+            ("ROLEFAQ__STORE__URL", &url),
+            ("ROLEFAQ__STORE__TIMEOUT_SECS", "2"),
+        ]),
         &none,
     )
     .unwrap();
-    assert_eq!(s.store.postgres_url(), Some(url.as_str()), "the environment wins");
+    assert_eq!(
+        s.store.postgres_url(),
+        Some(url.as_str()),
+        "the environment wins"
+    );
     assert_eq!(s.store.timeout_secs, 2);
     assert!(!format!("{s:?}").contains(secret), "never in Debug");
     let shown = rolefaq::store::redacted_url(&url);
@@ -531,7 +538,10 @@ fn the_store_url_comes_from_file_or_environment_and_its_password_only_from_the_e
     let shown = rolefaq::store::redacted_url(&format!(
         "postgresql://u@h/db?password={secret}&application_name=x"
     ));
-    assert!(!shown.contains(secret) && shown.contains("application_name=x"), "{shown}");
+    assert!(
+        !shown.contains(secret) && shown.contains("application_name=x"),
+        "{shown}"
+    );
     // An empty URL from the environment switches back to SQLite.
     let s = Settings::load_with_env(Some(&p), true, &env(&[("ROLEFAQ__STORE__URL", "")]), &none)
         .unwrap();

@@ -3,10 +3,10 @@
 
 use crate::common;
 
+use crate::pg;
 use chrono::{Duration, Utc};
 use common::Sandbox;
 use rolefaq::service::{AskOptions, Service};
-use crate::pg;
 use rolefaq::store::{
     stamp_of, AskerKey, Backend, EntryPoint, OpenStore, PgOptions, PgUrl, PostgresStore,
     QuestionRecord, RecordId, Recorder, RecorderOptions, SqliteStore, Store, StoreError,
@@ -43,7 +43,7 @@ fn vote(id: &str, voter: &str, up: bool, text: Option<&str>) -> VoteRecord {
 /// PostgreSQL server of `ROLEFAQ_TEST_PG_URL` (see `pg`).
 enum Db {
     Sqlite(tempfile::TempDir),
-    Pg(pg::Schema),
+    Pg(Box<pg::Schema>),
 }
 
 impl Db {
@@ -52,7 +52,7 @@ impl Db {
     }
 
     fn postgres(test: &str) -> Option<Self> {
-        pg::schema(test).map(Db::Pg)
+        pg::schema(test).map(|s| Db::Pg(Box::new(s)))
     }
 
     fn backend(&self) -> Backend {
@@ -148,7 +148,10 @@ fn migrations_build_the_current_schema_from_an_empty_database(db: &Db) {
     match db {
         Db::Sqlite(dir) => {
             let path = dir.path().join("q.sqlite");
-            assert_eq!(SqliteStore::open(&path).unwrap().version().unwrap(), SCHEMA_VERSION);
+            assert_eq!(
+                SqliteStore::open(&path).unwrap().version().unwrap(),
+                SCHEMA_VERSION
+            );
             let conn = rusqlite::Connection::open(&path).unwrap();
             let mode: String = conn
                 .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -209,7 +212,10 @@ fn a_database_of_a_newer_schema_is_refused_not_damaged(db: &Db) {
     expected.push(99);
     assert_eq!(db.versions(), expected, "nothing applied or removed");
     db.exec("DELETE FROM schema_version WHERE version = 99");
-    let kept = db.open().questions_since(Utc::now() - Duration::days(1)).unwrap();
+    let kept = db
+        .open()
+        .questions_since(Utc::now() - Duration::days(1))
+        .unwrap();
     assert_eq!(kept.len(), 1, "the data is untouched");
 }
 
@@ -235,7 +241,11 @@ fn replicas_starting_together_migrate_once(db: &Db) {
 fn questions_read_back_as_written_oldest_first_within_the_period(db: &Db) {
     let mut store = db.open();
     let now = Utc::now();
-    let mut q = question("00000000000000a1", "who owns the data?", now - Duration::hours(2));
+    let mut q = question(
+        "00000000000000a1",
+        "who owns the data?",
+        now - Duration::hours(2),
+    );
     q.answered = true;
     q.passages = vec![
         rolefaq::store::Offered {
@@ -252,10 +262,18 @@ fn questions_read_back_as_written_oldest_first_within_the_period(db: &Db) {
     q.asker = Some("hash-of-asker".into());
     store.record_question(&q).unwrap();
     store
-        .record_question(&question("00000000000000a2", "newer", now - Duration::hours(1)))
+        .record_question(&question(
+            "00000000000000a2",
+            "newer",
+            now - Duration::hours(1),
+        ))
         .unwrap();
     store
-        .record_question(&question("00000000000000a3", "too old", now - Duration::days(8)))
+        .record_question(&question(
+            "00000000000000a3",
+            "too old",
+            now - Duration::days(8),
+        ))
         .unwrap();
     // Same millisecond: the order they were written in.
     store
@@ -266,7 +284,10 @@ fn questions_read_back_as_written_oldest_first_within_the_period(db: &Db) {
         .unwrap();
     let read = store.questions_since(now - Duration::days(7)).unwrap();
     let texts: Vec<&str> = read.iter().map(|q| q.record.question.as_str()).collect();
-    assert_eq!(texts, vec!["who owns the data?", "newer", "tie one", "tie two"]);
+    assert_eq!(
+        texts,
+        vec!["who owns the data?", "newer", "tie one", "tie two"]
+    );
     let first = &read[0].record;
     assert_eq!(first.id, q.id);
     assert!(first.answered);
@@ -382,13 +403,18 @@ fn button_states_are_put_replaced_read_and_pruned(db: &Db) {
     // Another connection (another replica) reads the same state.
     let (json, _) = db.open().get_state("answer:1").unwrap().expect("shared");
     assert_eq!(json, r#"{"page":1}"#);
-    assert!(store.claim_once("share:old", now - Duration::minutes(30)).unwrap());
+    assert!(store
+        .claim_once("share:old", now - Duration::minutes(30))
+        .unwrap());
     assert!(store.claim_once("share:new", now).unwrap());
     // answer:2 and the old claim are past ten minutes.
     assert_eq!(store.prune_states(now - Duration::minutes(10)).unwrap(), 2);
     assert_eq!(store.get_state("answer:2").unwrap(), None);
     assert!(store.get_state("answer:1").unwrap().is_some());
-    assert!(!store.claim_once("share:new", now).unwrap(), "still claimed");
+    assert!(
+        !store.claim_once("share:new", now).unwrap(),
+        "still claimed"
+    );
     assert!(
         store.claim_once("share:old", now).unwrap(),
         "a pruned claim can be made again"
@@ -398,7 +424,13 @@ fn button_states_are_put_replaced_read_and_pruned(db: &Db) {
         .record_question(&question("00000000000000d9", "q", now - Duration::days(1)))
         .unwrap();
     store.prune_states(now + Duration::minutes(1)).unwrap();
-    assert_eq!(store.questions_since(now - Duration::days(2)).unwrap().len(), 1);
+    assert_eq!(
+        store
+            .questions_since(now - Duration::days(2))
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(store.get_state("answer:1").unwrap(), None);
 }
 
@@ -416,13 +448,20 @@ fn button_states_and_claims_are_bounded(db: &Db) {
         store.claim_once(&long_key, now).map(|_| ()).unwrap_err(),
     ] {
         assert!(matches!(err, StoreError::BadState(_)), "{err}");
-        assert!(err.to_string().contains("at most") || err.to_string().contains("empty"), "{err}");
+        assert!(
+            err.to_string().contains("at most") || err.to_string().contains("empty"),
+            "{err}"
+        );
     }
     // At the bounds: kept whole.
     let fits = format!("\"{}\"", "x".repeat(MAX_STATE_JSON - 2));
     store.put_state(&key_ok, &fits, now).unwrap();
     assert_eq!(store.get_state(&key_ok).unwrap().unwrap().0, fits);
-    assert_eq!(store.get_state("k").unwrap(), None, "nothing written by a refusal");
+    assert_eq!(
+        store.get_state("k").unwrap(),
+        None,
+        "nothing written by a refusal"
+    );
 }
 
 fn claim_once_is_true_for_one_caller_only(db: &Db) {
@@ -455,12 +494,11 @@ fn claim_once_racing_from_two_connections_has_one_winner(db: &Db) {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    for k in 0..KEYS {
+    assert!(wins.iter().all(|w| w.len() == KEYS));
+    for (k, (a, b)) in wins[0].iter().zip(&wins[1]).enumerate() {
         assert!(
-            wins[0][k] ^ wins[1][k],
-            "share:{k}: exactly one connection wins ({} and {})",
-            wins[0][k],
-            wins[1][k]
+            a ^ b,
+            "share:{k}: exactly one connection wins ({a} and {b})"
         );
     }
 }
@@ -898,9 +936,16 @@ fn an_unreachable_postgres_store_never_breaks_an_answer_nor_logs_its_password() 
         .args(["ask", "--record", "--json", "who owns cybersecurity?"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("127.0.0.1:1"), "the store is named: {stderr}");
+    assert!(
+        stderr.contains("127.0.0.1:1"),
+        "the store is named: {stderr}"
+    );
     assert!(stderr.contains("***"), "its password replaced: {stderr}");
     assert!(!stderr.contains("not-a-real-password"), "{stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("not-a-real-password"));
@@ -927,7 +972,11 @@ fn button_state_methods_fail_cleanly_when_the_store_is_off_or_unreachable() {
     assert!(first.contains("127.0.0.1:1"), "{first}");
     assert!(!first.contains("not-a-real-password"), "{first}");
     // Within the retry delay the next call does not try again.
-    let second = svc.load_button_state("k").map(|_| ()).unwrap_err().to_string();
+    let second = svc
+        .load_button_state("k")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
     assert!(second.contains("unavailable"), "{second}");
     assert!(svc.claim_once("k").is_err());
 }
@@ -943,9 +992,13 @@ fn service_button_states(settings: rolefaq::config::Settings) {
     let s = svc.clone();
     let (loaded, claims) = rt.block_on(async move {
         tokio::task::spawn_blocking(move || {
-            s.save_button_state("answer:abc", r#"{"offset":3}"#).unwrap();
+            s.save_button_state("answer:abc", r#"{"offset":3}"#)
+                .unwrap();
             let loaded = s.load_button_state("answer:abc").unwrap();
-            let claims = [s.claim_once("share:abc").unwrap(), s.claim_once("share:abc").unwrap()];
+            let claims = [
+                s.claim_once("share:abc").unwrap(),
+                s.claim_once("share:abc").unwrap(),
+            ];
             (loaded, claims)
         })
         .await
@@ -957,7 +1010,10 @@ fn service_button_states(settings: rolefaq::config::Settings) {
     assert_eq!(claims, [true, false]);
     assert_eq!(svc.load_button_state("answer:none").unwrap(), None);
     let refused = svc.save_button_state(&"k".repeat(101), "{}").unwrap_err();
-    assert!(refused.to_string().contains("at most 100 bytes"), "{refused}");
+    assert!(
+        refused.to_string().contains("at most 100 bytes"),
+        "{refused}"
+    );
     // The connection survives a refusal.
     assert!(svc.load_button_state("answer:abc").unwrap().is_some());
 }
@@ -991,7 +1047,13 @@ fn service_records_and_keeps_button_states_on_postgres() {
     let svc = Service::open(settings).unwrap();
     let a = answered(&svc);
     let id = svc
-        .record("who owns cybersecurity?", &a, EntryPoint::Slash, Some(9), Some("42"))
+        .record(
+            "who owns cybersecurity?",
+            &a,
+            EntryPoint::Slash,
+            Some(9),
+            Some("42"),
+        )
         .expect("queued");
     assert!(svc.vote(&id, "42", false, Some("the CISO")));
     assert!(svc.flush_records(Wait::from_secs(10)));
@@ -1002,7 +1064,10 @@ fn service_records_and_keeps_button_states_on_postgres() {
     assert_eq!(qs[0].votes.len(), 1);
     assert_eq!(qs[0].votes[0].text.as_deref(), Some("the CISO"));
     assert_ne!(qs[0].votes[0].voter, "42", "hashed");
-    assert!(!settings_file_exists(&sb), "no SQLite file when PostgreSQL is the store");
+    assert!(
+        !settings_file_exists(&sb),
+        "no SQLite file when PostgreSQL is the store"
+    );
 }
 
 fn settings_file_exists(sb: &Sandbox) -> bool {
