@@ -8,6 +8,7 @@
 //! `spawn_blocking`), never from a thread driving async tasks (it panics there).
 //! No TLS: the server is expected on a private network or loopback.
 
+use super::sqlite::BUTTON_STATE_TABLES;
 use super::{
     check_state, parse_time, stamp, EntryPoint, Offered, QuestionRecord, RecordId, Store,
     StoreError, StoredQuestion, VoteRecord, MIGRATIONS,
@@ -43,18 +44,8 @@ pub const PG_MIGRATIONS: &[&str] = &[
         PRIMARY KEY (record_id, voter)
     );
     CREATE INDEX questions_asked_at ON questions(asked_at);",
-    // 3: button states and once-only claims.
-    "CREATE TABLE button_states (
-        key TEXT PRIMARY KEY,
-        json TEXT NOT NULL,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX button_states_at ON button_states(at);
-    CREATE TABLE claims (
-        key TEXT PRIMARY KEY,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX claims_at ON claims(at);",
+    // 3: button states and once-only claims (SQLite's SQL).
+    BUTTON_STATE_TABLES,
 ];
 
 const _: () = assert!(

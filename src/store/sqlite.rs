@@ -36,7 +36,11 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX questions_asked_at ON questions(asked_at);",
     // 3: the state of answers' buttons (so any replica can serve a click) and
     // the claims that make an action happen once across replicas.
-    "CREATE TABLE button_states (
+    BUTTON_STATE_TABLES,
+];
+
+/// Migration 3, the same SQL in both backends.
+pub(super) const BUTTON_STATE_TABLES: &str = "CREATE TABLE button_states (
         key TEXT PRIMARY KEY,
         json TEXT NOT NULL,
         at TEXT NOT NULL
@@ -46,8 +50,7 @@ pub const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         at TEXT NOT NULL
     );
-    CREATE INDEX claims_at ON claims(at);",
-];
+    CREATE INDEX claims_at ON claims(at);";
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
