@@ -188,6 +188,11 @@ pub trait Store: Send {
     /// Delete the states put and the claims made before `before`; returns how
     /// many rows went.
     fn prune_states(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError>;
+    /// True when the connection is gone for good (a server that restarted):
+    /// the caller opens a new one. A file never is.
+    fn is_broken(&mut self) -> bool {
+        false
+    }
 }
 
 /// Longest key of a button state or claim, in bytes.

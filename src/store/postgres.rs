@@ -364,6 +364,10 @@ impl Store for PostgresStore {
         Ok(n == 1)
     }
 
+    fn is_broken(&mut self) -> bool {
+        self.client.is_closed()
+    }
+
     fn prune_states(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
         let cutoff = stamp(before);
         let mut tx = self.client.transaction()?;

@@ -233,6 +233,14 @@ impl Writer {
         self.key.clone().flatten()
     }
 
+    /// A connection the server closed is opened again at the next write.
+    fn drop_if_broken(&mut self) {
+        if self.store.as_mut().is_some_and(|s| s.is_broken()) {
+            tracing::info!("store: the connection was closed; opening a new one");
+            self.store = None;
+        }
+    }
+
     fn apply(&mut self, op: Op) {
         match op {
             Op::Question(mut q, user) => {
@@ -245,6 +253,7 @@ impl Writer {
                         self.complaints.log("recording a question", &e);
                     }
                 }
+                self.drop_if_broken();
             }
             Op::Vote(mut v) => {
                 if !self.ensure_open() {
@@ -261,6 +270,7 @@ impl Writer {
                         Err(e) => self.complaints.log("recording a vote", &e),
                     }
                 }
+                self.drop_if_broken();
             }
             Op::Flush(done) => {
                 let _ = done.try_send(());

@@ -87,6 +87,27 @@ impl ButtonStates {
         result
     }
 
+    /// Drop the connection on a plain thread of its own: the PostgreSQL
+    /// client owns a runtime, which must not be dropped where the last
+    /// `Service` may go (inside an async task).
+    fn close(&mut self) {
+        let conn = self.conn.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some(store) = conn.store.take() {
+            let slot = std::sync::Arc::new(Mutex::new(Some(store)));
+            let theirs = slot.clone();
+            let spawned = std::thread::Builder::new()
+                .name("rolefaq-store-close".into())
+                .spawn(move || drop(theirs.lock().ok().and_then(|mut s| s.take())));
+            if let Err(e) = spawned {
+                // Leaked rather than dropped here.
+                tracing::warn!("store: the button state connection is not closed ({e})");
+                if let Some(store) = slot.lock().ok().and_then(|mut s| s.take()) {
+                    std::mem::forget(store);
+                }
+            }
+        }
+    }
+
     /// Keep `json` under `key` (replacing it), and delete expired states
     /// and claims when that is due.
     pub fn save(&self, key: &str, json: &str) -> Result<(), StoreError> {
@@ -122,5 +143,11 @@ impl ButtonStates {
     pub fn claim_once(&self, key: &str) -> Result<bool, StoreError> {
         super::check_state(key, "")?;
         self.with(|store, _| store.claim_once(key, Utc::now()))
+    }
+}
+
+impl Drop for ButtonStates {
+    fn drop(&mut self) {
+        self.close();
     }
 }

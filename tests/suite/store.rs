@@ -1010,6 +1010,9 @@ fn service_button_states(settings: rolefaq::config::Settings) {
     );
     // The connection survives a refusal.
     assert!(svc.load_button_state("answer:abc").unwrap().is_some());
+    // The last reference may go inside an async task (a shell shutting down):
+    // the store's connection is closed without a panic.
+    rt.block_on(async move { drop(svc) });
 }
 
 #[test]
@@ -1066,4 +1069,45 @@ fn service_records_and_keeps_button_states_on_postgres() {
 
 fn settings_file_exists(sb: &Sandbox) -> bool {
     sandbox_settings(sb).store_path().exists()
+}
+
+#[test]
+fn the_recorder_reconnects_after_the_server_closed_its_connection() {
+    let Some(schema) =
+        pg::schema("store::the_recorder_reconnects_after_the_server_closed_its_connection")
+    else {
+        return;
+    };
+    let sb = Sandbox::new();
+    // Named, so only this test's connections are closed below.
+    let url = format!("{}&application_name={}", schema.url, schema.name);
+    let recorder = Recorder::new(
+        Backend::Postgres(PgUrl::new(url.clone()), PgOptions::default()),
+        options(&sb, 8),
+    );
+    let id = |s: &str| {
+        recorder
+            .record(question("", s, Utc::now()), None)
+            .expect("queued")
+    };
+    let first = id("before");
+    assert!(recorder.flush(Wait::from_secs(10)));
+    schema.exec(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{}'",
+        schema.name
+    ));
+    // The write that finds the connection closed may be lost (a log line);
+    // the next opens a new connection.
+    id("while closing");
+    assert!(recorder.flush(Wait::from_secs(10)));
+    let last = id("after");
+    assert!(recorder.flush(Wait::from_secs(10)));
+    let mut store = PostgresStore::connect(&schema.url, &PgOptions::default()).unwrap();
+    let ids: Vec<RecordId> = store
+        .questions_since(Utc::now() - Duration::days(1))
+        .unwrap()
+        .into_iter()
+        .map(|q| q.record.id)
+        .collect();
+    assert!(ids.contains(&first) && ids.contains(&last), "{ids:?}");
 }
