@@ -30,6 +30,12 @@ pub enum ConfigError {
          remove it and set DISCORD_TOKEN (or ROLEFAQ__DISCORD__TOKEN) in the environment"
     )]
     TokenInFile(String),
+    #[error(
+        "config file {0} gives store.url with a password: secrets are never read from files; \
+         remove the password from it and set PGPASSWORD (or the whole URL in ROLEFAQ__STORE__URL) \
+         in the environment"
+    )]
+    PasswordInFile(String),
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -331,7 +337,8 @@ impl<'de> Deserialize<'de> for Precision {
     }
 }
 
-/// The bot token, kept out of `Debug` and `Display` so it cannot reach a log line.
+/// A secret (the bot token, the store's URL, which may carry a password), kept
+/// out of `Debug` and `Display` so it cannot reach a log line.
 #[derive(Clone, Default, Deserialize, PartialEq)]
 #[serde(transparent)]
 pub struct Secret(String);
@@ -497,6 +504,15 @@ pub struct StoreSettings {
     /// Questions and votes older than this many days are deleted (1–3650).
     #[serde(deserialize_with = "whole")]
     pub retention_days: u32,
+    /// A PostgreSQL server instead of the SQLite file (`postgres://USER@HOST:PORT/DB`),
+    /// for several bot replicas sharing one store. A password only from the
+    /// environment (`ROLEFAQ__STORE__URL` or `PGPASSWORD`); logged without it.
+    /// Empty: the SQLite file.
+    pub url: Option<Secret>,
+    /// Seconds connecting to the PostgreSQL server, and each statement on it,
+    /// may take (1–60).
+    #[serde(deserialize_with = "whole")]
+    pub timeout_secs: u64,
 }
 
 impl Default for StoreSettings {
@@ -505,7 +521,19 @@ impl Default for StoreSettings {
             enabled: true,
             path: None,
             retention_days: 90,
+            url: None,
+            timeout_secs: 5,
         }
+    }
+}
+
+impl StoreSettings {
+    /// The PostgreSQL URL when one is set (an empty one is none).
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.url
+            .as_ref()
+            .map(|u| u.expose().trim())
+            .filter(|u| !u.is_empty())
     }
 }
 
@@ -821,6 +849,9 @@ impl Settings {
                 if file_has_token(&text) {
                     return Err(ConfigError::TokenInFile(p.display().to_string()));
                 }
+                if file_has_store_password(&text) {
+                    return Err(ConfigError::PasswordInFile(p.display().to_string()));
+                }
                 builder =
                     builder.add_source(config::File::from_str(&text, config::FileFormat::Toml));
             } else if required {
@@ -980,6 +1011,22 @@ impl Settings {
                 "store.path must name a file (leave it out for the default beside the index)",
             );
         }
+        if !(1..=60).contains(&self.store.timeout_secs) {
+            return bad("store.timeout_secs must be between 1 and 60");
+        }
+        if let Some(url) = self.store.postgres_url() {
+            // The value is never echoed: it may hold a password.
+            let parsed = url::Url::parse(url).ok();
+            if !parsed
+                .as_ref()
+                .is_some_and(|u| matches!(u.scheme(), "postgres" | "postgresql") && u.has_host())
+            {
+                return bad(
+                    "store.url must be a postgres://USER@HOST:PORT/DATABASE URL \
+                     (leave it out for the SQLite file)",
+                );
+            }
+        }
         let base = self.discord.api_base.trim();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return bad("discord.api_base must be an http:// or https:// URL");
@@ -989,6 +1036,23 @@ impl Settings {
             .map_err(ConfigError::Invalid)?;
         Ok(())
     }
+}
+
+/// True when the TOML text's `[store] url` carries a password (in the user
+/// part or as a `password` parameter).
+fn file_has_store_password(text: &str) -> bool {
+    let Ok(value) = text.parse::<toml::Table>() else {
+        return false;
+    };
+    let Some(url) = value
+        .get("store")
+        .and_then(|d| d.get("url"))
+        .and_then(|u| u.as_str())
+    else {
+        return false;
+    };
+    url::Url::parse(url.trim())
+        .is_ok_and(|u| u.password().is_some() || u.query_pairs().any(|(k, _)| k == "password"))
 }
 
 /// True when the TOML text sets `token` in the `[discord]` table (in any spelling).

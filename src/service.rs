@@ -14,8 +14,8 @@ use crate::model::{
 use crate::roles::RoleBook;
 use crate::search::{self, query, verdict, Lexicon, RankParams};
 use crate::store::{
-    EntryPoint, Offered, QuestionRecord, RecordId, Recorder, RecorderOptions, SqliteStore, Store,
-    StoredQuestion,
+    Backend, ButtonStates, EntryPoint, Offered, PgOptions, PgUrl, QuestionRecord, RecordId,
+    Recorder, RecorderOptions, StoredQuestion,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, TryLockError};
@@ -119,6 +119,9 @@ pub struct Service {
     /// The question store's writer, started at the first record (never when
     /// `store.enabled` is false).
     recorder: std::sync::OnceLock<Option<Recorder>>,
+    /// Button states in the store (a connection of its own), opened at the
+    /// first use; `None` when `store.enabled` is false.
+    button_states: std::sync::OnceLock<Option<ButtonStates>>,
     /// Rebuilds nobody asked for (the corpus watcher), for the shells to report.
     rebuilds: tokio::sync::broadcast::Sender<WatchEvent>,
 }
@@ -319,6 +322,7 @@ impl Service {
             query_vectors: Mutex::new(std::collections::HashMap::new()),
             dictionary,
             recorder: std::sync::OnceLock::new(),
+            button_states: std::sync::OnceLock::new(),
             rebuilds: tokio::sync::broadcast::channel(WATCH_EVENTS).0,
         })
     }
@@ -330,24 +334,95 @@ impl Service {
         self
     }
 
+    /// The store the settings name: the PostgreSQL server of `store.url`
+    /// (its password may come from `PGPASSWORD`), else the SQLite file.
+    pub fn store_backend(&self) -> Backend {
+        let s = &self.settings.store;
+        match s.postgres_url() {
+            Some(url) => Backend::Postgres(
+                PgUrl::new(url),
+                PgOptions {
+                    timeout: std::time::Duration::from_secs(s.timeout_secs),
+                    password: std::env::var("PGPASSWORD").ok(),
+                },
+            ),
+            None => Backend::Sqlite(self.settings.store_path()),
+        }
+    }
+
     fn recorder(&self) -> Option<&Recorder> {
         self.recorder
             .get_or_init(|| {
                 let s = &self.settings.store;
                 s.enabled.then(|| {
-                    let path = self.settings.store_path();
-                    Recorder::sqlite(
-                        path.clone(),
+                    let backend = self.store_backend();
+                    let key = std::env::var(crate::store::KEY_ENV).ok();
+                    if matches!(backend, Backend::Postgres(..)) && key.is_none() {
+                        tracing::warn!(
+                            "store: a PostgreSQL store without {}: this process hashes askers \
+                             with a key of its own, so replicas do not count the same person once",
+                            crate::store::KEY_ENV
+                        );
+                    }
+                    Recorder::new(
+                        backend,
                         RecorderOptions {
                             retention_days: s.retention_days,
                             queue: crate::store::QUEUE,
-                            key_beside: path,
-                            key: std::env::var(crate::store::KEY_ENV).ok(),
+                            key_beside: self.settings.store_path(),
+                            key,
                         },
                     )
                 })
             })
             .as_ref()
+    }
+
+    fn button_states(&self) -> Result<&ButtonStates> {
+        self.button_states
+            .get_or_init(|| {
+                self.settings.store.enabled.then(|| {
+                    ButtonStates::new(
+                        self.store_backend(),
+                        std::time::Duration::from_secs(self.settings.discord.button_timeout_secs),
+                    )
+                })
+            })
+            .as_ref()
+            .ok_or_else(|| Error::Store("the store is off (store.enabled = false)".into()))
+    }
+
+    /// Keep the state of an answer's buttons under `key` (JSON of the
+    /// shell's choosing, at most `store::MAX_STATE_JSON` bytes; keys at most
+    /// `store::MAX_STATE_KEY`), so another replica can serve a click on them.
+    /// Blocks on the store (call it in `spawn_blocking`); an error when the
+    /// store is off or failing, never a panic: the shell keeps the state in
+    /// memory then.
+    pub fn save_button_state(&self, key: &str, json: &str) -> Result<()> {
+        self.button_states()?
+            .save(key, json)
+            .map_err(|e| Error::Store(e.to_string()))
+    }
+
+    /// The state saved under `key` and when, unless older than
+    /// `discord.button_timeout_secs`. Blocks, and fails, as
+    /// [`Service::save_button_state`].
+    pub fn load_button_state(
+        &self,
+        key: &str,
+    ) -> Result<Option<(String, chrono::DateTime<chrono::Utc>)>> {
+        self.button_states()?
+            .load(key)
+            .map_err(|e| Error::Store(e.to_string()))
+    }
+
+    /// True for the first caller with `key` across every process sharing the
+    /// store (so "Share" posts once when two replicas get the click). Blocks,
+    /// and fails, as [`Service::save_button_state`].
+    pub fn claim_once(&self, key: &str) -> Result<bool> {
+        self.button_states()?
+            .claim_once(key)
+            .map_err(|e| Error::Store(e.to_string()))
     }
 
     /// Record a question a shell answered: the sanitised question, whether it
@@ -410,14 +485,16 @@ impl Service {
     }
 
     /// The recorded questions of the last `days` days, oldest first, after
-    /// deleting those past `store.retention_days` (when the file is writable).
+    /// deleting those past `store.retention_days` (when the store is writable).
     /// No store file: none.
     pub fn recorded(&self, days: u32) -> Result<Vec<StoredQuestion>> {
-        let path = self.settings.store_path();
-        if !path.exists() {
-            return Ok(Vec::new());
+        let backend = self.store_backend();
+        if let Backend::Sqlite(path) = &backend {
+            if !path.exists() {
+                return Ok(Vec::new());
+            }
         }
-        let mut store = SqliteStore::open(&path).map_err(|e| Error::Store(e.to_string()))?;
+        let mut store = backend.open().map_err(|e| Error::Store(e.to_string()))?;
         let now = chrono::Utc::now();
         let retention = chrono::Duration::days(i64::from(self.settings.store.retention_days));
         if let Err(e) = store.prune(now - retention) {

@@ -730,11 +730,10 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             if !(1..=3650).contains(&days) {
                 bail!("--days must be between 1 and 3650");
             }
-            let store = settings.store_path();
             let svc = open(settings)?;
             let questions = svc
                 .recorded(days)
-                .with_context(|| format!("reading the question store {}", store.display()))?;
+                .with_context(|| format!("reading the question store ({})", svc.store_backend()))?;
             let report = svc.gaps_of(&questions, days);
             if let Some(path) = &export {
                 let file = std::fs::File::create(path)

@@ -1,20 +1,29 @@
 //! The question and feedback store: what was asked, whether it was answered,
 //! which passages were offered, and the 👍/👎 votes on the answers.
 //!
-//! [`Store`] is the small interface a backend implements ([`SqliteStore`]
-//! here; a server database later, for several bot processes). The shells never
+//! [`Store`] is the small interface a backend implements: [`SqliteStore`] (one
+//! file, the default) and [`PostgresStore`] (a server several bot replicas
+//! share). It also holds the state of answers' buttons, so a click that reaches
+//! another replica still finds its page, and [`Store::claim_once`] makes "Share"
+//! post once however many replicas get the click. The shells never
 //! write to a store on the answer path: [`Recorder`] hands each write to a
 //! writer thread through a bounded queue and drops it, with a log line, when
 //! the queue is full, so a locked, read-only or full database never delays or
 //! fails an answer.
 
+mod backend;
 mod key;
+mod postgres;
 mod recorder;
 mod sqlite;
+mod states;
 
+pub use backend::{Backend, PgUrl};
 pub use key::{AskerKey, KEY_ENV};
+pub use postgres::{redacted_url, PgOptions, PostgresStore, PG_MIGRATIONS};
 pub use recorder::{OpenStore, Recorder, RecorderOptions, QUEUE};
 pub use sqlite::{SqliteStore, MIGRATIONS, SCHEMA_VERSION};
+pub use states::ButtonStates;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -27,6 +36,13 @@ pub enum StoreError {
     Open { path: String, message: String },
     #[error("store database: {0}")]
     Db(#[from] rusqlite::Error),
+    /// An error of the PostgreSQL server or of the connection to it.
+    #[error("store database (PostgreSQL): {}", self::postgres::describe(.0))]
+    Postgres(#[from] ::postgres::Error),
+    /// A button state or claim outside the bounds ([`MAX_STATE_KEY`],
+    /// [`MAX_STATE_JSON`]).
+    #[error("store: {0}")]
+    BadState(String),
     #[error("store key {path}: {source}")]
     Key {
         path: String,
@@ -161,6 +177,48 @@ pub trait Store: Send {
     fn prune(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError>;
     /// Questions asked at or after `since`, oldest first, with their votes.
     fn questions_since(&mut self, since: DateTime<Utc>) -> Result<Vec<StoredQuestion>, StoreError>;
+    /// Keep the state of an answer's buttons under `key` (JSON the shell
+    /// chose), replacing what was there. Bounded by [`check_state`].
+    fn put_state(&mut self, key: &str, json: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// The state under `key` and when it was put, if it is there.
+    fn get_state(&mut self, key: &str) -> Result<Option<(String, DateTime<Utc>)>, StoreError>;
+    /// True for the first caller with `key` across every process sharing the
+    /// store, false for everyone after (one insert under the primary key).
+    fn claim_once(&mut self, key: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Delete the states put and the claims made before `before`; returns how
+    /// many rows went.
+    fn prune_states(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError>;
+    /// True when the connection is gone for good (a server that restarted):
+    /// the caller opens a new one. A file never is.
+    fn is_broken(&mut self) -> bool {
+        false
+    }
+}
+
+/// Longest key of a button state or claim, in bytes.
+pub const MAX_STATE_KEY: usize = 100;
+
+/// Longest button state, in bytes of JSON.
+pub const MAX_STATE_JSON: usize = 64 * 1024;
+
+/// Refuse an empty or too long key, or too much JSON, before any backend sees it.
+pub fn check_state(key: &str, json: &str) -> Result<(), StoreError> {
+    if key.is_empty() {
+        return Err(StoreError::BadState("a state key must not be empty".into()));
+    }
+    if key.len() > MAX_STATE_KEY {
+        return Err(StoreError::BadState(format!(
+            "a state key is at most {MAX_STATE_KEY} bytes (this one is {})",
+            key.len()
+        )));
+    }
+    if json.len() > MAX_STATE_JSON {
+        return Err(StoreError::BadState(format!(
+            "a button state is at most {MAX_STATE_JSON} bytes of JSON (this one is {})",
+            json.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Longest modal text kept, in characters (Discord's paragraph input allows 4000).
@@ -173,4 +231,11 @@ pub fn stamp_of(t: DateTime<Utc>) -> String {
 
 fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A stored time read back; one that does not parse reads as the epoch.
+fn parse_time(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
 }

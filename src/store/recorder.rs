@@ -2,7 +2,7 @@
 //! the store. Nothing here waits on the database; a full queue drops the write
 //! with a log line.
 
-use super::{AskerKey, QuestionRecord, RecordId, SqliteStore, Store, StoreError, VoteRecord};
+use super::{AskerKey, Backend, QuestionRecord, RecordId, Store, StoreError, VoteRecord};
 use chrono::{Duration as Days, Utc};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -63,15 +63,13 @@ fn new_id() -> RecordId {
 impl Recorder {
     /// A recorder writing to the SQLite file at `path`.
     pub fn sqlite(path: PathBuf, opts: RecorderOptions) -> Self {
-        Self::with_store(
-            Box::new(move || {
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    let _ = std::fs::create_dir_all(parent);
-                }
-                SqliteStore::open(&path).map(|s| Box::new(s) as Box<dyn Store>)
-            }),
-            opts,
-        )
+        Self::new(Backend::Sqlite(path), opts)
+    }
+
+    /// A recorder writing to `backend` (opened in the writer thread).
+    pub fn new(backend: Backend, opts: RecorderOptions) -> Self {
+        tracing::info!(store = %backend, "recording questions");
+        Self::with_store(Box::new(move || backend.open()), opts)
     }
 
     /// A recorder over any backend.
@@ -209,6 +207,18 @@ impl Writer {
 
     fn key(&mut self) -> Option<AskerKey> {
         if self.key.is_none() {
+            // The key file's directory exists for a SQLite store; for a
+            // server's, it may not yet.
+            if self.opts.key.is_none() {
+                if let Some(dir) = self
+                    .opts
+                    .key_beside
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+            }
             let k = AskerKey::load_or_create(&self.opts.key_beside, self.opts.key.as_deref());
             self.key = Some(match k {
                 Ok(k) => Some(k),
@@ -223,6 +233,14 @@ impl Writer {
         self.key.clone().flatten()
     }
 
+    /// A connection the server closed is opened again at the next write.
+    fn drop_if_broken(&mut self) {
+        if self.store.as_mut().is_some_and(|s| s.is_broken()) {
+            tracing::info!("store: the connection was closed; opening a new one");
+            self.store = None;
+        }
+    }
+
     fn apply(&mut self, op: Op) {
         match op {
             Op::Question(mut q, user) => {
@@ -235,6 +253,7 @@ impl Writer {
                         self.complaints.log("recording a question", &e);
                     }
                 }
+                self.drop_if_broken();
             }
             Op::Vote(mut v) => {
                 if !self.ensure_open() {
@@ -251,6 +270,7 @@ impl Writer {
                         Err(e) => self.complaints.log("recording a vote", &e),
                     }
                 }
+                self.drop_if_broken();
             }
             Op::Flush(done) => {
                 let _ = done.try_send(());

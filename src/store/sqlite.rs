@@ -1,8 +1,8 @@
 //! [`Store`] in one SQLite file: WAL, a busy timeout, versioned migrations.
 
 use super::{
-    stamp, EntryPoint, Offered, QuestionRecord, RecordId, Store, StoreError, StoredQuestion,
-    VoteRecord,
+    check_state, parse_time, stamp, EntryPoint, Offered, QuestionRecord, RecordId, Store,
+    StoreError, StoredQuestion, VoteRecord,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -34,7 +34,23 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (record_id, voter)
     );
     CREATE INDEX questions_asked_at ON questions(asked_at);",
+    // 3: the state of answers' buttons (so any replica can serve a click) and
+    // the claims that make an action happen once across replicas.
+    BUTTON_STATE_TABLES,
 ];
+
+/// Migration 3, the same SQL in both backends.
+pub(super) const BUTTON_STATE_TABLES: &str = "CREATE TABLE button_states (
+        key TEXT PRIMARY KEY,
+        json TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX button_states_at ON button_states(at);
+    CREATE TABLE claims (
+        key TEXT PRIMARY KEY,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX claims_at ON claims(at);";
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -102,17 +118,29 @@ fn version(conn: &Connection) -> Result<i64, StoreError> {
         .unwrap_or(0))
 }
 
-/// Apply the missing migrations, each in its own transaction with its version row.
+/// Apply the missing migrations, each in its own transaction with its version
+/// row. Each takes the write lock first (`BEGIN IMMEDIATE`, waiting up to the
+/// busy timeout) and reads the version again under it, so processes opening a
+/// new file at once apply each migration once.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let mut current = version(conn)?;
-    if current > SCHEMA_VERSION {
-        return Err(StoreError::TooNew {
-            found: current,
-            known: SCHEMA_VERSION,
-        });
-    }
-    while current < SCHEMA_VERSION {
-        let tx = conn.transaction()?;
+    loop {
+        let current = version(conn)?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found: current,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if current == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current = version(&tx)?;
+        if current >= SCHEMA_VERSION {
+            // Another process migrated meanwhile; checked again above.
+            tx.commit()?;
+            continue;
+        }
         tx.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_version (
                 version INTEGER PRIMARY KEY,
@@ -125,16 +153,8 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             params![current + 1, stamp(Utc::now())],
         )?;
         tx.commit()?;
-        current += 1;
-        tracing::info!(version = current, "store schema migrated");
+        tracing::info!(version = current + 1, "store schema migrated");
     }
-    Ok(())
-}
-
-fn parse_time(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
 }
 
 impl Store for SqliteStore {
@@ -267,5 +287,46 @@ impl Store for SqliteStore {
             }
         }
         Ok(out)
+    }
+
+    fn put_state(&mut self, key: &str, json: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        check_state(key, json)?;
+        self.conn.execute(
+            "INSERT INTO button_states (key, json, at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET json = excluded.json, at = excluded.at",
+            params![key, json, stamp(at)],
+        )?;
+        Ok(())
+    }
+
+    fn get_state(&mut self, key: &str) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        check_state(key, "")?;
+        let row = self
+            .conn
+            .query_row(
+                "SELECT json, at FROM button_states WHERE key = ?1",
+                [key],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?;
+        Ok(row.map(|(json, at)| (json, parse_time(&at))))
+    }
+
+    fn claim_once(&mut self, key: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        check_state(key, "")?;
+        let n = self.conn.execute(
+            "INSERT INTO claims (key, at) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+            params![key, stamp(at)],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn prune_states(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let cutoff = stamp(before);
+        let tx = self.conn.transaction()?;
+        let states = tx.execute("DELETE FROM button_states WHERE at < ?1", [&cutoff])?;
+        let claims = tx.execute("DELETE FROM claims WHERE at < ?1", [&cutoff])?;
+        tx.commit()?;
+        Ok(states + claims)
     }
 }

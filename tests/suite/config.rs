@@ -537,3 +537,71 @@ fn http_interaction_keys_are_read_overridden_and_validated() {
         assert!(err.to_string().contains(named), "{vars:?}: {err}");
     }
 }
+
+#[test]
+fn the_store_url_comes_from_file_or_environment_and_its_password_only_from_the_environment() {
+    let none = Overrides::default();
+    let d = Settings::load_with_env(None, false, &env(&[]), &none).unwrap();
+    assert_eq!(d.store.postgres_url(), None, "SQLite by default");
+    assert_eq!(d.store.timeout_secs, 5);
+
+    let (_d, p) = file("[store]\nurl = \"postgres://rolefaq@127.0.0.1:5432/rolefaq\"\n");
+    let s = Settings::load_with_env(Some(&p), true, &env(&[]), &none).unwrap();
+    assert_eq!(
+        s.store.postgres_url(),
+        Some("postgres://rolefaq@127.0.0.1:5432/rolefaq")
+    );
+    let secret = "hunter2-store-pw";
+    let url = format!("postgres://rolefaq:{secret}@db.internal:5432/rolefaq");
+    let s = Settings::load_with_env(
+        Some(&p),
+        true,
+        &env(&[
+            ("ROLEFAQ__STORE__URL", &url),
+            ("ROLEFAQ__STORE__TIMEOUT_SECS", "2"),
+        ]),
+        &none,
+    )
+    .unwrap();
+    assert_eq!(
+        s.store.postgres_url(),
+        Some(url.as_str()),
+        "the environment wins"
+    );
+    assert_eq!(s.store.timeout_secs, 2);
+    assert!(!format!("{s:?}").contains(secret), "never in Debug");
+    let shown = rolefaq::store::redacted_url(&url);
+    assert_eq!(shown, "postgres://rolefaq:***@db.internal:5432/rolefaq");
+    let shown = rolefaq::store::redacted_url(&format!(
+        "postgresql://u@h/db?password={secret}&application_name=x"
+    ));
+    assert!(
+        !shown.contains(secret) && shown.contains("application_name=x"),
+        "{shown}"
+    );
+    // An empty URL from the environment switches back to SQLite.
+    let s = Settings::load_with_env(Some(&p), true, &env(&[("ROLEFAQ__STORE__URL", "")]), &none)
+        .unwrap();
+    assert_eq!(s.store.postgres_url(), None);
+
+    for text in [
+        format!("[store]\nurl = \"{url}\"\n"),
+        format!("[store]\nurl = \"postgres://u@h/db?password={secret}\"\n"),
+    ] {
+        let (_d, p) = file(&text);
+        let err = Settings::load_with_env(Some(&p), true, &env(&[]), &none).unwrap_err();
+        assert!(matches!(err, ConfigError::PasswordInFile(_)), "{err}");
+        assert!(err.to_string().contains("PGPASSWORD"), "{err}");
+        assert!(!err.to_string().contains(secret), "{err}");
+    }
+    for (key, value) in [
+        ("ROLEFAQ__STORE__URL", "mysql://u:secretvalue@h/db"),
+        ("ROLEFAQ__STORE__URL", "secretvalue"),
+        ("ROLEFAQ__STORE__TIMEOUT_SECS", "0"),
+        ("ROLEFAQ__STORE__TIMEOUT_SECS", "61"),
+    ] {
+        let err = Settings::load_with_env(None, false, &env(&[(key, value)]), &none).unwrap_err();
+        assert!(err.to_string().contains("store."), "{key}={value}: {err}");
+        assert!(!err.to_string().contains("secretvalue"), "{err}");
+    }
+}

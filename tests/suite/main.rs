@@ -25,6 +25,7 @@ mod fuzz;
 mod gaps;
 mod index;
 mod layers;
+mod pg;
 mod quality;
 mod sources;
 mod store;

@@ -3,12 +3,15 @@
 
 use crate::common;
 
+use crate::pg;
 use chrono::{Duration, Utc};
 use common::Sandbox;
 use rolefaq::service::{AskOptions, Service};
 use rolefaq::store::{
-    AskerKey, EntryPoint, OpenStore, QuestionRecord, RecordId, Recorder, RecorderOptions,
-    SqliteStore, Store, StoreError, StoredQuestion, VoteRecord, MIGRATIONS, SCHEMA_VERSION,
+    stamp_of, AskerKey, Backend, EntryPoint, OpenStore, PgOptions, PgUrl, PostgresStore,
+    QuestionRecord, RecordId, Recorder, RecorderOptions, SqliteStore, Store, StoreError,
+    StoredQuestion, VoteRecord, MAX_STATE_JSON, MAX_STATE_KEY, MIGRATIONS, PG_MIGRATIONS,
+    SCHEMA_VERSION,
 };
 use std::sync::mpsc;
 use std::time::{Duration as Wait, Instant};
@@ -36,61 +39,144 @@ fn vote(id: &str, voter: &str, up: bool, text: Option<&str>) -> VoteRecord {
     }
 }
 
-fn versions(path: &std::path::Path) -> Vec<i64> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let mut st = conn
-        .prepare("SELECT version FROM schema_version ORDER BY version")
-        .unwrap();
-    st.query_map([], |r| r.get(0))
-        .unwrap()
-        .map(|v| v.unwrap())
-        .collect()
+/// Where a contract test runs: a fresh SQLite file, or a fresh schema on the
+/// PostgreSQL server of `ROLEFAQ_TEST_PG_URL` (see `pg`).
+enum Db {
+    Sqlite(tempfile::TempDir),
+    Pg(Box<pg::Schema>),
 }
 
-#[test]
-fn migrations_build_the_current_schema_from_an_empty_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("q.sqlite");
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(versions(&path), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
-    drop(store);
-    // Opening again applies nothing twice.
-    SqliteStore::open(&path).unwrap();
-    assert_eq!(versions(&path), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(mode, "wal");
-}
-
-#[test]
-fn a_version_1_database_is_migrated_to_the_current_keeping_its_questions() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("q.sqlite");
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);",
-        )
-        .unwrap();
-        conn.execute_batch(MIGRATIONS[0]).unwrap();
-        conn.execute(
-            "INSERT INTO schema_version VALUES (1, '2026-01-01T00:00:00.000Z')",
-            [],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO questions (id, asked_at, question, answered, entry_point, passages)
-             VALUES ('00000000000000b1', ?1, 'who owns the data?', 0, 'slash', '[{\"id\":\"d#1\",\"score\":0.25}]')",
-            [Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)],
-        )
-        .unwrap();
+impl Db {
+    fn sqlite() -> Self {
+        Db::Sqlite(tempfile::tempdir().unwrap())
     }
-    let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(versions(&path), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+
+    fn postgres(test: &str) -> Option<Self> {
+        pg::schema(test).map(|s| Db::Pg(Box::new(s)))
+    }
+
+    fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(dir) => Backend::Sqlite(dir.path().join("q.sqlite")),
+            Db::Pg(schema) => Backend::Postgres(PgUrl::new(&schema.url), PgOptions::default()),
+        }
+    }
+
+    /// A new connection to the store (migrating it).
+    fn try_open(&self) -> Result<Box<dyn Store>, StoreError> {
+        self.backend().open()
+    }
+
+    fn open(&self) -> Box<dyn Store> {
+        self.try_open().unwrap()
+    }
+
+    /// The backend's migrations.
+    fn migrations(&self) -> &'static [&'static str] {
+        match self {
+            Db::Sqlite(_) => MIGRATIONS,
+            Db::Pg(_) => PG_MIGRATIONS,
+        }
+    }
+
+    /// Run SQL on the database directly.
+    fn exec(&self, sql: &str) {
+        match self {
+            Db::Sqlite(dir) => rusqlite::Connection::open(dir.path().join("q.sqlite"))
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            Db::Pg(schema) => schema.exec(sql),
+        }
+    }
+
+    /// The versions recorded in `schema_version`, in order.
+    fn versions(&self) -> Vec<i64> {
+        match self {
+            Db::Sqlite(dir) => {
+                let conn = rusqlite::Connection::open(dir.path().join("q.sqlite")).unwrap();
+                let mut st = conn
+                    .prepare("SELECT version FROM schema_version ORDER BY version")
+                    .unwrap();
+                st.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .map(|v| v.unwrap())
+                    .collect()
+            }
+            Db::Pg(schema) => schema.versions(),
+        }
+    }
+}
+
+/// Each contract test, once on SQLite and once on PostgreSQL (skipped with a
+/// line when no server is configured, failed when `ROLEFAQ_REQUIRE_PG=1`).
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&super::Db::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() {
+                if let Some(db) = super::Db::postgres(concat!("store::postgres::", stringify!($name))) {
+                    super::$name(&db)
+                }
+            } )*
+        }
+    };
+}
+
+contract!(
+    migrations_build_the_current_schema_from_an_empty_database,
+    a_version_1_database_is_migrated_to_the_current_keeping_its_questions,
+    a_database_of_a_newer_schema_is_refused_not_damaged,
+    replicas_starting_together_migrate_once,
+    questions_read_back_as_written_oldest_first_within_the_period,
+    one_vote_per_person_and_answer_and_it_can_be_changed,
+    prune_deletes_questions_and_their_votes_older_than_the_cutoff,
+    button_states_are_put_replaced_read_and_pruned,
+    button_states_and_claims_are_bounded,
+    claim_once_is_true_for_one_caller_only,
+    claim_once_racing_from_two_connections_has_one_winner,
+);
+
+fn migrations_build_the_current_schema_from_an_empty_database(db: &Db) {
+    drop(db.open());
+    assert_eq!(db.versions(), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    // Opening again applies nothing twice.
+    drop(db.open());
+    assert_eq!(db.versions(), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    match db {
+        Db::Sqlite(dir) => {
+            let path = dir.path().join("q.sqlite");
+            assert_eq!(
+                SqliteStore::open(&path).unwrap().version().unwrap(),
+                SCHEMA_VERSION
+            );
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal");
+        }
+        Db::Pg(schema) => {
+            let mut store = PostgresStore::connect(&schema.url, &PgOptions::default()).unwrap();
+            assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        }
+    }
+}
+
+fn a_version_1_database_is_migrated_to_the_current_keeping_its_questions(db: &Db) {
+    db.exec(&format!(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+         {}
+         INSERT INTO schema_version VALUES (1, '2026-01-01T00:00:00.000Z');
+         INSERT INTO questions (id, asked_at, question, answered, entry_point, passages)
+         VALUES ('00000000000000b1', '{}', 'who owns the data?', FALSE, 'slash', '[{{\"id\":\"d#1\",\"score\":0.25}}]');",
+        db.migrations()[0],
+        stamp_of(Utc::now())
+    ));
+    let mut store = db.open();
+    assert_eq!(db.versions(), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
     assert!(store
         .vote(&vote(
             "00000000000000b1",
@@ -104,27 +190,120 @@ fn a_version_1_database_is_migrated_to_the_current_keeping_its_questions() {
         .unwrap();
     assert_eq!(qs.len(), 1);
     assert_eq!(qs[0].record.question, "who owns the data?");
+    assert!(!qs[0].record.answered);
     assert_eq!(qs[0].record.passages[0].id, "d#1");
     assert_eq!(qs[0].record.entry_point, EntryPoint::Slash);
     assert_eq!(qs[0].votes[0].text.as_deref(), Some("the data owner"));
+    // The tables of the later migrations are there.
+    store.put_state("k", "{}", Utc::now()).unwrap();
 }
 
-#[test]
-fn a_database_of_a_newer_schema_is_refused_not_damaged() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("q.sqlite");
-    drop(SqliteStore::open(&path).unwrap());
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute("INSERT INTO schema_version VALUES (99, 'later')", [])
+fn a_database_of_a_newer_schema_is_refused_not_damaged(db: &Db) {
+    let mut store = db.open();
+    store
+        .record_question(&question("00000000000000a9", "kept", Utc::now()))
         .unwrap();
-    drop(conn);
-    let err = SqliteStore::open(&path).err().expect("refused");
+    drop(store);
+    db.exec("INSERT INTO schema_version VALUES (99, 'later')");
+    let err = db.try_open().err().expect("refused");
     assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    assert!(err.to_string().contains("upgrade rolefaq"), "{err}");
+    let mut expected: Vec<i64> = (1..=SCHEMA_VERSION).collect();
+    expected.push(99);
+    assert_eq!(db.versions(), expected, "nothing applied or removed");
+    db.exec("DELETE FROM schema_version WHERE version = 99");
+    let kept = db
+        .open()
+        .questions_since(Utc::now() - Duration::days(1))
+        .unwrap();
+    assert_eq!(kept.len(), 1, "the data is untouched");
 }
 
-#[test]
-fn one_vote_per_person_and_answer_and_it_can_be_changed() {
-    let mut store = SqliteStore::in_memory().unwrap();
+fn replicas_starting_together_migrate_once(db: &Db) {
+    let barrier = std::sync::Barrier::new(4);
+    let opened: Vec<Result<(), String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    db.try_open().map(drop).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in &opened {
+        assert!(r.is_ok(), "{r:?}");
+    }
+    assert_eq!(db.versions(), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+}
+
+fn questions_read_back_as_written_oldest_first_within_the_period(db: &Db) {
+    let mut store = db.open();
+    let now = Utc::now();
+    let mut q = question(
+        "00000000000000a1",
+        "who owns the data?",
+        now - Duration::hours(2),
+    );
+    q.answered = true;
+    q.passages = vec![
+        rolefaq::store::Offered {
+            id: "doc#3".into(),
+            score: 0.75,
+        },
+        rolefaq::store::Offered {
+            id: "doc#1".into(),
+            score: 0.5,
+        },
+    ];
+    q.entry_point = EntryPoint::ContextMenu;
+    q.guild_id = Some(u64::MAX);
+    q.asker = Some("hash-of-asker".into());
+    store.record_question(&q).unwrap();
+    store
+        .record_question(&question(
+            "00000000000000a2",
+            "newer",
+            now - Duration::hours(1),
+        ))
+        .unwrap();
+    store
+        .record_question(&question(
+            "00000000000000a3",
+            "too old",
+            now - Duration::days(8),
+        ))
+        .unwrap();
+    // Same millisecond: the order they were written in.
+    store
+        .record_question(&question("00000000000000a5", "tie one", now))
+        .unwrap();
+    store
+        .record_question(&question("00000000000000a4", "tie two", now))
+        .unwrap();
+    let read = store.questions_since(now - Duration::days(7)).unwrap();
+    let texts: Vec<&str> = read.iter().map(|q| q.record.question.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec!["who owns the data?", "newer", "tie one", "tie two"]
+    );
+    let first = &read[0].record;
+    assert_eq!(first.id, q.id);
+    assert!(first.answered);
+    assert_eq!(first.passages, q.passages);
+    assert_eq!(first.entry_point, EntryPoint::ContextMenu);
+    assert_eq!(first.guild_id, Some(u64::MAX));
+    assert_eq!(first.asker.as_deref(), Some("hash-of-asker"));
+    assert_eq!(
+        first.asked_at.timestamp_millis(),
+        q.asked_at.timestamp_millis()
+    );
+    assert!(read.iter().all(|q| q.votes.is_empty()));
+}
+
+fn one_vote_per_person_and_answer_and_it_can_be_changed(db: &Db) {
+    let mut store = db.open();
     let now = Utc::now();
     store
         .record_question(&question("00000000000000c1", "q", now))
@@ -152,11 +331,24 @@ fn one_vote_per_person_and_answer_and_it_can_be_changed() {
         (alice.up, alice.text.as_deref()),
         (false, Some("the owner"))
     );
+    // A repeated 👎 without text keeps what was said; a 👍 drops it.
+    store
+        .vote(&vote("00000000000000c1", "alice", false, None))
+        .unwrap();
+    let qs = store.questions_since(now - Duration::days(1)).unwrap();
+    let alice = qs[0].votes.iter().find(|v| v.voter == "alice").unwrap();
+    assert_eq!(alice.text.as_deref(), Some("the owner"));
+    store
+        .vote(&vote("00000000000000c1", "alice", true, None))
+        .unwrap();
+    let qs = store.questions_since(now - Duration::days(1)).unwrap();
+    let alice = qs[0].votes.iter().find(|v| v.voter == "alice").unwrap();
+    assert_eq!((alice.up, alice.text.as_deref()), (true, None));
+    assert_eq!(qs[0].votes.len(), 2);
 }
 
-#[test]
-fn prune_deletes_questions_and_their_votes_older_than_the_cutoff() {
-    let mut store = SqliteStore::in_memory().unwrap();
+fn prune_deletes_questions_and_their_votes_older_than_the_cutoff(db: &Db) {
+    let mut store = db.open();
     let now = Utc::now();
     store
         .record_question(&question(
@@ -175,13 +367,140 @@ fn prune_deletes_questions_and_their_votes_older_than_the_cutoff() {
     store
         .vote(&vote("00000000000000d1", "a", false, None))
         .unwrap();
+    store
+        .vote(&vote("00000000000000d2", "a", true, None))
+        .unwrap();
     assert_eq!(store.prune(now - Duration::days(90)).unwrap(), 1);
     let all = store.questions_since(now - Duration::days(1000)).unwrap();
     let left: Vec<&str> = all.iter().map(|q| q.record.question.as_str()).collect();
     assert_eq!(left, vec!["new"]);
+    assert_eq!(all[0].votes.len(), 1, "the newer question keeps its vote");
     assert!(!store
         .vote(&vote("00000000000000d1", "a", true, None))
         .unwrap());
+    assert_eq!(store.prune(now - Duration::days(90)).unwrap(), 0);
+}
+
+fn button_states_are_put_replaced_read_and_pruned(db: &Db) {
+    let mut store = db.open();
+    let now = Utc::now();
+    assert_eq!(store.get_state("answer:1").unwrap(), None);
+    store
+        .put_state("answer:1", r#"{"page":0}"#, now - Duration::minutes(20))
+        .unwrap();
+    store
+        .put_state("answer:1", r#"{"page":1}"#, now - Duration::minutes(1))
+        .unwrap();
+    store
+        .put_state("answer:2", r#"{"page":0}"#, now - Duration::minutes(30))
+        .unwrap();
+    let (json, at) = store.get_state("answer:1").unwrap().expect("kept");
+    assert_eq!(json, r#"{"page":1}"#, "the later put replaced the first");
+    assert_eq!(
+        at.timestamp_millis(),
+        (now - Duration::minutes(1)).timestamp_millis()
+    );
+    // Another connection (another replica) reads the same state.
+    let (json, _) = db.open().get_state("answer:1").unwrap().expect("shared");
+    assert_eq!(json, r#"{"page":1}"#);
+    assert!(store
+        .claim_once("share:old", now - Duration::minutes(30))
+        .unwrap());
+    assert!(store.claim_once("share:new", now).unwrap());
+    // answer:2 and the old claim are past ten minutes.
+    assert_eq!(store.prune_states(now - Duration::minutes(10)).unwrap(), 2);
+    assert_eq!(store.get_state("answer:2").unwrap(), None);
+    assert!(store.get_state("answer:1").unwrap().is_some());
+    assert!(
+        !store.claim_once("share:new", now).unwrap(),
+        "still claimed"
+    );
+    assert!(
+        store.claim_once("share:old", now).unwrap(),
+        "a pruned claim can be made again"
+    );
+    // Questions are not button states.
+    store
+        .record_question(&question("00000000000000d9", "q", now - Duration::days(1)))
+        .unwrap();
+    store.prune_states(now + Duration::minutes(1)).unwrap();
+    assert_eq!(
+        store
+            .questions_since(now - Duration::days(2))
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(store.get_state("answer:1").unwrap(), None);
+}
+
+fn button_states_and_claims_are_bounded(db: &Db) {
+    let mut store = db.open();
+    let now = Utc::now();
+    let long_key = "k".repeat(MAX_STATE_KEY + 1);
+    let key_ok = "é".repeat(MAX_STATE_KEY / 2);
+    let big = format!("\"{}\"", "x".repeat(MAX_STATE_JSON));
+    for err in [
+        store.put_state(&long_key, "{}", now).unwrap_err(),
+        store.put_state("", "{}", now).unwrap_err(),
+        store.put_state("k", &big, now).unwrap_err(),
+        store.get_state(&long_key).unwrap_err(),
+        store.claim_once(&long_key, now).map(|_| ()).unwrap_err(),
+    ] {
+        assert!(matches!(err, StoreError::BadState(_)), "{err}");
+        assert!(
+            err.to_string().contains("at most") || err.to_string().contains("empty"),
+            "{err}"
+        );
+    }
+    // At the bounds: kept whole.
+    let fits = format!("\"{}\"", "x".repeat(MAX_STATE_JSON - 2));
+    store.put_state(&key_ok, &fits, now).unwrap();
+    assert_eq!(store.get_state(&key_ok).unwrap().unwrap().0, fits);
+    assert_eq!(
+        store.get_state("k").unwrap(),
+        None,
+        "nothing written by a refusal"
+    );
+}
+
+fn claim_once_is_true_for_one_caller_only(db: &Db) {
+    let mut a = db.open();
+    let mut b = db.open();
+    let now = Utc::now();
+    assert!(a.claim_once("share:1", now).unwrap());
+    assert!(!a.claim_once("share:1", now).unwrap());
+    assert!(!b.claim_once("share:1", now).unwrap());
+    assert!(b.claim_once("share:2", now).unwrap());
+}
+
+fn claim_once_racing_from_two_connections_has_one_winner(db: &Db) {
+    const KEYS: usize = 50;
+    let barrier = std::sync::Barrier::new(2);
+    let wins: Vec<Vec<bool>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    // Past the barrier before any unwrap: a panic here must
+                    // not leave the other thread waiting for good.
+                    let store = db.try_open();
+                    barrier.wait();
+                    let mut store = store.unwrap();
+                    (0..KEYS)
+                        .map(|k| store.claim_once(&format!("share:{k}"), Utc::now()).unwrap())
+                        .collect::<Vec<bool>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(wins.iter().all(|w| w.len() == KEYS));
+    for (k, (a, b)) in wins[0].iter().zip(&wins[1]).enumerate() {
+        assert!(
+            a ^ b,
+            "share:{k}: exactly one connection wins ({a} and {b})"
+        );
+    }
 }
 
 fn sandbox_settings(sb: &Sandbox) -> rolefaq::config::Settings {
@@ -364,9 +683,15 @@ use common::rolefaq as cli;
 
 /// `ask --record` answers in full, and exits 0, whatever the store is.
 fn ask_still_answers(sb: &Sandbox, store: &std::path::Path) {
+    ask_still_answers_with(sb, "ROLEFAQ__STORE__PATH", store.as_os_str());
+}
+
+/// As [`ask_still_answers`] with the store named by the variable `var`; what
+/// the command printed (stdout, stderr).
+fn ask_still_answers_with(sb: &Sandbox, var: &str, value: &std::ffi::OsStr) -> (String, String) {
     let started = Instant::now();
     let out = cli(sb)
-        .env("ROLEFAQ__STORE__PATH", store)
+        .env(var, value)
         .args(["ask", "--record", "--json", "who owns cybersecurity?"])
         .output()
         .unwrap();
@@ -385,6 +710,10 @@ fn ask_still_answers(sb: &Sandbox, store: &std::path::Path) {
     );
     // Generous: building the index is most of it; the flush waits 3 s at most.
     assert!(started.elapsed() < Wait::from_secs(120));
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -473,6 +802,21 @@ impl Store for FullDisk {
     ) -> Result<Vec<StoredQuestion>, StoreError> {
         Ok(Vec::new())
     }
+    fn put_state(&mut self, _: &str, _: &str, _: chrono::DateTime<Utc>) -> Result<(), StoreError> {
+        Err(disk_full())
+    }
+    fn get_state(
+        &mut self,
+        _: &str,
+    ) -> Result<Option<(String, chrono::DateTime<Utc>)>, StoreError> {
+        Ok(None)
+    }
+    fn claim_once(&mut self, _: &str, _: chrono::DateTime<Utc>) -> Result<bool, StoreError> {
+        Err(disk_full())
+    }
+    fn prune_states(&mut self, _: chrono::DateTime<Utc>) -> Result<usize, StoreError> {
+        Err(disk_full())
+    }
 }
 
 /// A store locked by someone else for good: every call waits until the test ends.
@@ -495,6 +839,24 @@ impl Store for Locked {
         _: chrono::DateTime<Utc>,
     ) -> Result<Vec<StoredQuestion>, StoreError> {
         Ok(Vec::new())
+    }
+    fn put_state(&mut self, _: &str, _: &str, _: chrono::DateTime<Utc>) -> Result<(), StoreError> {
+        let _ = self.0.recv();
+        Ok(())
+    }
+    fn get_state(
+        &mut self,
+        _: &str,
+    ) -> Result<Option<(String, chrono::DateTime<Utc>)>, StoreError> {
+        let _ = self.0.recv();
+        Ok(None)
+    }
+    fn claim_once(&mut self, _: &str, _: chrono::DateTime<Utc>) -> Result<bool, StoreError> {
+        let _ = self.0.recv();
+        Ok(true)
+    }
+    fn prune_states(&mut self, _: chrono::DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(0)
     }
 }
 
@@ -565,4 +927,187 @@ fn a_locked_store_never_delays_an_answer_and_a_full_queue_drops_writes() {
     );
     assert!(!answered(&svc).results.is_empty());
     drop(release);
+}
+
+/// A PostgreSQL URL on loopback where nothing listens (port 1: refused at once).
+const NOBODY_THERE: &str = "postgres://rolefaq:not-a-real-password@127.0.0.1:1/rolefaq";
+
+#[test]
+fn an_unreachable_postgres_store_never_breaks_an_answer_nor_logs_its_password() {
+    let sb = Sandbox::new();
+    let (stdout, stderr) =
+        ask_still_answers_with(&sb, "ROLEFAQ__STORE__URL", NOBODY_THERE.as_ref());
+    assert!(
+        stderr.contains("127.0.0.1:1"),
+        "the store is named: {stderr}"
+    );
+    assert!(stderr.contains("***"), "its password replaced: {stderr}");
+    assert!(!stderr.contains("not-a-real-password"), "{stderr}");
+    assert!(!stdout.contains("not-a-real-password"));
+}
+
+#[test]
+fn button_state_methods_fail_cleanly_when_the_store_is_off_or_unreachable() {
+    let sb = Sandbox::new();
+    let mut settings = sandbox_settings(&sb);
+    settings.store.enabled = false;
+    let svc = Service::open(settings.clone()).unwrap();
+    for err in [
+        svc.save_button_state("k", "{}").unwrap_err(),
+        svc.load_button_state("k").map(|_| ()).unwrap_err(),
+        svc.claim_once("k").map(|_| ()).unwrap_err(),
+    ] {
+        assert!(err.to_string().contains("store is off"), "{err}");
+    }
+    settings.store.enabled = true;
+    settings.store.url = Some(rolefaq::config::Secret::new(NOBODY_THERE));
+    let svc = Service::open(settings).unwrap();
+    let first = svc.save_button_state("k", "{}").unwrap_err().to_string();
+    assert!(first.contains("127.0.0.1:1"), "{first}");
+    assert!(!first.contains("not-a-real-password"), "{first}");
+    // Within the retry delay the next call does not try again.
+    let second = svc
+        .load_button_state("k")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(second.contains("unavailable"), "{second}");
+    assert!(svc.claim_once("k").is_err());
+}
+
+/// The service's button states and claims over `settings`' store, as the
+/// Discord shell calls them: from `spawn_blocking` inside a runtime.
+fn service_button_states(settings: rolefaq::config::Settings) {
+    let svc = std::sync::Arc::new(Service::open(settings).unwrap());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let s = svc.clone();
+    let (loaded, claims) = rt.block_on(async move {
+        tokio::task::spawn_blocking(move || {
+            s.save_button_state("answer:abc", r#"{"offset":3}"#)
+                .unwrap();
+            let loaded = s.load_button_state("answer:abc").unwrap();
+            let claims = [
+                s.claim_once("share:abc").unwrap(),
+                s.claim_once("share:abc").unwrap(),
+            ];
+            (loaded, claims)
+        })
+        .await
+        .unwrap()
+    });
+    let (json, at) = loaded.expect("saved");
+    assert_eq!(json, r#"{"offset":3}"#);
+    assert!(Utc::now() - at < Duration::minutes(5));
+    assert_eq!(claims, [true, false]);
+    assert_eq!(svc.load_button_state("answer:none").unwrap(), None);
+    let refused = svc.save_button_state(&"k".repeat(101), "{}").unwrap_err();
+    assert!(
+        refused.to_string().contains("at most 100 bytes"),
+        "{refused}"
+    );
+    // The connection survives a refusal.
+    assert!(svc.load_button_state("answer:abc").unwrap().is_some());
+    // The last reference may go inside an async task (a shell shutting down):
+    // the store's connection is closed without a panic.
+    rt.block_on(async move { drop(svc) });
+}
+
+#[test]
+fn service_button_states_on_sqlite() {
+    let sb = Sandbox::new();
+    let settings = sandbox_settings(&sb);
+    let path = settings.store_path();
+    service_button_states(settings.clone());
+    // A state past discord.button_timeout_secs reads as none.
+    let mut store = SqliteStore::open(&path).unwrap();
+    store
+        .put_state("answer:old", "{}", Utc::now() - Duration::seconds(601))
+        .unwrap();
+    let svc = Service::open(settings).unwrap();
+    assert_eq!(svc.load_button_state("answer:old").unwrap(), None);
+    assert!(svc.load_button_state("answer:abc").unwrap().is_some());
+}
+
+#[test]
+fn service_records_and_keeps_button_states_on_postgres() {
+    let Some(schema) = pg::schema("store::service_records_and_keeps_button_states_on_postgres")
+    else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let mut settings = sandbox_settings(&sb);
+    settings.store.url = Some(rolefaq::config::Secret::new(schema.url.clone()));
+    service_button_states(settings.clone());
+    let svc = Service::open(settings).unwrap();
+    let a = answered(&svc);
+    let id = svc
+        .record(
+            "who owns cybersecurity?",
+            &a,
+            EntryPoint::Slash,
+            Some(9),
+            Some("42"),
+        )
+        .expect("queued");
+    assert!(svc.vote(&id, "42", false, Some("the CISO")));
+    assert!(svc.flush_records(Wait::from_secs(10)));
+    let qs = svc.recorded(1).unwrap();
+    assert_eq!(qs.len(), 1);
+    assert_eq!(qs[0].record.id, id);
+    assert_eq!(qs[0].record.guild_id, Some(9));
+    assert_eq!(qs[0].votes.len(), 1);
+    assert_eq!(qs[0].votes[0].text.as_deref(), Some("the CISO"));
+    assert_ne!(qs[0].votes[0].voter, "42", "hashed");
+    assert!(
+        !settings_file_exists(&sb),
+        "no SQLite file when PostgreSQL is the store"
+    );
+}
+
+fn settings_file_exists(sb: &Sandbox) -> bool {
+    sandbox_settings(sb).store_path().exists()
+}
+
+#[test]
+fn the_recorder_reconnects_after_the_server_closed_its_connection() {
+    let Some(schema) =
+        pg::schema("store::the_recorder_reconnects_after_the_server_closed_its_connection")
+    else {
+        return;
+    };
+    let sb = Sandbox::new();
+    // Named, so only this test's connections are closed below.
+    let url = format!("{}&application_name={}", schema.url, schema.name);
+    let recorder = Recorder::new(
+        Backend::Postgres(PgUrl::new(url.clone()), PgOptions::default()),
+        options(&sb, 8),
+    );
+    let id = |s: &str| {
+        recorder
+            .record(question("", s, Utc::now()), None)
+            .expect("queued")
+    };
+    let first = id("before");
+    assert!(recorder.flush(Wait::from_secs(10)));
+    schema.exec(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{}'",
+        schema.name
+    ));
+    // The write that finds the connection closed may be lost (a log line);
+    // the next opens a new connection.
+    id("while closing");
+    assert!(recorder.flush(Wait::from_secs(10)));
+    let last = id("after");
+    assert!(recorder.flush(Wait::from_secs(10)));
+    let mut store = PostgresStore::connect(&schema.url, &PgOptions::default()).unwrap();
+    let ids: Vec<RecordId> = store
+        .questions_since(Utc::now() - Duration::days(1))
+        .unwrap()
+        .into_iter()
+        .map(|q| q.record.id)
+        .collect();
+    assert!(ids.contains(&first) && ids.contains(&last), "{ids:?}");
 }
