@@ -16,7 +16,6 @@ use serenity::all::{
     CreateInteractionResponseMessage, Http, Permissions,
 };
 use std::sync::Arc;
-use std::time::Instant;
 
 /// The message's buttons, those `disable` picks (by custom id) disabled; `relabel`
 /// gives a disabled button its new label.
@@ -143,11 +142,7 @@ pub(super) async fn on_component(
         Some(ButtonAction::Share { key }) => (key, None),
         None => return ephemeral(st, r, "This button is no longer supported. Use /help.").await,
     };
-    let found = st
-        .pages()
-        .get_mut(key, Instant::now())
-        .map(|(_, p)| p.clone());
-    let Some(ps) = found else {
+    let Some(ps) = st.page_state(key).await else {
         // Expired or forgotten: disable the buttons on the message, then tell the
         // user (only them).
         r.send(
@@ -192,14 +187,14 @@ pub(super) async fn on_component(
     acknowledge(st, r).await?;
     match ask_page(st, &ps.question, offset).await {
         Ok(page) => {
-            let shared = match st.pages().get_mut(key, Instant::now()) {
-                Some((_, p)) => {
+            let shown = page.reply.clone();
+            let shared = st
+                .update_page(key, |p| {
                     p.total = page.total;
-                    p.shown = page.reply.clone();
-                    p.shared
-                }
-                None => ps.shared,
-            };
+                    p.shown = shown;
+                })
+                .await
+                .map_or(ps.shared, |p| p.shared);
             let mut reply = page.reply;
             reply.buttons = buttons_for(
                 Some(key),
@@ -236,19 +231,17 @@ async fn share(
     key: &str,
     user: u64,
 ) -> anyhow::Result<()> {
-    let shown = {
-        let mut pages = st.pages();
-        match pages.get_mut(key, Instant::now()) {
-            Some((_, p)) if !p.shared => {
-                p.shared = true;
-                Some(p.shown.clone())
-            }
-            _ => None,
-        }
+    // Another replica may have made the answer: its state comes from the store.
+    let Some(state) = st.page_state(key).await else {
+        return ephemeral(st, r, "These buttons have expired. Ask again with /ask.").await;
     };
-    let Some(shown) = shown else {
+    if !st.claim_share(key).await {
         return ephemeral(st, r, "You have already shared this answer.").await;
-    };
+    }
+    let shown = st
+        .update_page(key, |p| p.shared = true)
+        .await
+        .map_or(state.shown, |p| p.shown);
     let share_id = format!("{SHARE_PREFIX}{key}");
     r.send(
         st,

@@ -114,6 +114,25 @@ pub trait Core: Send + Sync + 'static {
             "this core cannot change its corpus".into(),
         ))
     }
+    /// Keep a button's state (JSON) under `key` where every replica can read it
+    /// (blocking; an error when there is no store: the shell keeps it in memory).
+    fn save_button_state(&self, _key: &str, _json: &str) -> crate::Result<()> {
+        Err(crate::error::Error::Store(
+            "no store for button state".into(),
+        ))
+    }
+    /// The button state saved under `key`, unless expired (blocking).
+    fn load_button_state(&self, _key: &str) -> crate::Result<Option<String>> {
+        Err(crate::error::Error::Store(
+            "no store for button state".into(),
+        ))
+    }
+    /// True for the first caller with `key` across every process sharing the store.
+    fn claim_once(&self, _key: &str) -> crate::Result<bool> {
+        Err(crate::error::Error::Store(
+            "no store for button state".into(),
+        ))
+    }
     /// The corpus watcher's rebuilds, to report in the admin channel (`None`: this
     /// core has no watcher).
     fn subscribe_rebuilds(&self) -> Option<tokio::sync::broadcast::Receiver<WatchEvent>> {
@@ -167,6 +186,15 @@ impl Core for Service {
     }
     fn subscribe_rebuilds(&self) -> Option<tokio::sync::broadcast::Receiver<WatchEvent>> {
         Some(Service::subscribe_rebuilds(self))
+    }
+    fn save_button_state(&self, key: &str, json: &str) -> crate::Result<()> {
+        Service::save_button_state(self, key, json)
+    }
+    fn load_button_state(&self, key: &str) -> crate::Result<Option<String>> {
+        Service::load_button_state(self, key).map(|s| s.map(|(json, _)| json))
+    }
+    fn claim_once(&self, key: &str) -> crate::Result<bool> {
+        Service::claim_once(self, key)
     }
 }
 

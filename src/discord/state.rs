@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 /// What a "More results" / "Share" button refers to, kept server-side (its age is
 /// kept by the [`Bounded`] map).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct PageState {
     pub(super) question: String,
     pub(super) user_id: u64,
@@ -43,6 +43,10 @@ pub(super) struct PageState {
     /// records again).
     pub(super) record: Option<RecordId>,
 }
+
+/// Store keys of page states and of "Share" claims.
+const PAGE_STATE_PREFIX: &str = "page:";
+const SHARE_CLAIM_PREFIX: &str = "share:";
 
 /// Shared state of the handler (one per client, shared by all shards).
 pub struct State {
@@ -127,16 +131,114 @@ impl State {
         }
     }
 
-    /// Store a page state and return its short key (≤ 16 chars).
+    /// Store a page state and return its key (16 hex digits, random: replicas
+    /// sharing a store never collide). It is kept in memory and, in the background,
+    /// in the core's store, so any replica (or this one after a restart) can serve a
+    /// click on its buttons.
     pub(super) fn store(&self, st: PageState) -> String {
         let n = self.next_key.fetch_add(1, Ordering::Relaxed);
-        let key = format!(
-            "{:x}{:04x}",
-            n,
-            (self.key_salt ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) & 0xffff
-        );
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(self.key_salt ^ n);
+        let key = format!("{:016x}", h.finish());
+        self.save_page(&key, &st);
         self.pages().insert(key.clone(), st, Instant::now());
         key
+    }
+
+    /// Write a page state to the store without waiting (a failure is logged: the
+    /// state stays in this process's memory).
+    fn save_page(&self, key: &str, st: &PageState) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let json = match serde_json::to_string(st) {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::warn!(error = %e, "a page state could not be serialised");
+                return;
+            }
+        };
+        let core = Arc::clone(&self.core);
+        let key = format!("{PAGE_STATE_PREFIX}{key}");
+        runtime.spawn_blocking(move || {
+            if let Err(e) = core.save_button_state(&key, &json) {
+                tracing::debug!(error = %e, "page state kept in memory only");
+            }
+        });
+    }
+
+    /// The page state under `key`: this process's memory, else the store (a click
+    /// another replica's answer got), which is then remembered here too.
+    pub(super) async fn page_state(&self, key: &str) -> Option<PageState> {
+        if let Some((_, p)) = self.pages().get_mut(key, Instant::now()) {
+            return Some(p.clone());
+        }
+        let stored = format!("{PAGE_STATE_PREFIX}{key}");
+        let loaded = self
+            .light(move |c| c.load_button_state(&stored))
+            .await
+            .ok()?;
+        let json = match loaded {
+            Ok(Some(json)) => json,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::debug!(error = %e, "no page state from the store");
+                return None;
+            }
+        };
+        match serde_json::from_str::<PageState>(&json) {
+            Ok(p) => {
+                self.pages()
+                    .insert(key.to_string(), p.clone(), Instant::now());
+                Some(p)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a stored page state could not be read");
+                None
+            }
+        }
+    }
+
+    /// Change the page state under `key` (here and in the store); `None` when it is
+    /// unknown or expired.
+    pub(super) async fn update_page(
+        &self,
+        key: &str,
+        f: impl FnOnce(&mut PageState),
+    ) -> Option<PageState> {
+        let mut p = self.page_state(key).await?;
+        f(&mut p);
+        self.save_page(key, &p);
+        if let Some((_, here)) = self.pages().get_mut(key, Instant::now()) {
+            *here = p.clone();
+        }
+        Some(p)
+    }
+
+    /// True for the one click that may "Share" the answer under `key`, across
+    /// every process sharing the store (this process's memory when there is no
+    /// store).
+    pub(super) async fn claim_share(&self, key: &str) -> bool {
+        let claim = format!("{SHARE_CLAIM_PREFIX}{key}");
+        let claimed = self.light(move |c| c.claim_once(&claim)).await;
+        let first = match claimed {
+            Ok(Ok(first)) => Some(first),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "Share claimed in memory only");
+                None
+            }
+            Err(_) => None,
+        };
+        let mut pages = self.pages();
+        match (first, pages.get_mut(key, Instant::now())) {
+            (Some(false), _) | (None, None) => false,
+            (_, Some((_, p))) if p.shared => false,
+            (_, Some((_, p))) => {
+                p.shared = true;
+                true
+            }
+            (Some(true), None) => true,
+        }
     }
 
     /// A search-lane core call (a slot, then the blocking pool). A panic in the core

@@ -2118,3 +2118,117 @@ async fn missed_questions_from_every_entry_point_and_a_dismissed_modal_show_in_t
     }
     h.stop().await;
 }
+
+/// The page state of the answer whose "More results" is `more` is in the shared
+/// store (it is written in the background, right after the answer).
+async fn stored(h: &Harness, more: &str) {
+    let key = more["rf:more:".len()..]
+        .split(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let svc = h.service();
+    for _ in 0..200 {
+        let (svc, k) = (svc.clone(), format!("page:{key}"));
+        let found = tokio::task::spawn_blocking(move || svc.load_button_state(&k))
+            .await
+            .unwrap();
+        if matches!(found, Ok(Some(_))) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the page state of {more} never reached the store");
+}
+
+/// Two bot processes' worth of state (each its own fake Discord, index and memory)
+/// sharing one store: an answer from the first, its buttons clicked on the second.
+async fn buttons_work_on_another_replica(share: impl Fn(&mut rolefaq::config::Settings) + Clone) {
+    let one = Harness::start(share.clone()).await;
+    let two = Harness::start(share).await;
+    let (i, reqs) = ask(&one, QUESTION, ASKER, false).await;
+    let first = answer_msg(&reqs);
+    let more = more_button(first).expect("More results");
+    stored(&one, &more).await;
+    let message = one.fake.message_from(&first.body, Some(&i));
+
+    // Someone else's click on the other replica: refused as on the first.
+    let c = two.fake.click(&more, &message, OTHER);
+    two.fake.dispatch(&c);
+    let r = two.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert!(r[0].is_ephemeral(), "{:?}", r[0].body);
+    assert!(text(&r[0].body, "/data/embeds/0/description").contains("Only the person who asked"));
+
+    // The asker's click there: page 2, not "expired".
+    let c = two.fake.click(&more, &message, ASKER);
+    two.fake.dispatch(&c);
+    let r = two.fake.wait_for_interaction(&c, 2, WAIT).await.unwrap();
+    assert_eq!(
+        r[0].callback_type(),
+        Some(6),
+        "acknowledged: {:?}",
+        r[0].body
+    );
+    let page2 = r
+        .iter()
+        .find(|r| r.is_edit_original())
+        .expect("the page's edit");
+    let e = embed(page2);
+    assert_eq!(text(&e, "/title"), QUESTION, "{e}");
+    assert!(!format!("{e}").contains("expired"), "{e}");
+    assert_ne!(e, embed(first), "another page");
+
+    // A private answer's Share, clicked on both replicas: posted once.
+    let (i, reqs) = ask(&one, QUESTION, ASKER, true).await;
+    let private = answer_msg(&reqs);
+    let share_id = private
+        .custom_ids()
+        .into_iter()
+        .find(|c| c.starts_with("rf:share:"))
+        .expect("Share");
+    stored(&one, &more_button(private).expect("More results")).await;
+    let message = one.fake.message_from(&private.body, Some(&i));
+    let c = two.fake.click(&share_id, &message, ASKER);
+    two.fake.dispatch(&c);
+    two.fake
+        .wait_for(1, WAIT, |r| r.is_followup() && !r.is_ephemeral())
+        .await
+        .expect("shared publicly from the second replica");
+    let c = one.fake.click(&share_id, &message, ASKER);
+    one.fake.dispatch(&c);
+    let r = one.fake.wait_for_interaction(&c, 1, WAIT).await.unwrap();
+    assert!(r[0].is_ephemeral());
+    assert!(
+        text(&r[0].body, "/data/embeds/0/description").contains("already shared"),
+        "{:?}",
+        r[0].body
+    );
+    one.stop().await;
+    two.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_results_and_share_work_on_another_process_sharing_the_sqlite_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.sqlite");
+    buttons_work_on_another_replica(move |s| s.store.path = Some(db.clone())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_results_and_share_work_on_another_replica_sharing_postgresql() {
+    let Some(schema) = tokio::task::spawn_blocking(|| crate::pg::schema("replicas"))
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let url = schema.url.clone();
+    buttons_work_on_another_replica(move |s| {
+        s.store.url = Some(rolefaq::config::Secret::new(url.clone()))
+    })
+    .await;
+    // the schema is dropped with a blocking client: off the runtime's threads
+    tokio::task::spawn_blocking(move || drop(schema))
+        .await
+        .unwrap();
+}

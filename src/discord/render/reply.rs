@@ -3,20 +3,21 @@
 
 use super::limits;
 use super::markup::truncate;
+use serde::{Deserialize, Serialize};
 
 pub(super) const COLOR_ANSWER: u32 = 0x2B6CB0;
 pub(super) const COLOR_NO_ANSWER: u32 = 0xB7791F;
 pub(super) const COLOR_ERROR: u32 = 0xC53030;
 pub(super) const COLOR_OK: u32 = 0x2F855A;
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Field {
     pub name: String,
     pub value: String,
     pub inline: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Embed {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -46,21 +47,21 @@ impl Embed {
 }
 
 /// A file sent with a reply (multipart upload), e.g. a chart an embed shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct File {
     /// The file name (`attachment://NAME` refers to it).
     pub name: String,
     pub bytes: Vec<u8>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ButtonKind {
     Primary,
     Secondary,
     Success,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     pub custom_id: String,
     pub label: String,
@@ -69,15 +70,16 @@ pub struct Button {
 }
 
 /// A message as we mean to send it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Reply {
     pub content: Option<String>,
     pub embeds: Vec<Embed>,
     /// One action row of buttons (at most 5).
     pub buttons: Vec<Button>,
     pub ephemeral: bool,
-    /// Files uploaded with the message (at most [`limits::FILES`], each at most
+    /// Files uploaded with the message (never kept with a page's state) (at most [`limits::FILES`], each at most
     /// [`limits::FILE_BYTES`]: larger ones are left off).
+    #[serde(skip)]
     pub files: Vec<File>,
 }
 
