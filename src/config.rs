@@ -272,10 +272,11 @@ pub struct ModelSettings {
     /// cosine 0.9995 to exact) or "f32" (exact). Passages are always
     /// embedded with the exact weights.
     pub question_precision: Precision,
-    /// Dynamic batching of questions: a question that arrives while another
-    /// is being embedded waits up to this long for companions to be embedded
-    /// with (a question with nobody else about never waits). 0: each question
-    /// on its own.
+    /// Dynamic batching of questions (`embed::batch`): questions that queue
+    /// while every lane (one per CPU) is embedding go together in the next
+    /// batch; during a burst, a question that finds a lane free waits up to
+    /// this long for companions. A question with nobody else about never
+    /// waits. 0: each question embedded on its own.
     pub batch_window_ms: u64,
     /// Questions embedded together at most (1: each on its own).
     pub batch_max: usize,

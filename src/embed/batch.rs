@@ -11,10 +11,13 @@
 //!
 //! - a question with nobody else about (no batch running) starts at once and
 //!   never waits for the window;
+//! - in a burst, each batch is what queued while the previous one ran;
 //! - a question that arrives while a batch runs and a lane is free leads a
-//!   batch of its own, after waiting up to `window` for companions (callers
-//!   arriving together: the start of a burst) — cut short when the batch is full;
-//! - in a burst, each batch is what queued while the previous one ran.
+//!   batch of its own at once, unless a burst is on (the last batch had
+//!   followers: questions arrive faster than lanes free up): then it waits up
+//!   to `window` for companions, cut short when the batch is full. So where
+//!   callers are let in no faster than there are lanes (a shell with one
+//!   search slot per CPU), nobody ever waits for the window.
 //!
 //! Each caller waits on its own slot, so no answer goes to another caller; a
 //! batch that fails or panics fails each of its callers with an error, and the
@@ -80,6 +83,8 @@ struct Queue {
     pending: VecDeque<Arc<Waiter>>,
     /// Lanes in use (batches running or being collected).
     running: usize,
+    /// Whether the last batch had followers (a burst is on).
+    burst: bool,
 }
 
 /// The batching queue; shared by every caller of one model.
@@ -103,6 +108,7 @@ impl Batcher {
             queue: Mutex::new(Queue {
                 pending: VecDeque::new(),
                 running: 0,
+                burst: false,
             }),
             arrived: Condvar::new(),
         }
@@ -158,7 +164,7 @@ impl Batcher {
         let max = self.options.max.max(1);
         let followers: Vec<Arc<Waiter>> = {
             let mut q = lock(&self.queue);
-            if collect && q.pending.is_empty() {
+            if collect && q.burst && q.pending.is_empty() {
                 // wait for companions, for a window at most (cut short when full)
                 let deadline = Instant::now() + self.options.window;
                 while q.pending.len() + 1 < max {
@@ -174,6 +180,7 @@ impl Batcher {
                 }
             }
             let take = q.pending.len().min(max - 1);
+            q.burst = take > 0;
             q.pending.drain(..take).collect()
         };
         let seqs: Vec<&[u32]> = std::iter::once(me.ids.as_slice())
@@ -278,6 +285,42 @@ mod tests {
             .recv_timeout(Duration::from_secs(60))
             .expect("a lone question waited for the window");
         assert_eq!(got.unwrap(), vec![7.0, 8.0]);
+    }
+
+    #[test]
+    fn a_second_caller_on_a_free_lane_does_not_wait_for_the_window_when_no_burst_is_on() {
+        // two lanes, an hour's window: the first batch is held; the second
+        // caller takes the other lane and must be answered without waiting
+        let b = Arc::new(Batcher::new(options(Duration::from_secs(3600), 16, 2)));
+        let (release, hold) = mpsc::channel::<()>();
+        let hold = Mutex::new(hold);
+        let started = Arc::new(Mutex::new(0usize));
+        let embed = Arc::new({
+            let started = Arc::clone(&started);
+            move |seqs: &[&[u32]]| {
+                *lock(&started) += 1;
+                if seqs[0][0] == 0 {
+                    let _ = lock(&hold).recv();
+                }
+                echo(seqs)
+            }
+        });
+        let spawn = |i: u32| {
+            let (b, embed) = (Arc::clone(&b), Arc::clone(&embed));
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(b.embed(vec![i], |s| embed(s)));
+            });
+            rx
+        };
+        let first = spawn(0);
+        until(|| *lock(&started) == 1);
+        let second = spawn(1)
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the second caller waited for the window");
+        assert_eq!(second.unwrap(), vec![1.0]);
+        release.send(()).unwrap();
+        assert_eq!(first.recv().unwrap().unwrap(), vec![0.0]);
     }
 
     #[test]

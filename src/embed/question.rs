@@ -1,7 +1,7 @@
-//! The encoder for one short text at a time: questions.
+//! The encoder for short texts: questions, one at a time or a batch packed together.
 //!
 //! Same computation as [`Bert`] (the embeddings are even computed by it), but
-//! the layers run as plain loops over one unpadded sequence with 8-bit dense
+//! the layers run as plain loops over unpadded sequences with 8-bit dense
 //! layers ([`Int8Linear`]). For a few tokens the f32 model spends its time
 //! reading 42 MB of weights and in per-operation overhead (tensor
 //! allocation, thread-pool hand-offs); here the weights are 11 MB and nothing
