@@ -61,20 +61,23 @@ fn main() -> anyhow::Result<()> {
 /// Questions embedded together ([`Embedder::embed_queries`], what batching
 /// runs): median ms per question over distinct questions of 8–16 word pieces.
 fn batches(e: &Embedder, p: Precision) -> anyhow::Result<()> {
-    let topics = [
-        "cybersecurity", "data protection", "cloud migration", "vendor contracts",
-        "the product roadmap", "hiring engineers", "IT budgets", "data governance",
-        "incident response", "enterprise architecture", "software quality",
-        "customer analytics", "compliance audits", "technical debt",
-        "disaster recovery", "identity management",
-    ];
-    let templates = ["Who owns {}?", "Which role is responsible for {}?",
-        "Who should lead {} in a mid-sized company?", "Who decides the budget for {}?"];
+    // distinct questions of the kinds the bot is asked, 8–16 word pieces
+    let topics = "cybersecurity, data protection, cloud migration, vendor contracts, \
+        the product roadmap, hiring engineers, IT budgets, data governance, incident response, \
+        enterprise architecture, software quality, customer analytics, compliance audits, \
+        technical debt, disaster recovery, identity management";
+    let topics: Vec<&str> = topics.split(", ").collect();
+    let templates = "Who owns {}?|Which role is responsible for {}?|\
+        Who should lead {} in a mid-sized company?|Who decides the budget for {}?";
+    let templates: Vec<&str> = templates.split('|').collect();
     let questions: Vec<String> = templates
         .iter()
         .flat_map(|t| topics.iter().map(move |x| t.replace("{}", x)))
         .collect();
-    let pieces: usize = questions.iter().map(|q| e.tokenize(q).map_or(0, |t| t.len())).sum();
+    let pieces: usize = questions
+        .iter()
+        .map(|q| e.tokenize(q).map_or(0, |t| t.len()))
+        .sum();
     for n in [1usize, 4, 16, 32] {
         let (mut wall, mut cpu) = (Vec::new(), Vec::new());
         for round in 0..(64 / n).max(8) {

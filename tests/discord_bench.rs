@@ -22,6 +22,44 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// Whether a request answers one of the interactions `ids` (a type-4 callback)
+/// or edits in the answer of one of their `tokens`.
+fn answers_to(
+    ids: std::collections::HashSet<String>,
+    tokens: std::collections::HashSet<String>,
+) -> impl Fn(&support::fake_discord::Request) -> bool {
+    move |r| {
+        (r.callback_type() == Some(4) && r.interaction_id().is_some_and(|i| ids.contains(i)))
+            || (r.is_edit_original() && r.token().is_some_and(|t| tokens.contains(t)))
+    }
+}
+
+/// The callback of interaction `id` and the request that carried its answer:
+/// the callback itself when it was the initial response (type 4), else the edit
+/// of the original response (by `token`) after a deferral; `true` when deferred.
+fn answer_of<'a>(
+    reqs: &'a [support::fake_discord::Request],
+    id: &str,
+    token: &str,
+) -> (
+    &'a support::fake_discord::Request,
+    &'a support::fake_discord::Request,
+    bool,
+) {
+    let c = reqs
+        .iter()
+        .find(|r| r.is_callback() && r.interaction_id() == Some(id))
+        .expect("callback");
+    if c.callback_type() == Some(4) {
+        return (c, c, false);
+    }
+    let e = reqs
+        .iter()
+        .find(|r| r.is_edit_original() && r.token() == Some(token))
+        .expect("answer");
+    (c, e, true)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run explicitly with --ignored --nocapture"]
 async fn interactions_per_second_at_1_10_100_users() {
@@ -69,11 +107,7 @@ async fn interactions_per_second_at_1_10_100_users() {
             // each user waits for their answer (the initial response when it was
             // fast, else the edit after the deferral) before asking again
             h.fake
-                .wait_for(users, Duration::from_secs(120), move |r| {
-                    (r.callback_type() == Some(4)
-                        && r.interaction_id().is_some_and(|i| ids.contains(i)))
-                        || (r.is_edit_original() && r.token().is_some_and(|t| tokens.contains(t)))
-                })
+                .wait_for(users, Duration::from_secs(120), answers_to(ids, tokens))
                 .await
                 .unwrap();
         }
@@ -83,18 +117,8 @@ async fn interactions_per_second_at_1_10_100_users() {
         let mut answer = Vec::new();
         let mut deferred = 0usize;
         for (id, (token, at)) in &sent {
-            let c = reqs
-                .iter()
-                .find(|r| r.is_callback() && r.interaction_id() == Some(id.as_str()))
-                .expect("callback");
-            let e = if c.callback_type() == Some(4) {
-                c
-            } else {
-                deferred += 1;
-                reqs.iter()
-                    .find(|r| r.is_edit_original() && r.token() == Some(token.as_str()))
-                    .expect("answer")
-            };
+            let (c, e, was_deferred) = answer_of(&reqs, id, token);
+            deferred += usize::from(was_deferred);
             cb.push(c.at.duration_since(*at).as_secs_f64() * 1e3);
             answer.push(e.at.duration_since(*at).as_secs_f64() * 1e3);
         }
@@ -184,7 +208,8 @@ fn new_questions(n: usize, seed: u64) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run explicitly with --ignored --nocapture"]
 async fn burst_of_new_questions_at_1_50_100_members() {
-    let model_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2");
+    let model_dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2");
     let h = Harness::start(|s| {
         s.discord.cooldown_secs = 0;
         s.model.enabled = true;
@@ -192,7 +217,10 @@ async fn burst_of_new_questions_at_1_50_100_members() {
     })
     .await;
     let service = h.service();
-    assert!(service.hybrid(), "the model must be loaded (scripts/fetch-model.sh)");
+    assert!(
+        service.hybrid(),
+        "the model must be loaded (scripts/fetch-model.sh)"
+    );
     let waves: usize = std::env::var("BURST_WAVES")
         .ok()
         .and_then(|w| w.parse().ok())
@@ -237,31 +265,20 @@ async fn burst_of_new_questions_at_1_50_100_members() {
                 asked.values().map(|(t, _, _)| t.clone()).collect();
             let done = h
                 .fake
-                .wait_for(users, Duration::from_secs(120), move |r| {
-                    (r.callback_type() == Some(4)
-                        && r.interaction_id().is_some_and(|i| ids.contains(i)))
-                        || (r.is_edit_original() && r.token().is_some_and(|t| tokens.contains(t)))
-                })
+                .wait_for(users, Duration::from_secs(120), answers_to(ids, tokens))
                 .await
                 .unwrap();
             busy += started.elapsed().as_secs_f64();
             assert_eq!(done.len(), users, "one answer per interaction, none lost");
             let reqs = h.fake.requests();
             for (id, (token, question, at)) in &asked {
-                let c = reqs
-                    .iter()
-                    .find(|r| r.is_callback() && r.interaction_id() == Some(id.as_str()))
-                    .expect("callback");
-                let a = if c.callback_type() == Some(4) {
-                    c
-                } else {
-                    deferred += 1;
-                    reqs.iter()
-                        .find(|r| r.is_edit_original() && r.token() == Some(token.as_str()))
-                        .expect("answer")
-                };
+                let (_, a, was_deferred) = answer_of(&reqs, id, token);
+                deferred += usize::from(was_deferred);
                 // the answer is to this interaction's own question (its title is the query)
-                let title = a.embeds()[0]["title"].as_str().unwrap_or_default().to_string();
+                let title = a.embeds()[0]["title"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
                 assert_eq!(&title, *question, "crossed answer");
                 answer.push(a.at.duration_since(*at).as_secs_f64() * 1e3);
             }

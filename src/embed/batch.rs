@@ -433,7 +433,10 @@ mod tests {
         assert!(err.to_string().contains("a bad batch"), "{err}");
         for h in behind {
             let err = h.join().unwrap().unwrap_err();
-            assert!(matches!(err, EmbedError::Batch { questions: 4, .. }), "{err}");
+            assert!(
+                matches!(err, EmbedError::Batch { questions: 4, .. }),
+                "{err}"
+            );
         }
         // an error, and a wrong number of vectors, fail their callers too
         let err = run(2).join().unwrap().unwrap_err();

@@ -377,7 +377,16 @@ mod tests {
     fn the_vector_kernel_gives_exactly_the_portable_kernels_results() {
         let mut rng = fastrand::Rng::with_seed(11);
         // 16, 48: whole panels (an odd number of them too) for the AVX-512 kernel
-        for (rows, n) in [(1, 7), (3, 16), (4, 48), (5, 9), (9, 16), (13, 48), (17, 2), (2, 1)] {
+        for (rows, n) in [
+            (1, 7),
+            (3, 16),
+            (4, 48),
+            (5, 9),
+            (9, 16),
+            (13, 48),
+            (17, 2),
+            (2, 1),
+        ] {
             let k = 384;
             let w: Vec<f32> = (0..n * k).map(|_| rng.f32() - 0.5).collect();
             let b: Vec<f32> = (0..n).map(|_| rng.f32()).collect();

@@ -23,10 +23,10 @@ mod int8;
 mod question;
 
 pub use crate::config::Precision;
-pub use batch::BatchOptions;
-use batch::Batcher;
 pub(crate) use crate::vector::quantise_i8;
 pub use crate::vector::{cosine, dot, dot_widened};
+pub use batch::BatchOptions;
+use batch::Batcher;
 use bert::{Bert, Config};
 use question::QuestionEncoder;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};

@@ -127,7 +127,12 @@ impl QuestionEncoder {
             let start = spans.last().map_or(0, |s: &std::ops::Range<usize>| s.end);
             spans.push(start..start + ids.len());
             let ids = Tensor::from_slice(ids, (1, ids.len()), &candle_core::Device::Cpu)?;
-            x.extend(self.embeddings.embed(&ids)?.flatten_all()?.to_vec1::<f32>()?);
+            x.extend(
+                self.embeddings
+                    .embed(&ids)?
+                    .flatten_all()?
+                    .to_vec1::<f32>()?,
+            );
         }
         for l in &self.layers {
             x = self.layer(l, &x, &spans);

@@ -266,7 +266,10 @@ fn batched_questions_get_the_vectors_they_get_alone() {
     let q8 = Embedder::load_with(&dir, Precision::Q8).expect("load q8");
     let texts = question_texts();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let alone: Vec<Vec<f32>> = refs.iter().map(|t| q8.embed_query(t).expect("embed")).collect();
+    let alone: Vec<Vec<f32>> = refs
+        .iter()
+        .map(|t| q8.embed_query(t).expect("embed"))
+        .collect();
     // 8-bit: packed, every row rounded on its own scale, so exactly the same vectors
     let together = q8.embed_queries(&refs).expect("embed together");
     assert_eq!(together.len(), refs.len());
@@ -286,7 +289,10 @@ fn batched_questions_get_the_vectors_they_get_alone() {
         .collect();
     let together = exact.embed_queries(&refs).expect("embed together");
     for ((t, a), b) in refs.iter().zip(&alone).zip(&together) {
-        assert!(max_abs_diff(a, b) <= 1e-4, "f32 batched vector differs for {t:?}");
+        assert!(
+            max_abs_diff(a, b) <= 1e-4,
+            "f32 batched vector differs for {t:?}"
+        );
     }
     // a question too long for the 8-bit path inside a batch is embedded exactly, as alone
     let long = "The chief information officer owns the budget. ".repeat(20);

@@ -306,7 +306,11 @@ fn the_manifest_records_the_vector_size_and_older_manifests_without_it_still_ope
     old.as_object_mut().unwrap().remove("dim");
     std::fs::write(manifest_path(&sb), serde_json::to_vec_pretty(&old).unwrap()).unwrap();
     let svc = Service::open_with(sb.settings(), model("hash-a", 16)).unwrap();
-    assert_eq!(current(&sb), hybrid, "an old manifest must not force a rebuild");
+    assert_eq!(
+        current(&sb),
+        hybrid,
+        "an old manifest must not force a rebuild"
+    );
     assert_eq!(svc.engine().gen.manifest.dim, None);
     assert!(svc.hybrid());
     drop(svc);
@@ -314,7 +318,11 @@ fn the_manifest_records_the_vector_size_and_older_manifests_without_it_still_ope
     // A manifest whose size disagrees with the stored vectors: a damaged index, rebuilt.
     let mut wrong = old;
     wrong["dim"] = serde_json::json!(32);
-    std::fs::write(manifest_path(&sb), serde_json::to_vec_pretty(&wrong).unwrap()).unwrap();
+    std::fs::write(
+        manifest_path(&sb),
+        serde_json::to_vec_pretty(&wrong).unwrap(),
+    )
+    .unwrap();
     let svc = Service::open_with(sb.settings(), model("hash-a", 16)).unwrap();
     assert_ne!(current(&sb), hybrid, "a size mismatch must be rebuilt");
     assert_eq!(svc.engine().gen.manifest.dim, Some(16));
