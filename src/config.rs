@@ -278,6 +278,14 @@ pub struct ModelSettings {
     /// cosine 0.9995 to exact) or "f32" (exact). Passages are always
     /// embedded with the exact weights.
     pub question_precision: Precision,
+    /// Dynamic batching of questions (`embed::batch`): questions that queue
+    /// while every lane (one per CPU) is embedding go together in the next
+    /// batch; during a burst, a question that finds a lane free waits up to
+    /// this long for companions. A question with nobody else about never
+    /// waits. 0: each question embedded on its own.
+    pub batch_window_ms: u64,
+    /// Questions embedded together at most (1: each on its own).
+    pub batch_max: usize,
 }
 
 impl Default for ModelSettings {
@@ -287,6 +295,8 @@ impl Default for ModelSettings {
             dir: PathBuf::from("models/all-MiniLM-L6-v2"),
             dense_weight: 1.0,
             question_precision: Precision::Q8,
+            batch_window_ms: 2,
+            batch_max: 16,
         }
     }
 }
@@ -973,6 +983,12 @@ impl Settings {
         }
         if !(0.0..=10.0).contains(&self.model.dense_weight) {
             return bad("model.dense_weight must be between 0 and 10");
+        }
+        if self.model.batch_window_ms > 100 {
+            return bad("model.batch_window_ms must be at most 100 (0: no batching)");
+        }
+        if !(1..=256).contains(&self.model.batch_max) {
+            return bad("model.batch_max must be between 1 and 256 (1: no batching)");
         }
         if self.discord.page_size == 0 || self.discord.page_size > 10 {
             return bad("discord.page_size must be between 1 and 10");

@@ -5,9 +5,11 @@
 //! around each product. Here every layer keeps its weights rounded to 8 bits
 //! with one scale per output (row), and each input row is rounded to a
 //! 16-bit integer grid with its own scale; a dot product is then exact integer
-//! arithmetic (`pmaddwd` in an AVX2 kernel when the CPU has it, chosen at run
-//! time; a portable loop otherwise), and one float multiply per output
-//! restores the scale. The 16-bit inputs keep the outliers of BERT's hidden states from
+//! arithmetic, and one float multiply per output restores the scale. The
+//! kernel is chosen at run time: `vpdpwssd` over weight panels with the
+//! outputs in the vector lanes when the CPU has AVX-512 VNNI (no sum is
+//! reduced across lanes), `pmaddwd` with AVX2, a portable loop otherwise; all
+//! three give bit-identical results (unit-tested). The 16-bit inputs keep the outliers of BERT's hidden states from
 //! costing the other values their precision. No thread pool: one question
 //! runs on one core, and concurrent questions use the others.
 
@@ -18,6 +20,10 @@ pub struct Int8Linear {
     inputs: usize,
     /// Row `j` holds output `j`'s weights divided by `scale[j]`, in −127..=127.
     weights: Vec<i8>,
+    /// The same weights in panels for the AVX-512 kernel (empty when it does
+    /// not run here): panel `p` holds outputs `16p..16p+16`, and for each pair
+    /// of inputs `(2q, 2q+1)` the 16 outputs' two weights side by side.
+    panels: Vec<i8>,
     scale: Vec<f32>,
     bias: Vec<f32>,
     /// Largest magnitude of a rounded input: `inputs · 127 · input_max` stays
@@ -38,10 +44,19 @@ impl Int8Linear {
             scale.push(super::quantise_i8(row, &mut weights));
         }
         let input_max = ((i32::MAX as usize) / (127 * inputs)).min(i16::MAX as usize) as f32;
+        #[cfg(target_arch = "x86_64")]
+        let panels = if avx512::fits(outputs, inputs) && avx512::available() {
+            avx512::panels(&weights, outputs, inputs)
+        } else {
+            Vec::new()
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let panels = Vec::new();
         Some(Self {
             outputs,
             inputs,
             weights,
+            panels,
             scale,
             bias: bias.to_vec(),
             input_max,
@@ -75,6 +90,12 @@ impl Int8Linear {
     }
 
     fn products(&self, xq: &[i16], xs: &[f32], out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if !self.panels.is_empty() {
+            // SAFETY: panels are only made when the CPU has AVX-512 F, BW and VNNI.
+            unsafe { avx512::products(self, xq, xs, out) };
+            return;
+        }
         #[cfg(target_arch = "x86_64")]
         if self.inputs.is_multiple_of(16) && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked just above).
@@ -177,6 +198,138 @@ mod avx2 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::Int8Linear;
+    use std::arch::x86_64::*;
+
+    /// Outputs of one panel: one vector of 16 sums.
+    const PANEL: usize = 16;
+
+    /// Whether this CPU runs [`products`].
+    pub(super) fn available() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vnni")
+    }
+
+    /// Whether a layer's shape suits the panels.
+    pub(super) fn fits(outputs: usize, inputs: usize) -> bool {
+        outputs > 0 && outputs.is_multiple_of(PANEL) && inputs.is_multiple_of(2)
+    }
+
+    /// Row-major `(outputs, inputs)` weights in the panel order of
+    /// [`Int8Linear::panels`].
+    pub(super) fn panels(weights: &[i8], outputs: usize, inputs: usize) -> Vec<i8> {
+        let mut out = Vec::with_capacity(weights.len());
+        for p in 0..outputs / PANEL {
+            for q in 0..inputs / 2 {
+                for o in 0..PANEL {
+                    let row = &weights[(p * PANEL + o) * inputs..][..inputs];
+                    out.extend_from_slice(&row[2 * q..2 * q + 2]);
+                }
+            }
+        }
+        out
+    }
+
+    /// As [`super::products`], with the outputs in the vector lanes: for each
+    /// pair of inputs, one `vpdpwssd` multiplies 16 outputs' two weights (a
+    /// panel) by the row's two inputs (broadcast) and adds both products to
+    /// each output's sum, so no sum is ever reduced across lanes. Tiles of two
+    /// panels × up to eight rows: each widened panel serves every row of the
+    /// tile. The sums are exact integers and the scaling is the portable
+    /// kernel's, so the results are bit for bit the same.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    pub(super) fn products(l: &Int8Linear, xq: &[i16], xs: &[f32], out: &mut [f32]) {
+        let rows = xs.len();
+        assert!(
+            fits(l.outputs, l.inputs)
+                && l.panels.len() == l.outputs * l.inputs
+                && xq.len() == rows * l.inputs
+                && out.len() == rows * l.outputs
+        );
+        let mut i = 0;
+        while i < rows {
+            let left = rows - i;
+            i += if left >= 8 {
+                tile::<8>(l, xq, xs, out, i)
+            } else if left >= 4 {
+                tile::<4>(l, xq, xs, out, i)
+            } else if left >= 2 {
+                tile::<2>(l, xq, xs, out, i)
+            } else {
+                tile::<1>(l, xq, xs, out, i)
+            };
+        }
+    }
+
+    /// Rows `first..first + R` of [`products`]; returns `R`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    fn tile<const R: usize>(
+        l: &Int8Linear,
+        xq: &[i16],
+        xs: &[f32],
+        out: &mut [f32],
+        first: usize,
+    ) -> usize {
+        let (k, n) = (l.inputs, l.outputs);
+        let panels = n / PANEL;
+        let pairs = k / 2;
+        let mut p = 0;
+        while p < panels {
+            // two panels at a time; an odd last one is computed twice, written once
+            let pp = [p, (p + 1).min(panels - 1)];
+            let mut acc = [[_mm512_setzero_si512(); R]; 2];
+            for q in 0..pairs {
+                // SAFETY: panel `pp[s]`'s pair `q` is 32 weights inside `l.panels`
+                // (`(pp[s] * pairs + q + 1) * 32 <= outputs * inputs`), and each
+                // row's two inputs `2q, 2q + 1` lie inside `xq` (`2q + 1 < k`,
+                // `first + r < rows`): every load is in bounds (unaligned).
+                let (w, x) = unsafe {
+                    (
+                        pp.map(|s| {
+                            let at = l.panels.as_ptr().add((s * pairs + q) * 2 * PANEL);
+                            _mm512_cvtepi8_epi16(_mm256_loadu_si256(at.cast()))
+                        }),
+                        std::array::from_fn::<_, R, _>(|r| {
+                            let at = xq.as_ptr().add((first + r) * k + 2 * q);
+                            _mm512_set1_epi32(std::ptr::read_unaligned(at.cast::<i32>()))
+                        }),
+                    )
+                };
+                for r in 0..R {
+                    acc[0][r] = _mm512_dpwssd_epi32(acc[0][r], w[0], x[r]);
+                    acc[1][r] = _mm512_dpwssd_epi32(acc[1][r], w[1], x[r]);
+                }
+            }
+            let sides = if pp[0] == pp[1] { 1 } else { 2 };
+            for (side, &panel) in pp.iter().enumerate().take(sides) {
+                let j = panel * PANEL;
+                let (scale, bias) = (&l.scale[j..j + PANEL], &l.bias[j..j + PANEL]);
+                // SAFETY: `scale` and `bias` are 16 long: full vector loads.
+                let (sw, b) = unsafe {
+                    (
+                        _mm512_loadu_ps(scale.as_ptr()),
+                        _mm512_loadu_ps(bias.as_ptr()),
+                    )
+                };
+                for (r, sums) in acc[side].iter().enumerate() {
+                    let row = first + r;
+                    // `d as f32 * (sw * sx) + b`, rounded as the portable kernel rounds
+                    let factor = _mm512_mul_ps(sw, _mm512_set1_ps(xs[row]));
+                    let y = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(*sums), factor), b);
+                    let dst = &mut out[row * n + j..row * n + j + PANEL];
+                    // SAFETY: `dst` is 16 long: a full vector store.
+                    unsafe { _mm512_storeu_ps(dst.as_mut_ptr(), y) };
+                }
+            }
+            p += 2;
+        }
+        R
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,8 +376,18 @@ mod tests {
     #[test]
     fn the_vector_kernel_gives_exactly_the_portable_kernels_results() {
         let mut rng = fastrand::Rng::with_seed(11);
-        for rows in [1, 3, 4, 5, 9] {
-            let (n, k) = (7, 384);
+        // 16, 48: whole panels (an odd number of them too) for the AVX-512 kernel
+        for (rows, n) in [
+            (1, 7),
+            (3, 16),
+            (4, 48),
+            (5, 9),
+            (9, 16),
+            (13, 48),
+            (17, 2),
+            (2, 1),
+        ] {
+            let k = 384;
             let w: Vec<f32> = (0..n * k).map(|_| rng.f32() - 0.5).collect();
             let b: Vec<f32> = (0..n).map(|_| rng.f32()).collect();
             let l = Int8Linear::new(&w, &b, n, k).unwrap();
@@ -235,6 +398,26 @@ mod tests {
             l.products(&xq, &xs, &mut fast);
             products(&l, &xq, &xs, &mut portable);
             assert_eq!(fast, portable, "{rows} rows");
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                let mut v = vec![0f32; rows * n];
+                // SAFETY: the CPU has AVX2 (checked just above).
+                unsafe { avx2::products(&l, &xq, &xs, &mut v) };
+                assert_eq!(v, portable, "AVX2, {rows} rows");
+            }
+            #[cfg(target_arch = "x86_64")]
+            if !l.panels.is_empty() {
+                let mut v = vec![0f32; rows * n];
+                // SAFETY: panels are only made when the CPU has what the kernel needs.
+                unsafe { avx512::products(&l, &xq, &xs, &mut v) };
+                assert_eq!(v, portable, "AVX-512, {rows} rows");
+            }
+            #[cfg(target_arch = "x86_64")]
+            assert_eq!(
+                l.panels.is_empty(),
+                !(n % 16 == 0 && avx512::available()),
+                "panels exactly when the kernel can run"
+            );
         }
     }
 

@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use candle_core::{DType, Device, Tensor, D};
 use candle_nn::VarBuilder;
+mod batch;
 pub mod bert;
 mod int8;
 mod question;
@@ -24,6 +25,8 @@ mod question;
 pub use crate::config::Precision;
 pub(crate) use crate::vector::quantise_i8;
 pub use crate::vector::{cosine, dot, dot_widened};
+pub use batch::BatchOptions;
+use batch::Batcher;
 use bert::{Bert, Config};
 use question::QuestionEncoder;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
@@ -79,6 +82,8 @@ pub enum EmbedError {
     Tokenize(String),
     #[error("embedding inference failed: {0}")]
     Inference(#[from] candle_core::Error),
+    #[error("embedding a batch of {questions} questions failed: {message}")]
+    Batch { questions: usize, message: String },
 }
 
 impl From<EmbedError> for crate::Error {
@@ -99,6 +104,8 @@ pub struct Embedder {
     dim: usize,
     /// Recorded in index manifests: the model directory's name.
     name: String,
+    /// Questions arriving together are embedded together (`None`: each on its own).
+    batcher: Option<Batcher>,
 }
 
 // Checked at compile time: the embedder can be shared as `Arc<Embedder>`.
@@ -209,7 +216,20 @@ impl Embedder {
             device,
             dim: config.hidden_size,
             name: model_name(dir),
+            batcher: None,
         })
+    }
+
+    /// This model with questions batched as `options` say (see
+    /// [`BatchOptions`]; disabled options embed each question on its own).
+    pub fn with_batching(mut self, options: BatchOptions) -> Self {
+        self.batcher = options.enabled().then(|| Batcher::new(options));
+        self
+    }
+
+    /// How questions are batched (`None`: each on its own).
+    pub fn batching(&self) -> Option<BatchOptions> {
+        self.batcher.as_ref().map(Batcher::options)
     }
 
     /// Dimension of the vectors (384 for all-MiniLM-L6-v2).
@@ -227,19 +247,70 @@ impl Embedder {
     }
 
     /// Embed one query or passage: a unit vector of length [`Embedder::dim`].
-    /// Uses the question model when one was loaded ([`Embedder::load_with`]).
+    /// Uses the question model when one was loaded ([`Embedder::load_with`]);
+    /// with batching on ([`Embedder::with_batching`]) a question is embedded
+    /// together with the others that arrive with it, and its vector is the
+    /// one [`Embedder::embed_queries`] gives for it.
     pub fn embed_query(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let ids = self.tokenize(text)?;
+        match &self.batcher {
+            Some(b) if ids.len() <= LONG_QUESTION => b.embed(ids, |seqs| self.embed_short(seqs)),
+            _ => self.embed_one(&ids),
+        }
+    }
+
+    /// Questions embedded together, in order: what batching computes for the
+    /// questions of one batch. Short questions go in one pass (packed through
+    /// the 8-bit encoder, or padded through the f32 model), long ones each on
+    /// their own, exactly as [`Embedder::embed_query`] would without batching.
+    pub fn embed_queries(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let ids = texts
+            .iter()
+            .map(|t| self.tokenize(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let short: Vec<&[u32]> = ids
+            .iter()
+            .filter(|i| i.len() <= LONG_QUESTION)
+            .map(Vec::as_slice)
+            .collect();
+        let mut short = self.embed_short(&short)?.into_iter();
+        ids.iter()
+            .map(|i| {
+                if i.len() <= LONG_QUESTION {
+                    short
+                        .next()
+                        .ok_or_else(|| EmbedError::Tokenize("the model returned no vector".into()))
+                } else {
+                    self.embed_one(i)
+                }
+            })
+            .collect()
+    }
+
+    /// One question's token ids, on its own.
+    fn embed_one(&self, ids: &[u32]) -> Result<Vec<f32>, EmbedError> {
         if let Some(q) = self
             .questions
             .as_ref()
             .filter(|_| ids.len() <= LONG_QUESTION)
         {
-            return Ok(q.embed(&ids)?);
+            return Ok(q.embed(ids)?);
         }
-        let mut v = self.forward(&self.model, &[&ids])?;
+        let mut v = self.forward(&self.model, &[ids])?;
         v.pop()
             .ok_or_else(|| EmbedError::Tokenize("the model returned no vector".into()))
+    }
+
+    /// Short questions' token ids in one pass: packed through the 8-bit
+    /// encoder when there is one, else padded through the f32 model.
+    fn embed_short(&self, seqs: &[&[u32]]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if seqs.is_empty() {
+            return Ok(Vec::new());
+        }
+        match &self.questions {
+            Some(q) => Ok(q.embed_many(seqs)?),
+            None => self.forward(&self.model, seqs),
+        }
     }
 
     /// Embed many texts; the result is in the order of `texts`. Texts are
@@ -349,7 +420,11 @@ pub fn load_configured(
         return None;
     }
     match Embedder::load_with(&settings.dir, settings.question_precision) {
-        Ok(e) => Some(std::sync::Arc::new(e)),
+        Ok(e) => Some(std::sync::Arc::new(e.with_batching(BatchOptions {
+            window: std::time::Duration::from_millis(settings.batch_window_ms),
+            max: settings.batch_max,
+            lanes: std::thread::available_parallelism().map_or(1, usize::from),
+        }))),
         Err(e) => {
             tracing::warn!("embedding model unusable ({e}); ranking is lexical only");
             None

@@ -1,7 +1,7 @@
-//! The encoder for one short text at a time: questions.
+//! The encoder for short texts: questions, one at a time or a batch packed together.
 //!
 //! Same computation as [`Bert`] (the embeddings are even computed by it), but
-//! the layers run as plain loops over one unpadded sequence with 8-bit dense
+//! the layers run as plain loops over unpadded sequences with 8-bit dense
 //! layers ([`Int8Linear`]). For a few tokens the f32 model spends its time
 //! reading 42 MB of weights and in per-operation overhead (tensor
 //! allocation, thread-pool hand-offs); here the weights are 11 MB and nothing
@@ -103,67 +103,100 @@ impl QuestionEncoder {
 
     /// Mean-pooled, unit-length vector of the token ids `ids` (not empty).
     pub fn embed(&self, ids: &[u32]) -> Result<Vec<f32>> {
-        let len = ids.len();
-        if len == 0 {
-            candle_core::bail!("no tokens to embed");
-        }
-        let ids = Tensor::from_slice(ids, (1, len), &candle_core::Device::Cpu)?;
-        let mut x = self
-            .embeddings
-            .embed(&ids)?
-            .flatten_all()?
-            .to_vec1::<f32>()?;
-        for l in &self.layers {
-            x = self.layer(l, &x, len);
-        }
-        let h = self.heads * self.head_size;
-        let mut mean = vec![0f32; h];
-        for row in x.chunks_exact(h) {
-            for (m, v) in mean.iter_mut().zip(row) {
-                *m += v;
-            }
-        }
-        let norm = super::dot(&mean, &mean).sqrt().max(1e-12);
-        // mean pooling then normalisation: the 1/len cancels out
-        Ok(mean.into_iter().map(|v| v / norm).collect())
+        let mut v = self.embed_many(&[ids])?;
+        v.pop()
+            .ok_or_else(|| candle_core::Error::Msg("no vector for the question".into()))
     }
 
-    fn layer(&self, l: &Layer, x: &[f32], len: usize) -> Vec<f32> {
+    /// [`QuestionEncoder::embed`] of several sequences at once, in their order.
+    /// They are packed, not padded: the dense layers run over every token of
+    /// every sequence as one matrix (each weight row is read once for all of
+    /// them), attention and pooling over each sequence's own rows. Every input
+    /// row is rounded on its own scale, so each vector is exactly the one
+    /// [`QuestionEncoder::embed`] gives for its sequence alone.
+    pub fn embed_many(&self, seqs: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        if seqs.is_empty() {
+            return Ok(Vec::new());
+        }
+        if seqs.iter().any(|ids| ids.is_empty()) {
+            candle_core::bail!("no tokens to embed");
+        }
+        let mut spans = Vec::with_capacity(seqs.len());
+        let mut x = Vec::new();
+        for ids in seqs {
+            let start = spans.last().map_or(0, |s: &std::ops::Range<usize>| s.end);
+            spans.push(start..start + ids.len());
+            let ids = Tensor::from_slice(ids, (1, ids.len()), &candle_core::Device::Cpu)?;
+            x.extend(
+                self.embeddings
+                    .embed(&ids)?
+                    .flatten_all()?
+                    .to_vec1::<f32>()?,
+            );
+        }
+        for l in &self.layers {
+            x = self.layer(l, &x, &spans);
+        }
+        let h = self.heads * self.head_size;
+        Ok(spans
+            .iter()
+            .map(|span| {
+                let mut mean = vec![0f32; h];
+                for row in x[span.start * h..span.end * h].chunks_exact(h) {
+                    for (m, v) in mean.iter_mut().zip(row) {
+                        *m += v;
+                    }
+                }
+                let norm = super::dot(&mean, &mean).sqrt().max(1e-12);
+                // mean pooling then normalisation: the 1/len cancels out
+                mean.into_iter().map(|v| v / norm).collect()
+            })
+            .collect())
+    }
+
+    /// One encoder layer over the packed rows of `x`; `spans` are each
+    /// sequence's rows (attention stays within a sequence).
+    fn layer(&self, l: &Layer, x: &[f32], spans: &[std::ops::Range<usize>]) -> Vec<f32> {
         let (heads, d) = (self.heads, self.head_size);
         let h = heads * d;
-        let q = l.query.forward(x, len);
-        let k = l.key.forward(x, len);
-        let v = l.value.forward(x, len);
+        let rows = spans.last().map_or(0, |s| s.end);
+        let q = l.query.forward(x, rows);
+        let k = l.key.forward(x, rows);
+        let v = l.value.forward(x, rows);
         let scale = 1.0 / (d as f32).sqrt();
-        let mut context = vec![0f32; len * h];
-        let mut p = vec![0f32; len];
-        for head in 0..heads {
-            // this head's slice of token `t`'s row
-            let at = |t: usize| t * h + head * d..t * h + head * d + d;
-            for i in 0..len {
-                let qi = &q[at(i)];
-                for (j, pj) in p.iter_mut().enumerate() {
-                    *pj = super::dot(qi, &k[at(j)]) * scale;
-                }
-                softmax(&mut p);
-                let out = &mut context[at(i)];
-                for (j, pj) in p.iter().enumerate() {
-                    for (o, vj) in out.iter_mut().zip(&v[at(j)]) {
-                        *o += pj * vj;
+        let mut context = vec![0f32; rows * h];
+        let longest = spans.iter().map(|s| s.len()).max().unwrap_or(0);
+        let mut p = vec![0f32; longest];
+        for span in spans {
+            let p = &mut p[..span.len()];
+            for head in 0..heads {
+                // this head's slice of token `t`'s row
+                let at = |t: usize| t * h + head * d..t * h + head * d + d;
+                for i in span.clone() {
+                    let qi = &q[at(i)];
+                    for (j, pj) in span.clone().zip(p.iter_mut()) {
+                        *pj = super::dot(qi, &k[at(j)]) * scale;
+                    }
+                    softmax(p);
+                    let out = &mut context[at(i)];
+                    for (j, pj) in span.clone().zip(p.iter()) {
+                        for (o, vj) in out.iter_mut().zip(&v[at(j)]) {
+                            *o += pj * vj;
+                        }
                     }
                 }
             }
         }
-        let mut attended = l.attention_out.forward(&context, len);
+        let mut attended = l.attention_out.forward(&context, rows);
         for (a, xi) in attended.iter_mut().zip(x) {
             *a += xi;
         }
         l.attention_norm.apply(&mut attended);
-        let mut inner = l.intermediate.forward(&attended, len);
+        let mut inner = l.intermediate.forward(&attended, rows);
         for v in &mut inner {
             *v = gelu(*v);
         }
-        let mut out = l.output.forward(&inner, len);
+        let mut out = l.output.forward(&inner, rows);
         for (o, a) in out.iter_mut().zip(&attended) {
             *o += a;
         }

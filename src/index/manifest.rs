@@ -22,6 +22,11 @@ pub struct Manifest {
     pub sources: Vec<SourceInfo>,
     /// Name of the embedding model when passage embeddings are stored.
     pub model: Option<String>,
+    /// The vector size (dimension) of the stored passage and sentence vectors
+    /// when there are any. Absent in manifests written before it was recorded
+    /// (unknown: the width of `embeddings.f32` is then taken for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dim: Option<usize>,
     pub dropped_lines: usize,
     pub skipped_files: usize,
     /// The corpus entries skipped (their paths), so that a watched rebuild

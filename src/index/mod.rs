@@ -222,6 +222,15 @@ fn open_generation(index_dir: &Path, name: &str) -> Result<Generation> {
         Some(_) => Some(read_embeddings(&dir.join(EMBEDDINGS), passages.len())?),
         None => None,
     };
+    if let (Some(e), Some(dim)) = (&embeddings, manifest.dim) {
+        if e.dim != dim {
+            return Err(Error::Index(format!(
+                "index generation {name} is inconsistent: its passage vectors have {} \
+                 dimensions, its manifest says {dim}",
+                e.dim
+            )));
+        }
+    }
     let sentences = match &embeddings {
         Some(e) => sentences::read(&dir, passages.len(), e.dim)?,
         None => None,
@@ -524,6 +533,7 @@ fn build_and_publish<T>(
         doc_hashes: corpus.hashes.clone(),
         sources: sources_of(&corpus),
         model: embedded.then(|| embedder.map(|e| e.name())).flatten(),
+        dim: embedded.then(|| embedder.map(|e| e.dim())).flatten(),
         dropped_lines: corpus.dropped.len(),
         skipped_files: corpus.skipped.len(),
         skipped: corpus.skipped.iter().map(|s| s.path.clone()).collect(),

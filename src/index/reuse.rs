@@ -58,7 +58,9 @@ impl VectorCache {
 
     fn load(&mut self, dir: &Path) -> Result<()> {
         let manifest: super::Manifest = super::read_json(&dir.join(MANIFEST))?;
-        if manifest.model.as_deref() != Some(self.model.as_str()) {
+        if manifest.model.as_deref() != Some(self.model.as_str())
+            || manifest.dim.is_some_and(|d| d != self.dim)
+        {
             return Ok(());
         }
         let passages: Vec<Passage> = super::read_json(&dir.join(PASSAGES))?;

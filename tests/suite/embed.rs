@@ -243,3 +243,141 @@ fn q8_question_vectors_stay_close_to_the_reference_and_rank_alike() {
         assert_eq!(a, b, "ranking for {q:?}");
     }
 }
+
+/// The reference texts and a few questions of the kinds the bot is asked.
+fn question_texts() -> Vec<String> {
+    let mut texts: Vec<String> = reference().items.into_iter().map(|i| i.text).collect();
+    texts.extend(
+        [
+            "Who owns cybersecurity?",
+            "Does the CIO or the CTO handle vendor contracts?",
+            "Which executive sets the strategy for machine learning platforms in a mid-sized company?",
+            "",
+            "The chief technology officer owns the roadmap, and ünïcødé 🚀 sometimes. ",
+        ]
+        .map(String::from),
+    );
+    texts
+}
+
+#[test]
+fn batched_questions_get_the_vectors_they_get_alone() {
+    let dir = model_dir();
+    let q8 = Embedder::load_with(&dir, Precision::Q8).expect("load q8");
+    let texts = question_texts();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let alone: Vec<Vec<f32>> = refs
+        .iter()
+        .map(|t| q8.embed_query(t).expect("embed"))
+        .collect();
+    // 8-bit: packed, every row rounded on its own scale, so exactly the same vectors
+    let together = q8.embed_queries(&refs).expect("embed together");
+    assert_eq!(together.len(), refs.len());
+    for ((t, a), b) in refs.iter().zip(&alone).zip(&together) {
+        assert_eq!(a, b, "8-bit batched vector differs for {t:?}");
+    }
+    // and they stay as close to the float64 reference as single 8-bit questions do
+    for (item, v) in reference().items.iter().zip(&together) {
+        let cos = cosine(v, &item.embedding);
+        assert!(cos >= 0.995, "batched q8 cosine {cos} for {:?}", item.text);
+    }
+    // f32: padded through candle, equal to float rounding
+    let exact = embedder();
+    let alone: Vec<Vec<f32>> = refs
+        .iter()
+        .map(|t| exact.embed_query(t).expect("embed"))
+        .collect();
+    let together = exact.embed_queries(&refs).expect("embed together");
+    for ((t, a), b) in refs.iter().zip(&alone).zip(&together) {
+        assert!(
+            max_abs_diff(a, b) <= 1e-4,
+            "f32 batched vector differs for {t:?}"
+        );
+    }
+    // a question too long for the 8-bit path inside a batch is embedded exactly, as alone
+    let long = "The chief information officer owns the budget. ".repeat(20);
+    let mixed = q8
+        .embed_queries(&["Who owns cybersecurity?", &long])
+        .expect("embed");
+    assert_eq!(mixed[0], q8.embed_query("Who owns cybersecurity?").unwrap());
+    assert!(max_abs_diff(&mixed[1], &exact.embed_query(&long).unwrap()) <= 1e-6);
+}
+
+#[test]
+fn concurrent_callers_each_get_their_own_questions_vector() {
+    use rolefaq::embed::BatchOptions;
+    let dir = model_dir();
+    let plain = Embedder::load_with(&dir, Precision::Q8).expect("load q8");
+    let texts = question_texts();
+    let want: Vec<Vec<f32>> = texts
+        .iter()
+        .map(|t| plain.embed_query(t).expect("embed"))
+        .collect();
+    // one lane, so callers queue behind each other and are batched
+    let batched = Arc::new(
+        Embedder::load_with(&dir, Precision::Q8)
+            .expect("load q8")
+            .with_batching(BatchOptions {
+                window: std::time::Duration::from_millis(5),
+                max: 8,
+                lanes: 1,
+            }),
+    );
+    assert!(batched.batching().is_some());
+    let texts = Arc::new(texts);
+    let want = Arc::new(want);
+    let threads = 24;
+    let start = Arc::new(std::sync::Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (e, texts, want, start) = (
+                Arc::clone(&batched),
+                Arc::clone(&texts),
+                Arc::clone(&want),
+                Arc::clone(&start),
+            );
+            std::thread::spawn(move || {
+                start.wait();
+                for round in 0..4 {
+                    let i = (t * 7 + round * 5) % texts.len();
+                    let v = e.embed_query(&texts[i]).expect("embed");
+                    assert_eq!(v, want[i], "thread {t} got another question's vector");
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("a caller failed");
+    }
+}
+
+#[test]
+fn no_window_or_a_batch_of_one_embeds_each_question_on_its_own() {
+    use rolefaq::embed::BatchOptions;
+    let dir = model_dir();
+    for (window, max) in [(0, 16), (2, 1)] {
+        let e = Embedder::load_with(&dir, Precision::Q8)
+            .expect("load q8")
+            .with_batching(BatchOptions {
+                window: std::time::Duration::from_millis(window),
+                max,
+                lanes: 2,
+            });
+        assert_eq!(e.batching(), None, "window {window} ms, max {max}");
+    }
+    // the configured model follows [model]: batching on by default, off with a 0 window
+    let mut settings = rolefaq::config::ModelSettings {
+        dir: dir.clone(),
+        ..Default::default()
+    };
+    let on = rolefaq::embed::load_configured(&settings).expect("model");
+    assert_eq!(on.batching().map(|b| b.max), Some(settings.batch_max));
+    settings.batch_window_ms = 0;
+    let off = rolefaq::embed::load_configured(&settings).expect("model");
+    assert_eq!(off.batching(), None);
+    let plain = Embedder::load_with(&dir, Precision::Q8).expect("load q8");
+    for t in question_texts() {
+        assert_eq!(off.embed_query(&t).unwrap(), plain.embed_query(&t).unwrap());
+        assert_eq!(on.embed_query(&t).unwrap(), plain.embed_query(&t).unwrap());
+    }
+}

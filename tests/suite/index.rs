@@ -287,6 +287,52 @@ fn vectors_are_kept_without_a_model_and_rebuilt_only_for_another_model() {
     assert!(svc.hybrid());
 }
 
+#[test]
+fn the_manifest_records_the_vector_size_and_older_manifests_without_it_still_open() {
+    let sb = Sandbox::new();
+    let manifest_path = |sb: &Sandbox| sb.index().join(current(sb)).join("manifest.json");
+    let read = |sb: &Sandbox| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(manifest_path(sb)).unwrap()).unwrap()
+    };
+    let svc = Service::open_with(sb.settings(), model("hash-a", 16)).unwrap();
+    assert_eq!(svc.engine().gen.manifest.dim, Some(16));
+    assert_eq!(read(&sb)["dim"], 16);
+    assert_eq!(read(&sb)["model"], "hash-a");
+    drop(svc);
+
+    // A manifest written before the size was recorded: unknown, and the index serves as it is.
+    let hybrid = current(&sb);
+    let mut old = read(&sb);
+    old.as_object_mut().unwrap().remove("dim");
+    std::fs::write(manifest_path(&sb), serde_json::to_vec_pretty(&old).unwrap()).unwrap();
+    let svc = Service::open_with(sb.settings(), model("hash-a", 16)).unwrap();
+    assert_eq!(
+        current(&sb),
+        hybrid,
+        "an old manifest must not force a rebuild"
+    );
+    assert_eq!(svc.engine().gen.manifest.dim, None);
+    assert!(svc.hybrid());
+    drop(svc);
+
+    // A manifest whose size disagrees with the stored vectors: a damaged index, rebuilt.
+    let mut wrong = old;
+    wrong["dim"] = serde_json::json!(32);
+    std::fs::write(
+        manifest_path(&sb),
+        serde_json::to_vec_pretty(&wrong).unwrap(),
+    )
+    .unwrap();
+    let svc = Service::open_with(sb.settings(), model("hash-a", 16)).unwrap();
+    assert_ne!(current(&sb), hybrid, "a size mismatch must be rebuilt");
+    assert_eq!(svc.engine().gen.manifest.dim, Some(16));
+
+    // Without vectors the manifest has no size at all.
+    let lexical = Sandbox::new();
+    Service::open_with(lexical.settings(), None).unwrap();
+    assert!(read(&lexical).get("dim").is_none());
+}
+
 /// Makes a directory tree unwritable for this process, and undoes it on drop.
 ///
 /// What is simulated: a read-only deployment of the index (an image layer, a
