@@ -7,7 +7,7 @@ use super::guard::{self, Caller};
 use super::render::{self, Reply};
 use super::respond::{defer, finish, post, respond};
 use super::responder::Responder;
-use super::state::{ClearOnDrop, State};
+use super::state::State;
 use crate::error::Error;
 use serenity::all::{CommandInteraction, Http};
 use std::sync::atomic::Ordering;
@@ -81,7 +81,9 @@ pub(super) async fn reindex(
             return respond(st, r, &render::refusal(&why.to_string())).await;
         }
     };
-    if st.reindexing.swap(true, Ordering::SeqCst) {
+    // Busy until the rebuild itself ends, not until its report is sent: an
+    // admin who sees "Index rebuilt" may start the next one at once.
+    let Some(busy) = st.claim_rebuild() else {
         tracing::info!(user = caller.user_id, "reindex refused: one is running");
         return respond(
             st,
@@ -89,10 +91,7 @@ pub(super) async fn reindex(
             &render::refusal(&user_message(&Error::RebuildInProgress)),
         )
         .await;
-    }
-    // Busy until the rebuild itself ends, not until its report is sent: an
-    // admin who sees "Index rebuilt" may start the next one at once.
-    let busy = ClearOnDrop(&st.reindexing);
+    };
     // The admin asked for a rebuild: a deferral that fails or stalls (it is
     // abandoned after http_timeout_secs) does not cancel it.
     if let Err(e) = defer(st, r, true).await {

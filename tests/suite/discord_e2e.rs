@@ -2067,30 +2067,24 @@ async fn missed_questions_from_every_entry_point_and_a_dismissed_modal_show_in_t
     assert_eq!(entries, ["context_menu", "mention", "slash"]);
 
     // What the corpus owner runs: `rolefaq gaps --json` on the same store.
-    let out = assert_cmd::Command::cargo_bin("rolefaq")
-        .unwrap()
-        .env_remove("ROLEFAQ_CONFIG")
-        .env_remove("ROLEFAQ_STORE_KEY")
-        .env("ROLEFAQ_TEST_MODE", "1")
-        .env("ROLEFAQ__MODEL__ENABLED", "false")
-        .env("ROLEFAQ__STORE__PATH", h.settings.store_path())
-        .env(
-            "XDG_CONFIG_HOME",
-            h.settings.index.dir.join("no-user-config"),
-        )
-        .arg("--corpus")
-        .arg(&h.settings.corpus.dir)
-        .arg("--index")
-        .arg(&h.settings.index.dir)
-        .args(["gaps", "--json", "--days", "7"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = crate::common::json_of(
+        assert_cmd::Command::cargo_bin("rolefaq")
+            .unwrap()
+            .env_remove("ROLEFAQ_CONFIG")
+            .env_remove("ROLEFAQ_STORE_KEY")
+            .env("ROLEFAQ_TEST_MODE", "1")
+            .env("ROLEFAQ__MODEL__ENABLED", "false")
+            .env("ROLEFAQ__STORE__PATH", h.settings.store_path())
+            .env(
+                "XDG_CONFIG_HOME",
+                h.settings.index.dir.join("no-user-config"),
+            )
+            .arg("--corpus")
+            .arg(&h.settings.corpus.dir)
+            .arg("--index")
+            .arg(&h.settings.index.dir)
+            .args(["gaps", "--json", "--days", "7"]),
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["questions"], 3, "{report}");
     assert_eq!(report["votes_down"], 1, "{report}");
     let groups = report["groups"].as_array().unwrap();
