@@ -45,6 +45,43 @@ const LEAD_FILLERS: &[&str] = &[
     "wondering",
 ];
 
+/// Question words that open an embedded question ("… figure out *what* our CTO does").
+const WH_WORDS: &[&str] = &[
+    "who", "whom", "whose", "what", "which", "when", "where", "why", "how", "whether",
+];
+
+/// Words after which a question word opens an embedded question: verbs of
+/// knowing and asking ("trying to figure out what…", "not sure who…",
+/// "can someone explain how…").
+const ASKING_WORDS: &[&str] = &[
+    "know",
+    "knows",
+    "knowing",
+    "wonder",
+    "wondering",
+    "wondered",
+    "out",
+    "understand",
+    "understanding",
+    "explain",
+    "tell",
+    "me",
+    "us",
+    "sure",
+    "idea",
+    "clue",
+    "curious",
+    "about",
+    "ask",
+    "asking",
+    "learn",
+    "see",
+    "decide",
+    "deciding",
+    "confused",
+    "unclear",
+];
+
 fn ends_sentence(gap: &str) -> bool {
     gap.contains(['.', '!', '?', ';', ':', '\n', '…'])
 }
@@ -101,11 +138,16 @@ pub fn framing(text: &str, toks: &[Range<usize>], words: &[String]) -> Vec<bool>
     for s in asking {
         let r = sentences[s].0.clone();
         // the last clause start that opens a question, when the sentence does not
+        // or, failing both, the last embedded question after a verb of knowing
+        let embedded = |i: usize| {
+            WH_WORDS.contains(&words[i].as_str()) && ASKING_WORDS.contains(&words[i - 1].as_str())
+        };
         let from = if opens(r.start) {
             r.start
         } else {
             (r.start + 1..r.end)
                 .rfind(|&i| ends_clause(gap(i)) && opens(i))
+                .or_else(|| (r.start + 1..r.end).rfind(|&i| embedded(i)))
                 .unwrap_or(r.start)
         };
         framing[from..r.end].iter_mut().for_each(|f| *f = false);
@@ -180,5 +222,20 @@ mod tests {
         // nothing opens a question: the last sentence is the question
         let (ask, _) = frame("just joined a startup. trying to figure out our CTO");
         assert_eq!(ask, ["trying", "to", "figure", "out", "our", "cto"]);
+    }
+
+    #[test]
+    fn an_embedded_question_after_a_verb_of_knowing_asks() {
+        let (ask, framing) = frame(
+            "just joined a saas startup as a backend dev, trying to figure out what our CTO is supposed to be doing",
+        );
+        assert_eq!(
+            ask,
+            ["what", "our", "cto", "is", "supposed", "to", "be", "doing"]
+        );
+        assert!(framing.contains(&"saas".to_string()));
+        // a question word that does not follow such a verb opens nothing
+        let (ask, _) = frame("the team what we hired last year owns the cloud");
+        assert_eq!(ask.len(), 10);
     }
 }
