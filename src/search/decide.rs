@@ -102,6 +102,7 @@ mod tests {
             asks_definition: false,
             corrections: Vec::new(),
             truncated: false,
+            compares: false,
         }
     }
 
