@@ -155,10 +155,6 @@ pub struct Decision {
     /// Of those, the words the corpus does not contain (after typo correction).
     #[serde(default)]
     pub unknown_words: usize,
-    /// The question asks for a number ("how many …", "average salary") and
-    /// none of the best candidates states one: they cannot answer it.
-    #[serde(default)]
-    pub quantity_missing: bool,
 }
 
 /// A verbatim quote with where it comes from.

@@ -658,7 +658,7 @@ impl Service {
         };
         let ranked = self.rank(&engine, &u, query_vec.as_deref())?;
         let decision = search::decide::decide(
-            search::decide::signals(&engine.lexicon, &u, &ranked, &engine.gen.passages),
+            search::decide::signals(&engine.lexicon, &u, &ranked),
             &u,
             &ranked,
             query_vec.is_some(),
@@ -771,9 +771,6 @@ impl Service {
         }
         for (from, to) in &u.corrections {
             out.push_str(&format!("  corrected {from} → {to}\n"));
-        }
-        if search::decide::expects_quantity(&u.text) {
-            out.push_str("  asks for a number: answered only by a passage that states one\n");
         }
         if let (Some(e), Some(emb)) = (&self.embedder, &engine.gen.embeddings) {
             if let Ok(v) = e.embed_batch(&[u.text.as_str()]) {

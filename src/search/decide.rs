@@ -11,7 +11,7 @@
 use super::query::Understood;
 use super::query::Vocabulary;
 use super::{Lexicon, Scored};
-use crate::model::{Decision, Passage};
+use crate::model::Decision;
 
 /// Weights of the hybrid decision: intercept, coverage, dense, centred dense,
 /// known, unknown words (at most [`UNKNOWN_CAP`]). `scripts/calibrate.py
@@ -31,80 +31,8 @@ const UNKNOWN_CAP: usize = 3;
 /// is about (framing and "who" predicates weigh less).
 const CONTENT: f32 = 0.5;
 
-/// Candidates that must state a number when the question asks for one.
-const QUANTITY_WINDOW: usize = 3;
-
-/// Lower-cased words of a text (letters and digits; `%` kept as a word).
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '%'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// Whether a question asks for a number: how much / many / long / often / old,
-/// what percentage or share, an average, a salary, a rate per unit of time.
-/// Its answer is a quantity (expected answer type), so a passage without one
-/// does not answer it however close its topic.
-pub fn expects_quantity(text: &str) -> bool {
-    const AFTER_HOW: &[&str] = &["much", "many", "long", "often", "old"];
-    const AFTER_WHAT: &[&str] = &["percentage", "percent", "proportion", "share", "fraction"];
-    const ALONE: &[&str] = &[
-        "average",
-        "avg",
-        "median",
-        "salary",
-        "salaries",
-        "compensation",
-    ];
-    let w = words(text);
-    w.windows(2).any(|p| {
-        (p[0] == "how" && AFTER_HOW.contains(&p[1].as_str()))
-            || (p[0] == "what" && AFTER_WHAT.contains(&p[1].as_str()))
-            || (p[0] == "per" && TIME_UNITS.contains(&p[1].as_str()))
-    }) || w.iter().any(|x| ALONE.contains(&x.as_str()))
-}
-
-/// Units and rates of time: "how long" and "how often" are answered in them.
-const TIME_UNITS: &[&str] = &[
-    "hour",
-    "hours",
-    "day",
-    "days",
-    "week",
-    "weeks",
-    "month",
-    "months",
-    "quarter",
-    "quarters",
-    "year",
-    "years",
-    "daily",
-    "weekly",
-    "monthly",
-    "quarterly",
-    "annually",
-    "yearly",
-    "annual",
-];
-
-/// Whether a text states a quantity: a digit, a number word, a percentage, a
-/// currency sign, or a unit or rate of time.
-pub fn states_quantity(text: &str) -> bool {
-    const NUMBER_WORDS: &[&str] = &[
-        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-        "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred", "thousand",
-        "million", "billion", "dozen", "half", "twice", "once", "percent", "%",
-    ];
-    text.chars()
-        .any(|c| c.is_ascii_digit() || matches!(c, '$' | '€' | '£' | '¥' | '%'))
-        || words(text)
-            .iter()
-            .any(|w| NUMBER_WORDS.contains(&w.as_str()) || TIME_UNITS.contains(&w.as_str()))
-}
-
 /// The signals of a ranked pool, undecided.
-pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored], passages: &[Passage]) -> Decision {
+pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
     let mut total = 0.0f32;
     let mut known = 0.0f32;
     let mut content_words = 0;
@@ -132,12 +60,6 @@ pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored], passages: &[Passa
         known: if total > 0.0 { known / total } else { 1.0 },
         content_words,
         unknown_words,
-        quantity_missing: expects_quantity(&u.text)
-            && !pool
-                .iter()
-                .take(QUANTITY_WINDOW)
-                .filter_map(|s| passages.get(s.ord))
-                .any(|p| states_quantity(&p.text)),
     }
 }
 
@@ -162,7 +84,7 @@ pub fn decide(mut d: Decision, u: &Understood, pool: &[Scored], hybrid: bool) ->
         let w = LEXICAL;
         w[0] + w[1] * d.coverage + w[2] * d.known + w[3] * unknown
     };
-    d.answered = d.score >= 0.0 && !d.quantity_missing;
+    d.answered = d.score >= 0.0;
     d
 }
 
@@ -221,45 +143,6 @@ mod tests {
         assert!(!decide(signals(1.0, 1.0, 1.0, 0), &u, &[], true).answered);
         let role = understood(vec![concept("cto", Some("CTO"))]);
         assert!(decide(signals(0.0, 0.0, 0.0, 0), &role, &[scored(0.0, 0.0)], false).answered);
-    }
-
-    #[test]
-    fn questions_asking_for_a_number_need_a_passage_stating_one() {
-        for q in [
-            "how many CPOs go on to become CEO",
-            "avg cfo salary at a series b startup?",
-            "what percentage of companies have both?",
-            "how often should the CISO brief the board",
-            "fractional CTO cost per month",
-        ] {
-            assert!(expects_quantity(q), "{q}");
-        }
-        for q in [
-            "who owns security?",
-            "how do the CIO and CTO work together",
-            "how come",
-        ] {
-            assert!(!expects_quantity(q), "{q}");
-        }
-        for t in [
-            "brief the committee at least quarterly",
-            "around 20 percent of capacity",
-            "costs $5k",
-            "two or three days a month",
-        ] {
-            assert!(states_quantity(t), "{t}");
-        }
-        assert!(!states_quantity(
-            "The CISO leads security and reports to the board."
-        ));
-        // an answerable-looking pool is refused when no candidate states a number
-        let d = Decision {
-            quantity_missing: true,
-            ..signals(1.0, 0.9, 1.0, 0)
-        };
-        let u = understood(vec![concept("salary", None)]);
-        assert!(!decide(d, &u, &[scored(1.0, 0.9)], true).answered);
-        assert!(decide(signals(1.0, 0.9, 1.0, 0), &u, &[scored(1.0, 0.9)], true).answered);
     }
 
     #[test]
