@@ -39,9 +39,6 @@ pub struct Engine {
     pub compare: compare::Extracted,
     /// Aspects the comparison has evidence for.
     pub aspects: Vec<String>,
-    /// Passages that set roles side by side, with the roles they quote
-    /// (`compare::Extracted::contrasting`), for comparison questions.
-    pub contrasting: Vec<(usize, Vec<String>)>,
     pub roles: query::RoleAliases,
     /// Single-word role aliases as stems ("cio" → "CIO").
     pub role_stems: std::collections::HashMap<String, String>,
@@ -100,7 +97,6 @@ impl Engine {
         Self {
             lexicon,
             book,
-            contrasting: extracted.contrasting(),
             compare: extracted,
             aspects,
             roles,
@@ -554,7 +550,6 @@ impl Service {
             &engine.lexicon,
             u,
             &engine.role_stems,
-            &engine.contrasting,
             query_vec,
             params,
         )?)

@@ -58,34 +58,6 @@ impl Extracted {
             topics: extract::topic_claims(passages, book),
         }
     }
-
-    /// Passages that set roles side by side (a table's role columns, a
-    /// role-labelled item, a contrastive sentence), each with the keys of the
-    /// roles it quotes, sorted and deduplicated; ascending by passage.
-    pub fn contrasting(&self) -> Vec<(usize, Vec<String>)> {
-        let mut by_passage: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
-        for e in &self.evidence {
-            if matches!(
-                e.source,
-                extract::Source::TableCell
-                    | extract::Source::LabelledItem
-                    | extract::Source::Contrast
-            ) {
-                by_passage
-                    .entry(e.passage)
-                    .or_default()
-                    .push(e.role.clone());
-            }
-        }
-        by_passage
-            .into_iter()
-            .map(|(p, mut roles)| {
-                roles.sort();
-                roles.dedup();
-                (p, roles)
-            })
-            .collect()
-    }
 }
 
 /// Comparisons over a corpus and the evidence extracted from it.

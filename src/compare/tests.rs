@@ -274,26 +274,3 @@ fn a_document_on_both_sides_of_a_claim_takes_no_side() {
     let ops = row(&c, "Operations and infrastructure");
     assert!(ops.disagreement.is_none(), "{:?}", ops.disagreement);
 }
-
-#[test]
-fn contrasting_passages_are_those_that_set_roles_side_by_side() {
-    let passages = corpus();
-    let book = RoleBook::builtin();
-    let contrasting = Extracted::new(&passages, &book).contrasting();
-    let roles_of = |i: usize| {
-        contrasting
-            .iter()
-            .find(|(p, _)| *p == i)
-            .map(|(_, r)| r.clone())
-    };
-    let both = Some(vec!["cio".to_string(), "cto".to_string()]);
-    // table rows with role columns and a contrastive sentence quote both roles
-    assert_eq!(roles_of(0), both);
-    assert_eq!(roles_of(3), both);
-    // a role-labelled item quotes its own role
-    assert_eq!(roles_of(4), Some(vec!["cio".to_string()]));
-    assert_eq!(roles_of(5), Some(vec!["cto".to_string()]));
-    // a statement about one role sets nothing side by side
-    assert_eq!(roles_of(8), None);
-    assert!(contrasting.windows(2).all(|w| w[0].0 < w[1].0));
-}

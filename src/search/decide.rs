@@ -102,7 +102,6 @@ mod tests {
             asks_definition: false,
             corrections: Vec::new(),
             truncated: false,
-            compares: false,
         }
     }
 

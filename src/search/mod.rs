@@ -225,10 +225,6 @@ pub struct Scored {
 /// kept without lexical overlap, and to lower the coverage an answer needs.
 const DENSE_CLOSE: f32 = 0.45;
 
-/// Score factor, in a question comparing roles, of a passage that sets those
-/// roles side by side.
-const SIDE_BY_SIDE_FACTOR: f32 = 1.2;
-
 /// Score factor of a passage that only introduces a list or table.
 const LEAD_IN_FACTOR: f32 = 0.6;
 
@@ -449,7 +445,6 @@ pub fn rank(
     lex: &Lexicon,
     u: &Understood,
     role_stems: &HashMap<String, String>,
-    contrasting: &[(usize, Vec<String>)],
     query_vec: Option<&[f32]>,
     params: RankParams,
 ) -> tantivy::Result<Vec<Scored>> {
@@ -463,22 +458,6 @@ pub fn rank(
     };
     let role_only = !u.concepts.is_empty() && u.concepts.iter().all(|c| c.role.is_some());
     let resolved = Resolved::new(lex, u, role_stems);
-    // A comparison of roles is answered by passages that set them side by side
-    // (alone, or with the sibling items of their list).
-    let asked: Vec<String> = u.roles.iter().map(|r| r.to_lowercase()).collect();
-    let sets_side_by_side = |ord: usize| -> bool {
-        if !u.compares {
-            return false;
-        }
-        let (first, end) = lex.lists.get(ord).copied().unwrap_or((0, 0));
-        asked.iter().all(|role| {
-            (first as usize..end as usize).any(|o| {
-                contrasting
-                    .binary_search_by_key(&o, |(p, _)| *p)
-                    .is_ok_and(|i| contrasting[i].1.iter().any(|r| r == role))
-            })
-        })
-    };
     let max_bm25 = lexical_hits
         .iter()
         .map(|h| h.1)
@@ -545,15 +524,9 @@ pub fn rank(
                 PassageKind::Paragraph => 1.0,
                 _ => 0.95,
             };
-            let side_factor = if sets_side_by_side(ord) {
-                SIDE_BY_SIDE_FACTOR
-            } else {
-                1.0
-            };
             let score = (0.45 * bm25 + 0.55 * cov + params.dense_weight * 0.5 * d_rank)
                 * role_factor
-                * kind_factor
-                * side_factor;
+                * kind_factor;
             Scored {
                 ord,
                 score,

@@ -303,9 +303,6 @@ pub struct Understood {
     /// Corrections made to unknown words ("cybersecurty" → "cybersecurity").
     pub corrections: Vec<(String, String)>,
     pub truncated: bool,
-    /// It names two or more roles and sets them against each other (a
-    /// contrast word, or "who/which …" between them).
-    pub compares: bool,
 }
 
 /// Remove control and zero-width characters, normalise Unicode (NFKC) and
@@ -519,8 +516,6 @@ pub fn understand(
     } else {
         Vec::new()
     };
-    let compares =
-        found_roles.len() >= 2 && (asks_who || stems.iter().any(|s| contrasts.contains(s)));
     for (i, stem) in stems.iter().enumerate() {
         if covered[i]
             || stop.contains(stem)
@@ -614,7 +609,6 @@ pub fn understand(
         asks_definition,
         corrections,
         truncated,
-        compares,
     }
 }
 
@@ -718,21 +712,6 @@ mod tests {
         );
         // one role: nothing is set against it, the word is what is asked
         assert_eq!(weight("what makes the CIO different?", "different"), 1.0);
-    }
-
-    #[test]
-    fn a_question_compares_when_it_sets_two_roles_against_each_other() {
-        let v = Vocab(vec!["cio", "cto", "secur", "budget"]);
-        let compares =
-            |q: &str| understand(q, false, &BTreeMap::new(), &roles(), &v, true).compares;
-        assert!(compares(
-            "how does the CIO's security role differ from the CTO's?"
-        ));
-        assert!(compares("CIO vs CTO budget"));
-        assert!(compares("who owns security, the CIO or the CTO?"));
-        // two roles working together, or one role, are not comparisons
-        assert!(!compares("how do the CIO and CTO share the budget"));
-        assert!(!compares("what makes the CIO different?"));
     }
 
     #[test]
