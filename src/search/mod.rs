@@ -38,10 +38,6 @@ pub struct Lexicon {
     /// one-sentence paragraphs ending in a colon, or whose items carry them as
     /// context. (A paragraph that says something and then leads in is content.)
     lead_ins: Vec<bool>,
-    /// For each list item, the ords of its list (its first and one past its
-    /// last item); other passages are a list of one. A list of role-labelled
-    /// items ("CIO: …", "CTO: …") answers a comparison together.
-    lists: Vec<(u32, u32)>,
     passages: usize,
 }
 
@@ -117,23 +113,6 @@ impl Lexicon {
                             .is_some_and(|c| c == p.text))
             })
             .collect();
-        let mut lists: Vec<(u32, u32)> = (0..passages.len() as u32).map(|i| (i, i + 1)).collect();
-        let same_list = |a: &Passage, b: &Passage| {
-            a.kind == PassageKind::ListItem
-                && b.kind == PassageKind::ListItem
-                && a.doc_id == b.doc_id
-                && a.page == b.page
-                && a.paragraph == b.paragraph
-        };
-        let mut start = 0;
-        for i in 1..=passages.len() {
-            if i == passages.len() || !same_list(&passages[start], &passages[i]) {
-                for entry in &mut lists[start..i] {
-                    *entry = (start as u32, i as u32);
-                }
-                start = i;
-            }
-        }
         Self {
             ids,
             terms,
@@ -142,7 +121,6 @@ impl Lexicon {
             definitions,
             words,
             lead_ins,
-            lists,
             passages: passages.len(),
         }
     }
@@ -384,17 +362,12 @@ impl Resolved {
         let mut total = 0.0;
         let mut got = 0.0;
         let mut roles_ok = true;
-        let in_passage = |ord: usize, alts: &[Vec<u32>]| {
-            alts.iter()
-                .any(|ids| ids.iter().all(|&id| lex.count(ord, id) > 0))
-        };
-        let (first, end) = lex.lists.get(ord).copied().unwrap_or((0, 0));
         for (is_role, w, alts) in &self.concepts {
-            let hit = in_passage(ord, alts);
+            let hit = alts
+                .iter()
+                .any(|ids| ids.iter().all(|&id| lex.count(ord, id) > 0));
             if *is_role {
-                // a role named by a sibling item of the same list counts: the
-                // items "CIO: …" and "CTO: …" compare the two together
-                roles_ok &= hit || (first..end).any(|o| in_passage(o as usize, alts));
+                roles_ok &= hit;
                 continue;
             }
             total += w;
@@ -801,43 +774,6 @@ mod tests {
         // a verb with nothing before it defines nothing
         assert!(subjects("Is the CTO a leader?").is_empty());
         assert!(subjects("").is_empty());
-    }
-
-    #[test]
-    fn a_role_named_by_a_sibling_item_of_the_same_list_counts_for_a_comparison() {
-        use crate::roles::tests::passage;
-        let item = |doc: &str, part: u32, text: &str| Passage {
-            part,
-            kind: PassageKind::ListItem,
-            ..passage(doc, 2, text)
-        };
-        let lex = Lexicon::build(&[
-            passage("a", 1, "Both roles matter."),
-            item("a", 1, "CIO: Emphasizes reliability."),
-            item("a", 2, "CTO: Prioritizes innovation."),
-            item("b", 1, "CIO: Emphasizes reliability too."),
-            passage("b", 3, "The CTO agrees."),
-        ]);
-        assert_eq!(lex.lists, vec![(0, 1), (1, 3), (1, 3), (3, 4), (4, 5)]);
-        let ids = |word: &str| -> Vec<Vec<u32>> {
-            vec![query::stems_of(word)
-                .iter()
-                .filter_map(|s| lex.id(s))
-                .collect()]
-        };
-        let asked = Resolved {
-            concepts: vec![
-                (true, 1.0, ids("cio")),
-                (true, 1.0, ids("cto")),
-                (false, 1.0, ids("reliability")),
-            ],
-            role_terms: Vec::new(),
-            role_subjects: Vec::new(),
-        };
-        // the CIO item of a list whose other item names the CTO has both roles
-        assert_eq!(asked.coverage(&lex, 1), (1.0, true));
-        // a list of one CIO item does not, whatever the next paragraph says
-        assert_eq!(asked.coverage(&lex, 3), (1.0, false));
     }
 
     #[test]
