@@ -232,33 +232,6 @@ const RESPONSIBILITY_VERBS: &[&str] = &[
     "task",
 ];
 
-/// Words that set two named roles against each other ("CIO vs CTO", "how does
-/// the CIO's role differ from the CTO's"): in a question naming two or more
-/// roles they say *that* it compares, not *what*; every passage comparing the
-/// roles has them (titles, intros), so they weigh as little as a predicate and
-/// the compared aspect carries the match.
-const CONTRAST_WORDS: &[&str] = &[
-    "differ",
-    "differs",
-    "difference",
-    "differences",
-    "different",
-    "differently",
-    "distinction",
-    "distinguish",
-    "versus",
-    "vs",
-    "compare",
-    "compared",
-    "comparison",
-    "contrast",
-    "contrasted",
-];
-
-/// Weight of a word that relates the question's parts rather than naming what
-/// is asked: the predicate of a "who" question, a contrast between roles.
-const RELATION_WEIGHT: f32 = 0.25;
-
 /// What a responsibility predicate also matches.
 const RESPONSIBILITY_ALTS: &[&str] = &["responsible", "oversee", "manage", "lead", "own"];
 
@@ -511,11 +484,6 @@ pub fn understand(
         .flat_map(|w| stems_of(w))
         .collect();
     let generic: Vec<String> = GENERIC_NOUNS.iter().flat_map(|w| stems_of(w)).collect();
-    let contrasts: Vec<String> = if found_roles.len() >= 2 {
-        CONTRAST_WORDS.iter().flat_map(|w| stems_of(w)).collect()
-    } else {
-        Vec::new()
-    };
     for (i, stem) in stems.iter().enumerate() {
         if covered[i]
             || stop.contains(stem)
@@ -564,11 +532,7 @@ pub fn understand(
                 }
             }
         }
-        let weight = if predicate || contrasts.contains(&stem) {
-            RELATION_WEIGHT
-        } else {
-            1.0
-        };
+        let weight = if predicate { 0.25 } else { 1.0 };
         concepts.push((
             i,
             Concept {
@@ -690,28 +654,6 @@ mod tests {
         for content in ["build", "buy", "shelf"] {
             assert!(words.contains(&content), "{content} missing from {words:?}");
         }
-    }
-
-    #[test]
-    fn contrast_words_between_two_roles_weigh_as_little_as_a_predicate() {
-        let v = Vocab(vec!["cio", "cto", "secur", "differ", "compar"]);
-        let weight = |q: &str, word: &str| {
-            let u = understand(q, false, &BTreeMap::new(), &roles(), &v, true);
-            u.concepts
-                .iter()
-                .find(|c| c.word == word)
-                .map(|c| c.weight)
-                .unwrap_or_else(|| panic!("{word} missing from {:?}", u.concepts))
-        };
-        let q = "how does the cio's security role differ from the cto's?";
-        assert_eq!(weight(q, "differ"), RELATION_WEIGHT);
-        assert_eq!(weight(q, "security"), 1.0);
-        assert_eq!(
-            weight("security of the CIO compared to the CTO", "compared"),
-            RELATION_WEIGHT
-        );
-        // one role: nothing is set against it, the word is what is asked
-        assert_eq!(weight("what makes the CIO different?", "different"), 1.0);
     }
 
     #[test]
