@@ -87,6 +87,31 @@ fn target_text(cmd: &CommandInteraction) -> Option<String> {
     }
 }
 
+/// A question from a command (`/ask`, the message command): the asker's
+/// cooldown, then the first page, answered at once when fast, else deferred.
+async fn answer_question(
+    st: &State,
+    r: &Responder,
+    cmd: &CommandInteraction,
+    asker: u64,
+    question: &str,
+    private: bool,
+    entry: EntryPoint,
+) -> anyhow::Result<()> {
+    if let Some(refusal) = cooldown_refusal(st, asker) {
+        return respond(st, r, &refusal).await;
+    }
+    let guild = cmd.guild_id.map(|g| g.get());
+    answer_or_defer(
+        st,
+        r,
+        cmd,
+        private,
+        first_page(st, question, asker, private, entry, guild),
+    )
+    .await
+}
+
 pub(super) async fn on_command(
     st: &State,
     http: &Arc<Http>,
@@ -113,22 +138,14 @@ pub(super) async fn on_command(
             )
             .await;
         }
-        if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
-            return respond(st, r, &refusal).await;
-        }
-        return answer_or_defer(
+        return answer_question(
             st,
             r,
             cmd,
+            caller.user_id,
+            &question,
             false,
-            first_page(
-                st,
-                &question,
-                caller.user_id,
-                false,
-                EntryPoint::ContextMenu,
-                cmd.guild_id.map(|g| g.get()),
-            ),
+            EntryPoint::ContextMenu,
         )
         .await;
     }
@@ -146,22 +163,14 @@ pub(super) async fn on_command(
                 )
                 .await;
             }
-            if let Some(refusal) = cooldown_refusal(st, caller.user_id) {
-                return respond(st, r, &refusal).await;
-            }
-            answer_or_defer(
+            answer_question(
                 st,
                 r,
                 cmd,
+                caller.user_id,
+                &question,
                 private,
-                first_page(
-                    st,
-                    &question,
-                    caller.user_id,
-                    private,
-                    EntryPoint::Slash,
-                    cmd.guild_id.map(|g| g.get()),
-                ),
+                EntryPoint::Slash,
             )
             .await
         }
