@@ -82,16 +82,28 @@ fn norm(s: &str) -> String {
         .to_lowercase()
 }
 
+/// Judged phrases, normalised once, and the one test of whether a passage's
+/// text holds one of them (case- and space-insensitive).
+pub struct JudgedPhrases(Vec<String>);
+
+impl JudgedPhrases {
+    pub fn new(rel: &[String]) -> Self {
+        Self(rel.iter().map(|r| norm(r)).collect())
+    }
+
+    pub fn in_text(&self, text: &str) -> bool {
+        let t = norm(text);
+        self.0.iter().any(|r| t.contains(r.as_str()))
+    }
+}
+
 /// Rank of the first result containing one of `rel` (case- and space-insensitive).
 pub fn first_relevant(answer: &Answer, rel: &[String]) -> Option<usize> {
-    let rel: Vec<String> = rel.iter().map(|r| norm(r)).collect();
+    let rel = JudgedPhrases::new(rel);
     answer
         .results
         .iter()
-        .position(|h| {
-            let t = norm(&h.text);
-            rel.iter().any(|r| t.contains(r.as_str()))
-        })
+        .position(|h| rel.in_text(&h.text))
         .map(|i| i + 1)
 }
 

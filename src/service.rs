@@ -778,29 +778,58 @@ impl Service {
         out
     }
 
-    /// [`Service::explain`], then why each candidate ranked where it did: the
-    /// first `shown` candidates with score, coverage and dense similarity, and,
-    /// for judged questions, every candidate holding one of the `judged`
-    /// phrases (marked `*`) and the judged passages that were not ranked at all
-    /// (for `rolefaq ask --explain` and `rolefaq eval --explain`).
-    pub fn explain_ranking(
+    /// The whole ranked pool of a question (before the answer decision), with
+    /// the question's vector when there is one.
+    fn ranked_pool(
         &self,
+        engine: &Engine,
         question: &str,
-        judged: &[String],
-        shown: usize,
-    ) -> Result<String> {
-        let engine = self.engine();
-        let mut out = self.explain(question);
-        let u = self.understand(&engine, question);
+    ) -> Result<(query::Understood, Option<Vec<f32>>, Vec<search::Scored>)> {
+        let u = self.understand(engine, question);
         let query_vec = match &self.embedder {
             Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
             _ => None,
         };
-        let ranked = self.rank(&engine, &u, query_vec.as_deref())?;
-        let is_judged = |ord: usize| {
-            let text = &engine.gen.passages[ord].text;
-            judged.iter().any(|r| text.contains(r.as_str()))
-        };
+        let ranked = self.rank(engine, &u, query_vec.as_deref())?;
+        Ok((u, query_vec, ranked))
+    }
+
+    /// The ranked pool of a judged question, each candidate with whether
+    /// `is_judged` holds for its text, and how many content words the question
+    /// has (`rolefaq eval --features`, for refitting the ranking weights).
+    pub fn judged_pool(
+        &self,
+        question: &str,
+        is_judged: &dyn Fn(&str) -> bool,
+    ) -> Result<(usize, Vec<(search::Scored, bool)>)> {
+        let engine = self.engine();
+        let (u, _, ranked) = self.ranked_pool(&engine, question)?;
+        let signals = search::decide::signals(&engine.lexicon, &u, &ranked);
+        let pool = ranked
+            .into_iter()
+            .map(|c| {
+                let gold = is_judged(&engine.gen.passages[c.ord].text);
+                (c, gold)
+            })
+            .collect();
+        Ok((signals.content_words, pool))
+    }
+
+    /// [`Service::explain`], then why each candidate ranked where it did: the
+    /// first `shown` candidates with score, coverage and dense similarity, and,
+    /// for judged questions, every candidate whose text `judged` holds for
+    /// (marked `*`) and the judged passages that were not ranked at all
+    /// (for `rolefaq ask --explain` and `rolefaq eval --explain`).
+    pub fn explain_ranking(
+        &self,
+        question: &str,
+        judged: Option<&dyn Fn(&str) -> bool>,
+        shown: usize,
+    ) -> Result<String> {
+        let engine = self.engine();
+        let mut out = self.explain(question);
+        let (_, query_vec, ranked) = self.ranked_pool(&engine, question)?;
+        let is_judged = |ord: usize| judged.is_some_and(|j| j(&engine.gen.passages[ord].text));
         let line = |text: &str| -> String {
             text.chars()
                 .take(110)
@@ -831,7 +860,7 @@ impl Service {
                 ));
             }
         }
-        if !judged.is_empty() {
+        if judged.is_some() {
             let ranked_ords: std::collections::HashSet<usize> =
                 ranked.iter().map(|c| c.ord).collect();
             for (ord, p) in engine.gen.passages.iter().enumerate() {

@@ -159,6 +159,11 @@ pub enum Command {
         /// Only these question ids (repeatable; default: every question).
         #[arg(long, value_name = "ID")]
         only: Vec<String>,
+        /// Also write, for each answerable question, its whole ranked pool to
+        /// FILE (JSON lines: each candidate's score parts and whether it holds
+        /// a judged phrase), the input of `scripts/fit-ranking.py`.
+        #[arg(long, value_name = "FILE")]
+        features: Option<PathBuf>,
     },
     /// List the documents of the index, or add or remove one (then rebuild).
     Sources {
@@ -362,6 +367,40 @@ fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
     out(&format!("{}\n", serde_json::to_string_pretty(v)?))
 }
 
+/// `eval --features FILE`: one JSON line per answerable question, its whole
+/// ranked pool in rank order with each candidate's score parts.
+fn write_features(
+    svc: &Service,
+    questions: &[eval::Judged],
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let mut lines = String::new();
+    for q in questions.iter().filter(|q| !q.rel.is_empty()) {
+        let phrases = eval::JudgedPhrases::new(&q.rel);
+        let (content_words, pool) = svc
+            .judged_pool(&q.q, &|text| phrases.in_text(text))
+            .with_context(|| format!("ranking question {}", q.id))?;
+        let pool: Vec<_> = pool
+            .iter()
+            .map(|(c, judged)| {
+                serde_json::json!({
+                    "score": c.score,
+                    "bm25": c.bm25,
+                    "coverage": c.coverage,
+                    "dense": c.dense,
+                    "dense_centred": c.dense_centred,
+                    "factor": c.factor,
+                    "judged": judged,
+                })
+            })
+            .collect();
+        let line = serde_json::json!({"id": q.id, "content_words": content_words, "pool": pool});
+        lines.push_str(&line.to_string());
+        lines.push('\n');
+    }
+    std::fs::write(path, lines).with_context(|| format!("writing {}", path.display()))
+}
+
 /// `ask --json`: the answer with the page shown and notes on the question.
 #[derive(serde::Serialize)]
 struct AskJson<'a> {
@@ -556,7 +595,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             }
             let svc = open(settings)?;
             if explain {
-                eprint!("{}", svc.explain_ranking(&question, &[], offset + top)?);
+                eprint!("{}", svc.explain_ranking(&question, None, offset + top)?);
             }
             let answer = svc.ask(&question, AskOptions { top, offset })?;
             if offset > 0 && answer.results.is_empty() && answer.total > 0 {
@@ -645,6 +684,7 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             baseline,
             explain,
             only,
+            features,
         } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
@@ -664,8 +704,13 @@ fn run_command(cli: Cli) -> anyhow::Result<()> {
             if explain {
                 for q in &questions {
                     eprintln!("\n===== {} {}", q.id, q.q);
-                    eprint!("{}", svc.explain_ranking(&q.q, &q.rel, 5)?);
+                    let phrases = eval::JudgedPhrases::new(&q.rel);
+                    let judged = |text: &str| phrases.in_text(text);
+                    eprint!("{}", svc.explain_ranking(&q.q, Some(&judged), 5)?);
                 }
+            }
+            if let Some(path) = &features {
+                write_features(&svc, &questions, path)?;
             }
             let five = AskOptions { top: 5, offset: 0 };
             let report = eval::evaluate(&questions, |q| {

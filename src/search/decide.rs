@@ -121,6 +121,8 @@ mod tests {
             coverage,
             dense,
             dense_centred: dense,
+            bm25: 0.0,
+            factor: 1.0,
         }
     }
 

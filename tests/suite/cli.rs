@@ -627,6 +627,71 @@ fn explain_shows_each_candidates_ranking_in_ask_and_eval() {
 }
 
 #[test]
+fn eval_features_writes_each_answerable_questions_pool_with_its_score_parts() {
+    let sb = Sandbox::new();
+    let dev = common::repo().join("tests/data/dev-questions.json");
+    let questions: Value = serde_json::from_str(&std::fs::read_to_string(&dev).unwrap()).unwrap();
+    let answerable: Vec<&str> = questions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| !q["rel"].as_array().unwrap().is_empty())
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    let path = sb.dir.path().join("features.jsonl");
+    let report = json_of(
+        rolefaq(&sb)
+            .args(["eval", "--json", "--features"])
+            .arg(&path)
+            .arg(&dev),
+    );
+    let rank_of = |id: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .and_then(|r| r["rank"].as_u64())
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let rows: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids, answerable,
+        "one line per answerable question, in order"
+    );
+    let mut judged = 0;
+    for row in &rows {
+        assert!(row["content_words"].as_u64().is_some(), "{row}");
+        let pool = row["pool"].as_array().unwrap();
+        // the pool is in the answer's order: its first judged candidate is
+        // where eval found the first correct result
+        let first_judged = pool
+            .iter()
+            .position(|c| c["judged"] == true)
+            .map(|i| i as u64 + 1);
+        if let Some(k) = rank_of(row["id"].as_str().unwrap()) {
+            assert_eq!(first_judged, Some(k), "{row}");
+        }
+        for c in pool {
+            let part = |k: &str| c[k].as_f64().unwrap_or_else(|| panic!("{k} in {c}"));
+            // the score is the documented sum of its parts (dense_weight 1 as shipped)
+            let sum = (0.45 * part("bm25") + 0.55 * part("coverage") + 0.5 * part("dense_centred"))
+                * part("factor");
+            assert!((sum - part("score")).abs() < 1e-4, "{c}");
+            judged += usize::from(c["judged"].as_bool().unwrap());
+        }
+    }
+    assert!(
+        judged >= answerable.len(),
+        "judged passages are marked ({judged})"
+    );
+}
+
+#[test]
 fn the_readme_lists_every_command_and_option() {
     use clap::CommandFactory;
     let readme = std::fs::read_to_string(common::repo().join("README.md")).unwrap();
