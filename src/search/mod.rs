@@ -233,11 +233,24 @@ fn term(field: tantivy::schema::Field, stem: &str) -> Term {
 }
 
 /// The tantivy query for an understood question: every alternative of every
-/// concept as a SHOULD clause, phrases for multi-word alternatives.
+/// concept as a SHOULD clause, phrases for multi-word alternatives. A question
+/// that names two or more roles and asks about something else leaves the
+/// roles out: nearly every candidate names them, so their BM25 rewards
+/// passages for repeating the titles ("the CIO (Chief Information Officer)
+/// and the CTO …") rather than for the topic; the roles still count through
+/// coverage's role check and the role factor.
 fn lexical_query(gen: &Generation, u: &Understood, lex: &Lexicon) -> Option<Box<dyn Query>> {
     let f = gen.fields;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for c in &u.concepts {
+    let has_topic = u.concepts.iter().any(|c| c.role.is_none());
+    let compares = u.concepts.iter().filter(|c| c.role.is_some()).count() >= 2;
+    // roles are kept when they are all the question asks about
+    let scored_roles = !(compares && has_topic);
+    for c in u
+        .concepts
+        .iter()
+        .filter(|c| scored_roles || c.role.is_none())
+    {
         for (stems, w) in &c.alts {
             if stems.is_empty() || stems.iter().any(|s| lex.doc_freq(s) == 0) {
                 continue;

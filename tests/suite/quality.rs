@@ -298,6 +298,33 @@ fn hybrid_service(corpus: Option<&str>) -> (Sandbox, Service) {
     (sb, svc)
 }
 
+/// In a question about two roles and a topic, the role names do not score
+/// the lexical match: a passage that repeats "CIO" and "Chief Information
+/// Officer" while touching the topic once does not outrank the one about it.
+#[test]
+fn naming_both_roles_over_and_over_does_not_win_a_comparison() {
+    let sb = Sandbox::empty();
+    sb.write(
+        "roles.txt",
+        b"---\ntitle: Two technology executives\n---\n\
+         The CIO (Chief Information Officer) and the CTO (Chief Technology Officer) lead \
+         technology. The CIO and the CTO share a seat at the table, and a company that \
+         hires a CIO and a CTO gives the CIO inward work and the CTO outward work, \
+         security among it.\n\
+         On security the CIO protects internal systems and staff accounts, while the CTO \
+         builds security into the product and its architecture.\n\
+         Budgets are set once a year by the finance team.\n",
+    );
+    let svc = Service::open(sb.settings()).unwrap();
+    let a = svc.ask("cio vs cto on security", FIVE).unwrap();
+    assert!(!a.no_answer, "{a:?}");
+    assert!(
+        a.results[0].text.starts_with("On security"),
+        "{:?}",
+        a.results.iter().map(|h| &h.text).collect::<Vec<_>>()
+    );
+}
+
 /// The written bank's tuning half (never the sealed `-test` half): the method
 /// keeps its measured level, answers almost every answerable question, and the
 /// lexical mode never falls below plain BM25 on the same questions.
