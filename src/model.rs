@@ -92,6 +92,11 @@ pub struct Hit {
     pub text: String,
     /// The best one or two sentences of the passage, verbatim.
     pub best: String,
+    /// For a list item, the sentence that leads in to its list, verbatim
+    /// ("CIOs commonly handle responsibilities such as:"): shown before the
+    /// item, which says little on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// Byte ranges in `best` of matched query terms, for emphasis.
     pub highlights: Vec<(usize, usize)>,
     pub citation: String,

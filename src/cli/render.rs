@@ -41,6 +41,10 @@ pub fn answer(a: &Answer, full: bool, color: bool, paging: Paging) -> String {
         } else {
             emphasise(&h.best, &h.highlights, open, close)
         };
+        let body = match &h.context {
+            Some(lead) => format!("{lead}\n• {body}"),
+            None => body,
+        };
         out.push_str(&format!(
             "{}. {}\n   — {}",
             h.rank,
@@ -353,6 +357,7 @@ mod tests {
             location: format!("¶{rank}"),
             text: format!("passage {rank}"),
             best: String::new(),
+            context: None,
             highlights: Vec::new(),
             citation: format!("D, ¶{rank}"),
             url: None,

@@ -704,6 +704,10 @@ pub fn to_hit(p: &Passage, rank: usize, score: f32, stems: &HashSet<String>) -> 
         location: p.location(),
         text: p.text.clone(),
         best,
+        context: match p.kind {
+            PassageKind::ListItem => p.context.clone(),
+            _ => None,
+        },
         highlights,
         citation: p.citation(),
         url: p.url.clone(),

@@ -55,6 +55,45 @@ fn ask_json_contract_and_flagship_question() {
 }
 
 #[test]
+fn a_list_item_is_shown_under_the_sentence_that_leads_in_to_its_list() {
+    let sb = Sandbox::empty();
+    sb.write(
+        "roles.md",
+        b"---\ntitle: Roles\n---\n\
+          # The CISO\n\n\
+          The CISO answers to the board for security risk.\n\n\
+          CISOs commonly handle responsibilities such as:\n\n\
+          - Running the incident response plan\n\
+          - Vendor risk reviews\n",
+    );
+    let v = ask_json(&sb, "incident response plan");
+    let results = v["results"].as_array().unwrap();
+    let item = results
+        .iter()
+        .find(|r| r["text"] == "Running the incident response plan")
+        .unwrap_or_else(|| panic!("the item is found: {v:#}"));
+    assert_eq!(
+        item["context"], "CISOs commonly handle responsibilities such as:",
+        "verbatim lead-in: {item:#}"
+    );
+    for r in results.iter().filter(|r| r["text"] != item["text"]) {
+        let lead_in_or_item = r["context"].is_null() || r["text"] == "Vendor risk reviews";
+        assert!(lead_in_or_item, "only items carry a lead-in: {r:#}");
+    }
+    let out = rolefaq(&sb)
+        .args(["ask", "--top", "1", "incident response plan"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "1. CISOs commonly handle responsibilities such as:\n   • Running the *incident* *response* *plan*\n   — "
+        ),
+        "{text}"
+    );
+}
+
+#[test]
 fn top_and_human_output() {
     let sb = Sandbox::new();
     let out = rolefaq(&sb)

@@ -77,6 +77,7 @@ fn hit(
         location: "¶3".into(),
         text: text.into(),
         best: best.into(),
+        context: None,
         highlights,
         citation: "CIO vs CTO › Security, ¶3".into(),
         url: url.map(String::from),
@@ -268,6 +269,44 @@ fn a_page_past_the_end_of_an_answer_is_never_shown_as_no_answer() {
     assert!(!d.contains("no answer"), "{d}");
     assert!(d.contains("No more results: all 7"), "{d}");
     assert!(!render::has_more(&a, page));
+}
+
+#[test]
+fn a_list_item_comes_after_its_lead_in_and_a_long_lead_in_leaves_room_for_it() {
+    let mut item = hit(
+        1,
+        "Overseeing information security",
+        "Overseeing information security",
+        vec![(11, 22)],
+        None,
+    );
+    item.context = Some("CIOs commonly handle responsibilities such as:".into());
+    let r = render::answer(
+        &answer("who owns security?", vec![item.clone()]),
+        &fresh(),
+        PAGE,
+    );
+    check_limits(&r);
+    let d = r.embeds[0].description.as_deref().unwrap();
+    assert!(
+        d.contains(
+            "CIOs commonly handle responsibilities such as:\n• Overseeing **information** security"
+        ),
+        "{d}"
+    );
+    // a lead-in of any length and script: the item still shows, every limit holds
+    item.context = Some("Ünïcødé **lead** _in_ 😀 ".repeat(500));
+    let hits: Vec<Hit> = (1..=10)
+        .map(|k| Hit {
+            rank: k,
+            ..item.clone()
+        })
+        .collect();
+    let r = render::answer(&answer("who owns security?", hits), &fresh(), PAGE);
+    check_limits(&r);
+    let d = r.embeds[0].description.as_deref().unwrap();
+    assert!(d.contains("• Overseeing"), "{d}");
+    assert_eq!(bold_markers(d) % 2, 0, "{d}");
 }
 
 #[test]

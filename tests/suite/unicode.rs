@@ -118,6 +118,7 @@ fn verdict_clauses_are_cut_at_the_break_after_turkish_capitals() {
         location: String::new(),
         text: p.text.clone(),
         best: p.text.clone(),
+        context: None,
         highlights: Vec::new(),
         citation: String::new(),
         url: None,

@@ -125,12 +125,23 @@ pub fn answer(a: &Answer, fresh: &Freshness, page: PageInfo) -> Reply {
     .fitted()
 }
 
-/// The best sentences with highlights, or the whole passage when `best` is empty.
+/// The best sentences with highlights, or the whole passage when `best` is
+/// empty; a list item after its list's lead-in (at most half the room).
 fn hit_text(h: &Hit, max_chars: usize) -> String {
-    if h.best.trim().is_empty() {
-        highlight(&h.text, &[], max_chars)
-    } else {
-        highlight(&h.best, &h.highlights, max_chars)
+    let item = |k: usize| {
+        if h.best.trim().is_empty() {
+            highlight(&h.text, &[], k)
+        } else {
+            highlight(&h.best, &h.highlights, k)
+        }
+    };
+    match h.context.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(lead) => {
+            let lead = highlight(lead, &[], max_chars / 2);
+            let rest = max_chars.saturating_sub(lead.chars().count() + 3);
+            format!("{lead}\n• {}", item(rest))
+        }
+        None => item(max_chars),
     }
 }
 
