@@ -634,18 +634,17 @@ impl Service {
             })
             .collect();
         if let Some(role) = unknown.first() {
-            return Ok(Answer {
-                query: u.text.clone(),
-                results: Vec::new(),
-                no_answer: true,
-                verdict: None,
-                suggestion: Some(format!(
-                    "The corpus says nothing about the {role}. {}",
-                    self.coverage_hint(&engine)
-                )),
-                total: 0,
-                decision: None,
-            });
+            let why = format!("The corpus says nothing about the {role}.");
+            return Ok(self.refused(&engine, &u, &why));
+        }
+        // Nothing to search for: say so rather than offer whatever is closest.
+        if !engine.lexicon.shares_letters(&u.text) {
+            let why = "The question is written in a script the corpus does not use, so none of its words can be found there.";
+            return Ok(self.refused(&engine, &u, why));
+        }
+        if u.concepts.is_empty() {
+            let why = "The question has no word to search for, only words such as \u{201c}what\u{201d}, \u{201c}the\u{201d} or \u{201c}is\u{201d}.";
+            return Ok(self.refused(&engine, &u, why));
         }
         let query_vec = match &self.embedder {
             Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
@@ -881,6 +880,19 @@ impl Service {
     }
 
     /// A short description of what the corpus covers, for "no answer" replies.
+    /// "No answer", with why and what the corpus covers.
+    fn refused(&self, engine: &Engine, u: &query::Understood, why: &str) -> Answer {
+        Answer {
+            query: u.text.clone(),
+            results: Vec::new(),
+            no_answer: true,
+            verdict: None,
+            suggestion: Some(format!("{why} {}", self.coverage_hint(engine))),
+            total: 0,
+            decision: None,
+        }
+    }
+
     fn coverage_hint(&self, engine: &Engine) -> String {
         let titles: Vec<&str> = engine
             .gen

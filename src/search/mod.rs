@@ -38,6 +38,9 @@ pub struct Lexicon {
     /// one-sentence paragraphs ending in a colon, or whose items carry them as
     /// context. (A paragraph that says something and then leads in is content.)
     lead_ins: Vec<bool>,
+    /// Every letter (lower-case) of the corpus's words: a question with none
+    /// of them is in a script the corpus is not written in.
+    letters: HashSet<char>,
     passages: usize,
 }
 
@@ -113,6 +116,11 @@ impl Lexicon {
                             .is_some_and(|c| c == p.text))
             })
             .collect();
+        let letters = words
+            .keys()
+            .flat_map(|w| w.chars())
+            .filter(|c| c.is_alphabetic())
+            .collect();
         Self {
             ids,
             terms,
@@ -121,8 +129,18 @@ impl Lexicon {
             definitions,
             words,
             lead_ins,
+            letters,
             passages: passages.len(),
         }
+    }
+
+    /// Whether `text` has a letter the corpus's words use (false for a
+    /// question wholly in another script, or without letters).
+    pub fn shares_letters(&self, text: &str) -> bool {
+        text.chars()
+            .filter(|c| c.is_alphabetic())
+            .flat_map(char::to_lowercase)
+            .any(|c| self.letters.contains(&c))
     }
 
     fn id(&self, stem: &str) -> Option<u32> {

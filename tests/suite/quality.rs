@@ -266,6 +266,31 @@ fn a_passage_the_model_finds_very_close_answers_without_shared_words() {
 }
 
 #[test]
+fn a_question_with_nothing_to_search_for_is_refused_with_why_even_when_vectors_are_close() {
+    let sb = Sandbox::new();
+    let model: std::sync::Arc<dyn rolefaq::index::Embedding> = std::sync::Arc::new(Directions);
+    let svc = Service::open_with(sb.settings(), Some(model)).unwrap();
+    // The stand-in gives these the vector of most passages (cosine 1).
+    for (q, why) in [
+        ("the of and to", "no word to search for"),
+        ("what is it?", "no word to search for"),
+        ("首席信息官负责什么？", "a script the corpus does not use"),
+        ("Что делает он?", "a script the corpus does not use"),
+    ] {
+        let a = svc.ask(q, FIVE).unwrap();
+        assert!(a.no_answer && a.results.is_empty(), "{q}: {a:?}");
+        let s = a.suggestion.unwrap_or_default();
+        assert!(
+            s.contains(why) && s.contains("The corpus covers"),
+            "{q}: {s}"
+        );
+    }
+    // a word of the corpus's script among them is searched for
+    let a = svc.ask("CTO 是什么", FIVE).unwrap();
+    assert!(!a.no_answer, "{a:?}");
+}
+
+#[test]
 fn plural_role_names_are_the_role() {
     let (_sb, svc) = service();
     let engine = svc.engine();
