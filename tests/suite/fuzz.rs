@@ -278,7 +278,8 @@ proptest! {
         prop_assert!(svc.sources().iter().any(|s| s.id == "anchor"));
         let report = svc.reindex();
         prop_assert!(report.is_ok(), "{:?}", report.err());
-        prop_assert!(svc.reindex().is_ok(), "the rebuild lock is free after a rebuild");
+        let again = svc.reindex();
+        prop_assert!(again.is_ok(), "the rebuild lock is free after a rebuild: {:?}", again.err());
     }
 }
 
