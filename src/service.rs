@@ -646,10 +646,7 @@ impl Service {
             let why = "The question has no word to search for, only words such as \u{201c}what\u{201d}, \u{201c}the\u{201d} or \u{201c}is\u{201d}.";
             return Ok(self.refused(&engine, &u, why));
         }
-        let query_vec = match &self.embedder {
-            Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
-            _ => None,
-        };
+        let query_vec = self.question_vector(&engine, &u);
         let ranked = self.rank(&engine, &u, query_vec.as_deref())?;
         let decision = search::decide::decide(
             search::decide::signals(&engine.lexicon, &u, &ranked),
@@ -699,6 +696,15 @@ impl Service {
             results,
             decision: Some(decision),
         })
+    }
+
+    /// The understood question's embedding, when there is a model and the
+    /// generation has passage vectors to compare it with.
+    fn question_vector(&self, engine: &Engine, u: &query::Understood) -> Option<Vec<f32>> {
+        match &self.embedder {
+            Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
+            _ => None,
+        }
     }
 
     /// The question's embedding, from the cache when it was asked recently.
@@ -785,10 +791,7 @@ impl Service {
         question: &str,
     ) -> Result<(query::Understood, Option<Vec<f32>>, Vec<search::Scored>)> {
         let u = self.understand(engine, question);
-        let query_vec = match &self.embedder {
-            Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
-            _ => None,
-        };
+        let query_vec = self.question_vector(engine, &u);
         let ranked = self.rank(engine, &u, query_vec.as_deref())?;
         Ok((u, query_vec, ranked))
     }
@@ -879,7 +882,6 @@ impl Service {
         Ok(out)
     }
 
-    /// A short description of what the corpus covers, for "no answer" replies.
     /// "No answer", with why and what the corpus covers.
     fn refused(&self, engine: &Engine, u: &query::Understood, why: &str) -> Answer {
         Answer {
@@ -893,6 +895,7 @@ impl Service {
         }
     }
 
+    /// A short description of what the corpus covers, for "no answer" replies.
     fn coverage_hint(&self, engine: &Engine) -> String {
         let titles: Vec<&str> = engine
             .gen
