@@ -181,6 +181,9 @@ impl query::Vocabulary for Vocab<'_> {
     fn nearest_word(&self, word: &str, max_edits: usize) -> Option<String> {
         self.lexicon.nearest_word(word, max_edits)
     }
+    fn word_of(&self, stem: &str) -> Option<String> {
+        self.lexicon.word_of(stem)
+    }
     fn is_word(&self, word: &str) -> bool {
         self.dictionary.contains(word)
     }
@@ -702,7 +705,9 @@ impl Service {
     /// generation has passage vectors to compare it with.
     fn question_vector(&self, engine: &Engine, u: &query::Understood) -> Option<Vec<f32>> {
         match &self.embedder {
-            Some(e) if engine.gen.embeddings.is_some() => self.query_vector(e.as_ref(), &u.text),
+            Some(e) if engine.gen.embeddings.is_some() => {
+                self.query_vector(e.as_ref(), &u.search_text)
+            }
             _ => None,
         }
     }
@@ -773,7 +778,7 @@ impl Service {
             out.push_str(&format!("  corrected {from} → {to}\n"));
         }
         if let (Some(e), Some(emb)) = (&self.embedder, &engine.gen.embeddings) {
-            if let Ok(v) = e.embed_batch(&[u.text.as_str()]) {
+            if let Ok(v) = e.embed_batch(&[u.search_text.as_str()]) {
                 for (ord, sim) in search::dense(emb, &v[0], 3) {
                     let t: String = engine.gen.passages[ord].text.chars().take(70).collect();
                     out.push_str(&format!("  dense {sim:.3}: {t}\n"));

@@ -190,6 +190,17 @@ impl Vocabulary for Lexicon {
             .map(|(_, _, t)| t.clone())
     }
 
+    fn word_of(&self, stem: &str) -> Option<String> {
+        // words begin as their stems do (the stemmer only changes endings)
+        let head: String = stem.chars().take(3).collect();
+        self.words
+            .iter()
+            .filter(|(w, _)| w.starts_with(&head))
+            .filter(|(w, _)| query::stems_of(w).first().is_some_and(|s| s == stem))
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(w, _)| w.clone())
+    }
+
     fn nearest_word(&self, word: &str, max_edits: usize) -> Option<String> {
         let len = word.chars().count();
         self.words

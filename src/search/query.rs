@@ -275,6 +275,9 @@ pub struct Understood {
     pub asks_definition: bool,
     /// Corrections made to unknown words ("cybersecurty" → "cybersecurity").
     pub corrections: Vec<(String, String)>,
+    /// The question as searched: `text` with the corrections spliced in (the
+    /// text that is embedded; `text` is what is shown).
+    pub search_text: String,
     pub truncated: bool,
 }
 
@@ -339,6 +342,10 @@ pub trait Vocabulary {
     fn nearest_word(&self, _word: &str, _max_edits: usize) -> Option<String> {
         None
     }
+    /// The corpus's most frequent word (lower-case, as written) with this stem.
+    fn word_of(&self, _stem: &str) -> Option<String> {
+        None
+    }
     /// Whether `word` (lower-case) is a real word of the language, which is
     /// never "corrected" into a different corpus word ("traits" is not a typo
     /// of "training"). False when no dictionary is known.
@@ -382,7 +389,60 @@ pub(crate) fn stems_of(phrase: &str) -> Vec<String> {
     stems
 }
 
-/// Understand a cleaned question.
+/// Misspelt words of a question corrected against the corpus's words, before
+/// anything else reads it, so that a corrected word is then read as any word
+/// is: a stop word is dropped, "whos" asks "who", and the embedding model
+/// sees "security" rather than the word pieces of "secuirty". Corrected are
+/// only words the corpus lacks that are not real words, not synonym keys or
+/// role aliases, of four letters or more and without digits. Returns the text
+/// with each correction spliced in place, and the corrections.
+fn correct(
+    text: &str,
+    synonyms: &BTreeMap<String, Vec<String>>,
+    roles: &RoleAliases,
+    vocab: &dyn Vocabulary,
+) -> (String, Vec<(String, String)>) {
+    let keep: HashSet<String> = synonyms
+        .keys()
+        .chain(roles.keys())
+        .flat_map(|k| stems_of(k))
+        .chain(STOP_WORDS.iter().flat_map(|w| stems_of(w)))
+        .collect();
+    let edits = |n: usize| if n >= 8 { 2 } else { 1 };
+    let mut out = String::with_capacity(text.len());
+    let mut corrections = Vec::new();
+    let mut last = 0;
+    for (stem, range) in schema::tokens(text) {
+        let word = text[range.clone()].to_lowercase();
+        if keep.contains(&stem)
+            || STOP_WORDS.contains(&word.as_str())
+            || vocab.doc_freq(&stem) > 0
+            || stem.chars().count() < 4
+            || stem.chars().any(|c| c.is_ascii_digit())
+            || vocab.is_word(&word)
+        {
+            continue;
+        }
+        let fix = vocab
+            .nearest_word(&word, edits(word.chars().count()))
+            .or_else(|| {
+                // a stem is no word to show or to embed: the word written for it
+                let near = vocab.nearest(&stem, edits(stem.chars().count()))?;
+                Some(vocab.word_of(&near).unwrap_or(near))
+            });
+        if let Some(fix) = fix {
+            out.push_str(&text[last..range.start]);
+            out.push_str(&fix);
+            last = range.end;
+            corrections.push((word, fix));
+        }
+    }
+    out.push_str(&text[last..]);
+    (out, corrections)
+}
+
+/// Understand a cleaned question: its misspelt words corrected first (when
+/// `fuzzy`), then read as written.
 pub fn understand(
     text: &str,
     truncated: bool,
@@ -390,6 +450,26 @@ pub fn understand(
     roles: &RoleAliases,
     vocab: &dyn Vocabulary,
     fuzzy: bool,
+) -> Understood {
+    if fuzzy {
+        let (fixed, corrections) = correct(text, synonyms, roles, vocab);
+        if !corrections.is_empty() {
+            let mut u = read(&fixed, truncated, synonyms, roles);
+            u.search_text = fixed;
+            u.text = text.to_string();
+            u.corrections = corrections;
+            return u;
+        }
+    }
+    read(text, truncated, synonyms, roles)
+}
+
+/// Read a question as written: roles, synonyms, concepts and their weights.
+fn read(
+    text: &str,
+    truncated: bool,
+    synonyms: &BTreeMap<String, Vec<String>>,
+    roles: &RoleAliases,
 ) -> Understood {
     let toks = schema::tokens(text);
     let lower_words: Vec<String> = toks
@@ -454,7 +534,6 @@ pub fn understand(
         .collect();
     syn.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
     let stop: Vec<String> = STOP_WORDS.iter().flat_map(|w| stems_of(w)).collect();
-    let mut corrections = Vec::new();
     let mut syn_used = vec![false; toks.len()];
     for (key, expansions) in &syn {
         let n = key.len();
@@ -493,30 +572,8 @@ pub fn understand(
             continue;
         }
         let predicate = asks_who && verbs.contains(stem);
-        let mut word = lower_words[i].clone();
-        let mut stem = stem.clone();
-        if fuzzy
-            && vocab.doc_freq(&stem) == 0
-            && stem.chars().count() >= 4
-            && !stem.chars().any(|c| c.is_ascii_digit())
-            && !vocab.is_word(&word)
-            && !syn.iter().any(|(k, _)| k.len() == 1 && k[0] == stem)
-        {
-            let edits = |n: usize| if n >= 8 { 2 } else { 1 };
-            let by_word = vocab
-                .nearest_word(&word, edits(word.chars().count()))
-                .and_then(|w| Some((stems_of(&w).into_iter().next()?, w)));
-            let fix = by_word.or_else(|| {
-                vocab
-                    .nearest(&stem, edits(stem.chars().count()))
-                    .map(|f| (f.clone(), f))
-            });
-            if let Some((fix_stem, fix_word)) = fix {
-                corrections.push((word.clone(), fix_word.clone()));
-                word = fix_word;
-                stem = fix_stem;
-            }
-        }
+        let word = lower_words[i].clone();
+        let stem = stem.clone();
         let mut alts = vec![(vec![stem.clone()], 1.0)];
         if let Some((_, exp)) = syn.iter().find(|(k, _)| {
             k.len() == 1
@@ -566,12 +623,13 @@ pub fn understand(
             .is_some_and(|w| w == "who" || w == "what" || w == "what's" || w == "define")
         && lower_words.len() <= 8;
     Understood {
-        text: text.to_string(),
         concepts,
         roles: found_roles,
         asks_who,
         asks_definition,
-        corrections,
+        corrections: Vec::new(),
+        search_text: text.to_string(),
+        text: text.to_string(),
         truncated,
     }
 }
@@ -681,5 +739,77 @@ mod tests {
             u.corrections,
             vec![("cybersecurty".to_string(), "cybersecur".to_string())]
         );
+    }
+
+    /// A vocabulary that knows words as written too, as the index's does.
+    struct Words(Vec<&'static str>);
+    impl Vocabulary for Words {
+        fn doc_freq(&self, stem: &str) -> u32 {
+            self.0
+                .iter()
+                .filter(|w| stems_of(w).first().is_some_and(|s| s == stem))
+                .count() as u32
+        }
+        fn nearest(&self, stem: &str, max: usize) -> Option<String> {
+            self.0
+                .iter()
+                .filter_map(|w| stems_of(w).into_iter().next())
+                .find(|s| strsim::damerau_levenshtein(s, stem) <= max)
+        }
+        fn nearest_word(&self, word: &str, max: usize) -> Option<String> {
+            self.0
+                .iter()
+                .find(|w| strsim::damerau_levenshtein(w, word) <= max)
+                .map(|w| w.to_string())
+        }
+        fn word_of(&self, stem: &str) -> Option<String> {
+            self.0
+                .iter()
+                .find(|w| stems_of(w).first().is_some_and(|s| s == stem))
+                .map(|w| w.to_string())
+        }
+    }
+
+    #[test]
+    fn corrected_words_are_read_as_words_and_searched_as_corrected() {
+        let v = Words(vec![
+            "security",
+            "responsible",
+            "measurement",
+            "whom",
+            "about",
+        ]);
+        let none = BTreeMap::new();
+        // the corrected text is what is searched and embedded; the question as typed is shown
+        let u = understand("Who owns secuirty?", false, &none, &roles(), &v, true);
+        assert_eq!(u.text, "Who owns secuirty?");
+        assert_eq!(u.search_text, "Who owns security?");
+        assert_eq!(u.corrections, vec![("secuirty".into(), "security".into())]);
+        assert!(u.concepts.iter().any(|c| c.word == "security"));
+        // a word corrected into a stop word is then dropped as one ("abuot" → "about")
+        let u = understand("cio abuot budgets", false, &none, &roles(), &v, true);
+        assert_eq!(u.corrections, vec![("abuot".into(), "about".into())]);
+        assert!(
+            u.concepts.iter().all(|c| c.word != "about"),
+            "{:?}",
+            u.concepts
+        );
+        // a word corrected into a question word asks it ("whomm" → "whom")
+        let u = understand(
+            "whomm does the CIO report to",
+            false,
+            &none,
+            &roles(),
+            &v,
+            true,
+        );
+        assert!(u.asks_who);
+        // a fix found only by its stem is written as the corpus writes it
+        let u = understand("cio mesure", false, &none, &roles(), &v, true);
+        assert!(u.search_text.contains("measurement"), "{}", u.search_text);
+        // without fuzzy matching nothing changes
+        let u = understand("Who owns secuirty?", false, &none, &roles(), &v, false);
+        assert!(u.corrections.is_empty());
+        assert_eq!(u.search_text, u.text);
     }
 }
