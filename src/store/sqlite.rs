@@ -7,7 +7,7 @@ use super::{
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The migrations, in order: migration `i` takes a database from version `i`
 /// to `i + 1`. Never edit one that has shipped; add another.
@@ -85,9 +85,7 @@ impl SqliteStore {
 
     fn with_connection(mut conn: Connection) -> Result<Self, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        // WAL: readers (`rolefaq gaps`) never wait for the bot's writes.
-        // In memory the mode stays "memory"; that is fine.
-        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        set_wal(&conn)?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
         migrate(&mut conn)?;
         Ok(Self { conn })
@@ -97,6 +95,38 @@ impl SqliteStore {
     pub fn version(&self) -> Result<i64, StoreError> {
         version(&self.conn)
     }
+}
+
+/// WAL mode, so readers (`rolefaq gaps`) never wait for the bot's writes. In
+/// memory the mode stays "memory"; that is fine.
+///
+/// Turning a new file to WAL writes its header. When two processes (or
+/// replicas) open the same new file at once, one of them is already reading
+/// while the other writes, and SQLite answers "database is locked" at once
+/// instead of waiting through the busy timeout (waiting could deadlock). So
+/// the pragma is tried again, with growing pauses, until the busy timeout is
+/// spent: by then the other connection has finished, and the file is in WAL.
+fn set_wal(conn: &Connection) -> Result<(), StoreError> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_mode) => return Ok(()),
+            Err(e) if is_busy(&e) && Instant::now() + pause < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Whether `e` is SQLite's "database is locked" (busy or locked).
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn version(conn: &Connection) -> Result<i64, StoreError> {
@@ -210,7 +240,9 @@ impl Store for SqliteStore {
 
     fn prune(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
         let cutoff = stamp(before);
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "DELETE FROM votes WHERE record_id IN (SELECT id FROM questions WHERE asked_at < ?1)",
             [&cutoff],
@@ -323,7 +355,9 @@ impl Store for SqliteStore {
 
     fn prune_states(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
         let cutoff = stamp(before);
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let states = tx.execute("DELETE FROM button_states WHERE at < ?1", [&cutoff])?;
         let claims = tx.execute("DELETE FROM claims WHERE at < ?1", [&cutoff])?;
         tx.commit()?;
