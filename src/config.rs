@@ -174,6 +174,14 @@ pub struct SearchSettings {
     pub word_list: Option<PathBuf>,
     /// Synonyms and acronyms: a word or phrase → phrases it also means.
     pub synonyms: BTreeMap<String, Vec<String>>,
+    /// A question word the corpus never uses is also searched as up to this
+    /// many corpus words closest to it in meaning (the model's word vectors;
+    /// hybrid mode only). 0: off.
+    #[serde(deserialize_with = "whole")]
+    pub meaning_neighbours: usize,
+    /// How close in meaning (cosine of the model's word vectors) a corpus
+    /// word must be to stand in for a question word.
+    pub meaning_similarity: f32,
 }
 
 impl Default for SearchSettings {
@@ -186,6 +194,8 @@ impl Default for SearchSettings {
             fuzzy: true,
             min_coverage: None,
             word_list: None,
+            meaning_neighbours: 3,
+            meaning_similarity: 0.7,
             synonyms: BTreeMap::from([
                 syn(
                     "infosec",
@@ -969,6 +979,12 @@ impl Settings {
         }
         if self.search.max_query_chars < 10 {
             return bad("search.max_query_chars must be at least 10");
+        }
+        if self.search.meaning_neighbours > 10 {
+            return bad("search.meaning_neighbours must be between 0 (off) and 10");
+        }
+        if !(0.3..=1.0).contains(&self.search.meaning_similarity) {
+            return bad("search.meaning_similarity must be between 0.3 and 1");
         }
         if self.search.min_coverage.is_some() {
             tracing::warn!(

@@ -262,13 +262,17 @@ pub struct IndexReport {
     pub vectors: VectorCounts,
 }
 
-/// How many passage and sentence vectors a rebuild embedded and reused.
+/// How many passage, sentence and word vectors a rebuild embedded and reused.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VectorCounts {
     pub passages_embedded: usize,
     pub passages_reused: usize,
     pub sentences_embedded: usize,
     pub sentences_reused: usize,
+    #[serde(default)]
+    pub words_embedded: usize,
+    #[serde(default)]
+    pub words_reused: usize,
 }
 
 /// How fresh the serving index is (Discord footer, `rolefaq ask` warnings).

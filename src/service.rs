@@ -739,8 +739,41 @@ impl Service {
         }
     }
 
-    /// Clean and understand a question against an engine's vocabulary and roles.
+    /// Clean and understand a question against an engine's vocabulary and
+    /// roles; with the model, words the corpus lacks gain the corpus words
+    /// closest to them in meaning ([`search::meaning`]).
     pub fn understand(&self, engine: &Engine, question: &str) -> query::Understood {
+        let mut u = self.understand_words(engine, question);
+        self.add_meaning_neighbours(engine, &mut u);
+        u
+    }
+
+    fn add_meaning_neighbours(&self, engine: &Engine, u: &mut query::Understood) {
+        let s = &self.settings.search;
+        let (Some(e), Some(words), true) = (
+            &self.embedder,
+            &engine.gen.words,
+            s.meaning_neighbours > 0 && engine.gen.embeddings.is_some(),
+        ) else {
+            return;
+        };
+        for i in search::meaning::unknown_concepts(u, &engine.lexicon) {
+            let Some(v) = self.query_vector(e.as_ref(), &u.concepts[i].word) else {
+                continue;
+            };
+            search::meaning::add_neighbours(
+                u,
+                i,
+                &v,
+                words,
+                &engine.role_stems,
+                s.meaning_neighbours,
+                s.meaning_similarity,
+            );
+        }
+    }
+
+    fn understand_words(&self, engine: &Engine, question: &str) -> query::Understood {
         let s = &self.settings.search;
         let (text, truncated) = query::sanitize(question, s.max_query_chars);
         query::understand(

@@ -137,8 +137,14 @@ pub fn index_report(r: &IndexReport, verbose: bool) -> String {
     if r.embeddings {
         let v = &r.vectors;
         out.push_str(&format!(
-            "Vectors: {} passages embedded, {} reused; {} sentences embedded, {} reused.\n",
-            v.passages_embedded, v.passages_reused, v.sentences_embedded, v.sentences_reused
+            "Vectors: {} passages embedded, {} reused; {} sentences embedded, {} reused; \
+             {} words embedded, {} reused.\n",
+            v.passages_embedded,
+            v.passages_reused,
+            v.sentences_embedded,
+            v.sentences_reused,
+            v.words_embedded,
+            v.words_reused
         ));
     }
     for s in &r.skipped {
@@ -440,6 +446,8 @@ mod tests {
                 passages_reused: 7,
                 sentences_embedded: 4,
                 sentences_reused: 9,
+                words_embedded: 2,
+                words_reused: 5,
             },
         };
         let out = index_report(&r, false);
@@ -448,7 +456,10 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("Vectors: 3 passages embedded, 7 reused; 4 sentences embedded, 9 reused."),
+            out.contains(
+                "Vectors: 3 passages embedded, 7 reused; 4 sentences embedded, 9 reused; \
+                 2 words embedded, 5 reused."
+            ),
             "{out}"
         );
         r.embeddings = false;

@@ -9,6 +9,7 @@ pub mod manifest;
 mod reuse;
 pub mod schema;
 pub mod sentences;
+pub mod words;
 
 use crate::config::Settings;
 use crate::corpus::{self, Corpus};
@@ -153,6 +154,8 @@ pub struct Generation {
     pub embeddings: Option<Embeddings>,
     /// Vectors of the sentences of multi-sentence passages (with `embeddings`).
     pub sentences: Option<sentences::SentenceVectors>,
+    /// Vectors of the corpus's words, one per stem (with `embeddings`).
+    pub words: Option<words::WordVectors>,
 }
 
 /// Text indexed for a passage: its context (lead-in) and its text.
@@ -235,6 +238,10 @@ fn open_generation(index_dir: &Path, name: &str) -> Result<Generation> {
         Some(e) => sentences::read(&dir, passages.len(), e.dim)?,
         None => None,
     };
+    let words = match &embeddings {
+        Some(e) => words::read(&dir, e.dim)?,
+        None => None,
+    };
     Ok(Generation {
         name: name.to_string(),
         dir,
@@ -245,6 +252,7 @@ fn open_generation(index_dir: &Path, name: &str) -> Result<Generation> {
         manifest,
         embeddings,
         sentences,
+        words,
     })
 }
 
@@ -708,15 +716,19 @@ fn write_generation(
     bar.finish_and_clear();
     write_file(&dir.join(EMBEDDINGS), &data)?;
     let sentences = sentences::write(dir, &corpus.passages, embedder, &mut cache, EMBED_GROUP)?;
+    let words = words::write(dir, &corpus.passages, embedder, &mut cache, EMBED_GROUP)?;
     tracing::debug!(
         sentences = sentences.embedded + sentences.reused,
-        "sentence vectors written"
+        words = words.embedded + words.reused,
+        "sentence and word vectors written"
     );
     Ok(Some(VectorCounts {
         passages_embedded: passages.embedded,
         passages_reused: passages.reused,
         sentences_embedded: sentences.embedded,
         sentences_reused: sentences.reused,
+        words_embedded: words.embedded,
+        words_reused: words.reused,
     }))
 }
 

@@ -68,6 +68,10 @@ impl VectorCache {
         for (p, v) in passages.iter().zip(rows) {
             self.known.insert(self.key(&super::indexed_text(p)), v);
         }
+        // Words only add to what is reused: a bad word file costs its words.
+        if let Err(e) = self.load_words(dir) {
+            tracing::warn!(dir = %dir.display(), "previous word vectors not reused: {e}");
+        }
         let (vectors, owners) = (dir.join(sentences::VECTORS), dir.join(sentences::OWNERS));
         if !vectors.exists() || !owners.exists() {
             return Ok(());
@@ -93,6 +97,20 @@ impl VectorCache {
                 }
             }
             start = end;
+        }
+        Ok(())
+    }
+
+    fn load_words(&mut self, dir: &Path) -> Result<()> {
+        let Some(words) = super::words::read_list(dir)? else {
+            return Ok(());
+        };
+        if words.is_empty() {
+            return Ok(());
+        }
+        let rows = read_rows(&dir.join(super::words::VECTORS), words.len(), self.dim)?;
+        for ((word, _), v) in words.iter().zip(rows) {
+            self.known.insert(self.key(word), v);
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 
 pub mod decide;
 pub mod focus;
+pub mod meaning;
 pub mod query;
 pub mod snippet;
 pub mod verdict;

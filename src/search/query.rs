@@ -354,6 +354,11 @@ pub trait Vocabulary {
     }
 }
 
+/// Whether `word` (lower-case) is a stop word.
+pub(crate) fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
+}
+
 /// Phrases whose stems are remembered per thread: stop words, synonyms and
 /// role aliases come back on every question.
 const STEM_CACHE: usize = 4096;

@@ -250,7 +250,11 @@ impl rolefaq::index::Embedding for Directions {
 fn a_passage_the_model_finds_very_close_answers_without_shared_words() {
     let sb = Sandbox::new();
     let model: std::sync::Arc<dyn rolefaq::index::Embedding> = std::sync::Arc::new(Directions);
-    let svc = Service::open_with(sb.settings(), Some(model)).unwrap();
+    // The stand-in gives most words one vector, so words matched by meaning
+    // would be any words: off, to test the passage vectors alone.
+    let mut settings = sb.settings();
+    settings.search.meaning_neighbours = 0;
+    let svc = Service::open_with(settings, Some(model)).unwrap();
     // No word of the question is in the corpus: no lexical coverage at all,
     // but its vector is that of the hiring passage.
     let a = svc.ask("zorbly flimflam grommets", FIVE).unwrap();
@@ -308,11 +312,19 @@ fn plural_role_names_are_the_role() {
 }
 
 fn hybrid_service(corpus: Option<&str>) -> (Sandbox, Service) {
+    hybrid_service_with(corpus, |_| {})
+}
+
+fn hybrid_service_with(
+    corpus: Option<&str>,
+    change: impl FnOnce(&mut rolefaq::config::Settings),
+) -> (Sandbox, Service) {
     let sb = Sandbox::new();
     let mut settings = sb.settings();
     if let Some(dir) = corpus {
         settings.corpus.dir = common::repo().join(dir);
     }
+    change(&mut settings);
     settings.model.enabled = true;
     settings.model.dir = common::repo().join("models/all-MiniLM-L6-v2");
     let svc = Service::open(settings).unwrap();
@@ -429,4 +441,45 @@ fn real_words_are_not_corrected_and_typos_are() {
         explained.contains("corrected secuirty → security"),
         "{explained}"
     );
+}
+
+/// A question word the corpus never uses is also searched as the corpus words
+/// closest to it in meaning (the real model, the index's word vectors): the
+/// seed corpus says "responsibilities", never "duties". Words the corpus
+/// knows, jargon nothing is close to, and `search.meaning_neighbours = 0`
+/// gain nothing.
+#[test]
+fn words_the_corpus_lacks_are_searched_by_their_meaning() {
+    let alts = |svc: &Service, q: &str, word: &str| -> Vec<(Vec<String>, f32)> {
+        let engine = svc.engine();
+        let u = svc.understand(&engine, q);
+        let c = u.concepts.iter().find(|c| c.word == word);
+        c.map(|c| c.alts.clone()).unwrap_or_default()
+    };
+    let (_sb, svc) = hybrid_service(None);
+    let words = svc.engine().gen.words.as_ref().map_or(0, |w| w.len());
+    assert!(words > 100, "{words} word vectors in the index");
+    let duties = alts(&svc, "cto duties", "duties");
+    assert!(
+        duties.iter().any(|(s, w)| s == &["respons"] && *w < 1.0),
+        "{duties:?}"
+    );
+    assert!(duties.len() <= 4, "{duties:?}");
+    assert_eq!(
+        alts(&svc, "cto responsibilities", "responsibilities").len(),
+        1
+    );
+    assert_eq!(alts(&svc, "is togaf worth it for a cio", "togaf").len(), 1);
+    let a = svc.ask("cto duties", FIVE).unwrap();
+    assert!(!a.no_answer);
+    assert!(
+        a.results
+            .iter()
+            .take(3)
+            .any(|h| h.text.to_lowercase().contains("responsib")),
+        "{:#?}",
+        a.results
+    );
+    let (_sb, off) = hybrid_service_with(None, |s| s.search.meaning_neighbours = 0);
+    assert_eq!(alts(&off, "cto duties", "duties").len(), 1);
 }

@@ -82,6 +82,8 @@ fn a_one_document_change_re_embeds_only_that_documents_passages() {
     assert_eq!(same.vectors.passages_reused, same.passages);
     assert!(same.vectors.sentences_reused > 0);
     assert_eq!(same.vectors.sentences_embedded, 0);
+    assert!(same.vectors.words_reused > 0);
+    assert_eq!(same.vectors.words_embedded, 0);
 
     // One document gains a paragraph.
     let doc = "cio-vs-cto-sparring-partners";
@@ -127,10 +129,19 @@ fn a_one_document_change_re_embeds_only_that_documents_passages() {
         report.vectors.sentences_embedded >= 2,
         "the new paragraph's two sentences"
     );
-    // what the model was asked: exactly the new passages and sentences
+    // the corpus's words: those the other documents have are reused
+    assert!(report.vectors.words_reused > 0, "{:?}", report.vectors);
+    let words = svc.engine().gen.words.as_ref().map_or(0, |w| w.len());
+    assert_eq!(
+        report.vectors.words_embedded + report.vectors.words_reused,
+        words
+    );
+    // what the model was asked: exactly the new passages, sentences and words
     assert_eq!(
         counter.texts.load(Ordering::SeqCst),
-        report.vectors.passages_embedded + report.vectors.sentences_embedded
+        report.vectors.passages_embedded
+            + report.vectors.sentences_embedded
+            + report.vectors.words_embedded
     );
 
     // The reused vectors are those a full build writes.
