@@ -20,6 +20,11 @@ pub(crate) const LIST: &str = "words.json";
 const MIN_CHARS: usize = 3;
 const MAX_CHARS: usize = 30;
 
+/// At most this many words get vectors, the most frequent stems first: ~20 MB
+/// in memory at 384 dimensions, and a bounded scan per looked-up word however
+/// large the corpus.
+const MAX_WORDS: usize = 50_000;
+
 /// The corpus's words with their vectors.
 #[derive(Debug, Clone, Default)]
 pub struct WordVectors {
@@ -30,8 +35,12 @@ pub struct WordVectors {
 
 /// The words to embed, sorted: for each stem of the passages' text, context
 /// and section, its most frequent spelling (lower-case; ties to the first in
-/// alphabetical order), letters only.
+/// alphabetical order), letters only; the [`MAX_WORDS`] most frequent stems.
 pub fn corpus_words(passages: &[Passage]) -> Vec<(String, String)> {
+    most_frequent(passages, MAX_WORDS)
+}
+
+fn most_frequent(passages: &[Passage], max: usize) -> Vec<(String, String)> {
     let mut counts: HashMap<(String, String), u32> = HashMap::new();
     for p in passages {
         let mut text = super::indexed_text(p);
@@ -48,14 +57,22 @@ pub fn corpus_words(passages: &[Passage]) -> Vec<(String, String)> {
             *counts.entry((stem, word.to_lowercase())).or_insert(0) += 1;
         }
     }
-    let mut best: HashMap<String, (String, u32)> = HashMap::new();
+    // per stem: its best spelling with that spelling's count, and the stem's
+    let mut best: HashMap<String, (String, u32, u32)> = HashMap::new();
     for ((stem, word), n) in counts {
-        let e = best.entry(stem).or_insert_with(|| (word.clone(), 0));
+        let e = best.entry(stem).or_insert_with(|| (word.clone(), 0, 0));
+        e.2 += n;
         if n > e.1 || (n == e.1 && word < e.0) {
-            *e = (word, n);
+            (e.0, e.1) = (word, n);
         }
     }
-    let mut out: Vec<(String, String)> = best.into_iter().map(|(s, (w, _))| (w, s)).collect();
+    let mut ranked: Vec<(u32, String, String)> = best
+        .into_iter()
+        .map(|(s, (w, _, total))| (total, w, s))
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    ranked.truncate(max);
+    let mut out: Vec<(String, String)> = ranked.into_iter().map(|(_, w, s)| (w, s)).collect();
     out.sort();
     out
 }
@@ -181,5 +198,19 @@ mod tests {
             .iter()
             .any(|(w, _)| w == "x2" || w == "42" || w == "it"));
         assert!(words.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn only_the_most_frequent_stems_when_there_are_too_many() {
+        let passages = [passage("d", 1, "alpha alpha alpha beta beta gamma delta")];
+        let words = most_frequent(&passages, 2);
+        assert_eq!(
+            words,
+            vec![
+                ("alpha".to_string(), "alpha".to_string()),
+                ("beta".to_string(), "beta".to_string())
+            ]
+        );
+        assert_eq!(most_frequent(&passages, 10).len(), 4);
     }
 }
