@@ -182,6 +182,10 @@ pub struct SearchSettings {
     /// How close in meaning (cosine of the model's word vectors) a corpus
     /// word must be to stand in for a question word.
     pub meaning_similarity: f32,
+    /// How close (cosine) such a corpus word must also be to the whole
+    /// question, so that a word close for another sense ("lights" → "LED")
+    /// does not stand in.
+    pub meaning_context: f32,
 }
 
 impl Default for SearchSettings {
@@ -196,6 +200,7 @@ impl Default for SearchSettings {
             word_list: None,
             meaning_neighbours: 3,
             meaning_similarity: 0.7,
+            meaning_context: 0.15,
             synonyms: BTreeMap::from([
                 syn(
                     "infosec",
@@ -985,6 +990,9 @@ impl Settings {
         }
         if !(0.3..=1.0).contains(&self.search.meaning_similarity) {
             return bad("search.meaning_similarity must be between 0.3 and 1");
+        }
+        if !(-1.0..=1.0).contains(&self.search.meaning_context) {
+            return bad("search.meaning_context must be between -1 and 1");
         }
         if self.search.min_coverage.is_some() {
             tracing::warn!(

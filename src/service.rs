@@ -757,7 +757,18 @@ impl Service {
         ) else {
             return;
         };
-        for i in search::meaning::unknown_concepts(u, &engine.lexicon) {
+        let unknown = search::meaning::unknown_concepts(u, &engine.lexicon);
+        if unknown.is_empty() {
+            return;
+        }
+        let params = search::meaning::MeaningParams {
+            neighbours: s.meaning_neighbours,
+            similarity: s.meaning_similarity,
+            context: s.meaning_context,
+        };
+        // the question's own vector (cached, so ask does not embed it twice)
+        let question = self.question_vector(engine, u);
+        for i in unknown {
             let Some(v) = self.query_vector(e.as_ref(), &u.concepts[i].word) else {
                 continue;
             };
@@ -765,10 +776,10 @@ impl Service {
                 u,
                 i,
                 &v,
+                question.as_deref(),
                 words,
                 &engine.role_stems,
-                s.meaning_neighbours,
-                s.meaning_similarity,
+                params,
             );
         }
     }

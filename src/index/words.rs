@@ -88,14 +88,15 @@ impl WordVectors {
     }
 
     /// The `k` rows closest to `query` with cosine at least `min`, closest
-    /// first, as (word, stem, cosine), skipping rows `skip` refuses.
+    /// first, as (row, cosine), skipping rows `skip` refuses (given the word
+    /// and its stem).
     pub fn nearest(
         &self,
         query: &[f32],
         k: usize,
         min: f32,
         skip: impl Fn(&str, &str) -> bool,
-    ) -> Vec<(String, String, f32)> {
+    ) -> Vec<(usize, f32)> {
         if query.len() != self.vectors.dim {
             return Vec::new();
         }
@@ -105,9 +106,21 @@ impl WordVectors {
             .collect();
         hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         hits.truncate(k);
-        hits.into_iter()
-            .map(|(i, c)| (self.words[i].0.clone(), self.words[i].1.clone(), c))
-            .collect()
+        hits
+    }
+
+    /// The word (lower-case, as written) and stem of row `row`.
+    pub fn word(&self, row: usize) -> Option<(&str, &str)> {
+        self.words.get(row).map(|(w, s)| (w.as_str(), s.as_str()))
+    }
+
+    /// The cosine of row `row` with `query` (0 for no such row).
+    pub fn cosine(&self, row: usize, query: &[f32]) -> f32 {
+        if row < self.len() && query.len() == self.vectors.dim {
+            self.vectors.dot(row, query)
+        } else {
+            0.0
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -3,7 +3,10 @@
 //! "responsibilities"; the model's vector of "duties" lies close to that of
 //! "responsibilities", so the corpus word joins the question word as an
 //! alternative, weighed like a synonym. Only words with no alternative the
-//! corpus knows are looked up: a known word is never diluted.
+//! corpus knows are looked up: a known word is never diluted. A word close in
+//! meaning may be close for a sense the question does not use ("lights" and
+//! "LED", "biggest" and "large"), so each must also be somewhat close to the
+//! question as a whole.
 
 use super::query::{self, Understood, Vocabulary};
 use super::Lexicon;
@@ -30,28 +33,46 @@ pub fn unknown_concepts(u: &Understood, lex: &Lexicon) -> Vec<usize> {
         .collect()
 }
 
-/// Add to concept `i` of `u` the corpus words closest to `vector` (the
-/// concept word's embedding): at most `k`, each of cosine at least `min`, no
-/// stop word, role name or stem the concept already has.
+/// How words are matched by meaning (`[search]` settings).
+#[derive(Debug, Clone, Copy)]
+pub struct MeaningParams {
+    /// At most this many corpus words per question word.
+    pub neighbours: usize,
+    /// The least cosine of a corpus word's vector with the question word's.
+    pub similarity: f32,
+    /// The least cosine of a corpus word's vector with the whole question's.
+    pub context: f32,
+}
+
+/// Add to concept `i` of `u` the corpus words closest to `word` (the concept
+/// word's embedding): of the `p.neighbours` nearest of cosine at least
+/// `p.similarity` (no stop word, role name or stem the concept already has),
+/// those of cosine at least `p.context` with `question`, the embedding of the
+/// whole question (when known).
 pub fn add_neighbours(
     u: &mut Understood,
     i: usize,
-    vector: &[f32],
+    word: &[f32],
+    question: Option<&[f32]>,
     words: &WordVectors,
     roles: &std::collections::HashMap<String, String>,
-    k: usize,
-    min: f32,
+    p: MeaningParams,
 ) {
     let Some(c) = u.concepts.get_mut(i) else {
         return;
     };
-    let near = words.nearest(vector, k, min, |word, stem| {
+    let near = words.nearest(word, p.neighbours, p.similarity, |word, stem| {
         query::is_stop_word(word)
             || roles.contains_key(stem)
             || c.alts.iter().any(|(s, _)| s.len() == 1 && s[0] == stem)
     });
-    for (_, stem, _) in near {
-        c.alts.push((vec![stem], NEIGHBOUR_WEIGHT));
+    for (row, _) in near {
+        if question.is_some_and(|q| words.cosine(row, q) < p.context) {
+            continue;
+        }
+        if let Some((_, stem)) = words.word(row) {
+            c.alts.push((vec![stem.to_string()], NEIGHBOUR_WEIGHT));
+        }
     }
 }
 
@@ -94,7 +115,12 @@ mod tests {
         let unknown = unknown_concepts(&u, &lex);
         assert_eq!(unknown.len(), 1);
         assert_eq!(u.concepts[unknown[0]].word, "duties");
-        add_neighbours(&mut u, unknown[0], &unit(0), &words, &role_stems, 3, 0.7);
+        let p = MeaningParams {
+            neighbours: 3,
+            similarity: 0.7,
+            context: 0.15,
+        };
+        add_neighbours(&mut u, unknown[0], &unit(0), None, &words, &role_stems, p);
         // not the stop word "the" nor the role "cio", though as close
         let alts = &u.concepts[unknown[0]].alts;
         assert_eq!(alts.len(), 2, "{alts:?}");
@@ -103,8 +129,33 @@ mod tests {
         // nothing close enough: nothing added
         let mut u = understood("cto duties");
         let halfway: Vec<f32> = vec![0.6, 0.0, 0.0, 0.8];
-        add_neighbours(&mut u, unknown[0], &halfway, &words, &role_stems, 3, 0.7);
+        add_neighbours(&mut u, unknown[0], &halfway, None, &words, &role_stems, p);
         assert_eq!(u.concepts[unknown[0]].alts.len(), 1);
+
+        // close to the word but not to the question: not added
+        let mut u = understood("cto duties");
+        let question = unit(3);
+        add_neighbours(
+            &mut u,
+            unknown[0],
+            &unit(0),
+            Some(&question),
+            &words,
+            &role_stems,
+            p,
+        );
+        assert_eq!(u.concepts[unknown[0]].alts.len(), 1);
+        let question = vec![0.8, 0.0, 0.0, 0.6];
+        add_neighbours(
+            &mut u,
+            unknown[0],
+            &unit(0),
+            Some(&question),
+            &words,
+            &role_stems,
+            p,
+        );
+        assert_eq!(u.concepts[unknown[0]].alts.len(), 2);
 
         // words the corpus has, and roles, are not looked up
         let u = understood("cto responsibilities");
