@@ -821,6 +821,9 @@ impl Service {
         for (from, to) in &u.corrections {
             out.push_str(&format!("  corrected {from} → {to}\n"));
         }
+        for (word, near) in &u.meanings {
+            out.push_str(&format!("  by meaning {word} → {near}\n"));
+        }
         if let (Some(e), Some(emb)) = (&self.embedder, &engine.gen.embeddings) {
             if let Ok(v) = e.embed_batch(&[u.search_text.as_str()]) {
                 for (ord, sim) in search::dense(emb, &v[0], 3) {

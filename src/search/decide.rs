@@ -101,6 +101,7 @@ mod tests {
             asks_who: false,
             asks_definition: false,
             corrections: Vec::new(),
+            meanings: Vec::new(),
             search_text: String::new(),
             truncated: false,
         }

@@ -66,14 +66,17 @@ pub fn add_neighbours(
             || roles.contains_key(stem)
             || c.alts.iter().any(|(s, _)| s.len() == 1 && s[0] == stem)
     });
+    let mut found = Vec::new();
     for (row, _) in near {
         if question.is_some_and(|q| words.cosine(row, q) < p.context) {
             continue;
         }
-        if let Some((_, stem)) = words.word(row) {
+        if let Some((written, stem)) = words.word(row) {
             c.alts.push((vec![stem.to_string()], NEIGHBOUR_WEIGHT));
+            found.push((c.word.clone(), written.to_string()));
         }
     }
+    u.meanings.extend(found);
 }
 
 #[cfg(test)]
@@ -125,6 +128,10 @@ mod tests {
         let alts = &u.concepts[unknown[0]].alts;
         assert_eq!(alts.len(), 2, "{alts:?}");
         assert_eq!(alts[1], (vec!["respons".to_string()], NEIGHBOUR_WEIGHT));
+        assert_eq!(
+            u.meanings,
+            vec![("duties".to_string(), "responsibilities".to_string())]
+        );
 
         // nothing close enough: nothing added
         let mut u = understood("cto duties");

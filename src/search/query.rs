@@ -275,6 +275,9 @@ pub struct Understood {
     pub asks_definition: bool,
     /// Corrections made to unknown words ("cybersecurty" → "cybersecurity").
     pub corrections: Vec<(String, String)>,
+    /// Question words the corpus lacks and the corpus words (as written)
+    /// searched for them by meaning (`search::meaning`).
+    pub meanings: Vec<(String, String)>,
     /// The question as searched: `text` with the corrections spliced in (the
     /// text that is embedded; `text` is what is shown).
     pub search_text: String,
@@ -633,6 +636,7 @@ fn read(
         asks_who,
         asks_definition,
         corrections: Vec::new(),
+        meanings: Vec::new(),
         search_text: text.to_string(),
         text: text.to_string(),
         truncated,

@@ -465,6 +465,11 @@ fn words_the_corpus_lacks_are_searched_by_their_meaning() {
         "{duties:?}"
     );
     assert!(duties.len() <= 4, "{duties:?}");
+    let why = svc.explain("cto duties");
+    assert!(
+        why.contains("by meaning duties → responsibilities"),
+        "{why}"
+    );
     assert_eq!(
         alts(&svc, "cto responsibilities", "responsibilities").len(),
         1
