@@ -158,6 +158,17 @@ pub struct Generation {
     pub words: Option<words::WordVectors>,
 }
 
+/// The text a passage's words are counted over: [`indexed_text`] and its
+/// section heading (the lexicon's terms, the word vectors' words).
+pub fn worded_text(p: &Passage) -> String {
+    let mut text = indexed_text(p);
+    if let Some(s) = &p.section {
+        text.push('\n');
+        text.push_str(s);
+    }
+    text
+}
+
 /// Text indexed for a passage: its context (lead-in) and its text.
 pub fn indexed_text(p: &Passage) -> String {
     match &p.context {

@@ -43,11 +43,7 @@ pub fn corpus_words(passages: &[Passage]) -> Vec<(String, String)> {
 fn most_frequent(passages: &[Passage], max: usize) -> Vec<(String, String)> {
     let mut counts: HashMap<(String, String), u32> = HashMap::new();
     for p in passages {
-        let mut text = super::indexed_text(p);
-        if let Some(s) = &p.section {
-            text.push('\n');
-            text.push_str(s);
-        }
+        let text = super::worded_text(p);
         for (stem, r) in super::schema::tokens(&text) {
             let Some(word) = text.get(r) else { continue };
             let n = word.chars().count();

@@ -9,7 +9,6 @@
 //! the figures of both halves.
 
 use super::query::Understood;
-use super::query::Vocabulary;
 use super::{Lexicon, Scored};
 use crate::model::Decision;
 
@@ -38,10 +37,7 @@ pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
     let mut content_words = 0;
     let mut unknown_words = 0;
     for c in u.concepts.iter().filter(|c| c.role.is_none()) {
-        let has = c
-            .alts
-            .iter()
-            .any(|(stems, _)| !stems.is_empty() && stems.iter().all(|s| lex.doc_freq(s) > 0));
+        let has = c.alts.iter().any(|(stems, _)| lex.knows(stems));
         total += c.weight;
         if has {
             known += c.weight;

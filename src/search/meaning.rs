@@ -8,7 +8,7 @@
 //! "LED", "biggest" and "large"), so each must also be somewhat close to the
 //! question as a whole.
 
-use super::query::{self, Understood, Vocabulary};
+use super::query::{self, Understood};
 use super::Lexicon;
 use crate::index::words::WordVectors;
 
@@ -25,9 +25,7 @@ pub fn unknown_concepts(u: &Understood, lex: &Lexicon) -> Vec<usize> {
             c.role.is_none()
                 && c.word.chars().count() >= 3
                 && c.word.chars().all(char::is_alphabetic)
-                && c.alts
-                    .iter()
-                    .all(|(s, _)| s.is_empty() || s.iter().any(|s| lex.doc_freq(s) == 0))
+                && !c.alts.iter().any(|(s, _)| lex.knows(s))
         })
         .map(|(i, _)| i)
         .collect()

@@ -54,11 +54,7 @@ impl Lexicon {
         let mut definitions: HashMap<String, Vec<u32>> = HashMap::new();
         let mut words: HashMap<String, u32> = HashMap::new();
         for (ord, p) in passages.iter().enumerate() {
-            let mut text = crate::index::indexed_text(p);
-            if let Some(s) = &p.section {
-                text.push('\n');
-                text.push_str(s);
-            }
+            let text = crate::index::worded_text(p);
             let toks = schema::tokens(&text);
             let mut seen_words: HashSet<String> = HashSet::new();
             for (_, r) in &toks {
@@ -142,6 +138,12 @@ impl Lexicon {
             .filter(|c| c.is_alphabetic())
             .flat_map(char::to_lowercase)
             .any(|c| self.letters.contains(&c))
+    }
+
+    /// Whether every stem of an alternative (a word or phrase) is in the
+    /// corpus; an empty alternative is not known.
+    pub fn knows(&self, stems: &[String]) -> bool {
+        !stems.is_empty() && stems.iter().all(|s| self.doc_freq(s) > 0)
     }
 
     fn id(&self, stem: &str) -> Option<u32> {
@@ -282,7 +284,7 @@ fn lexical_query(gen: &Generation, u: &Understood, lex: &Lexicon) -> Option<Box<
         .filter(|c| scored_roles || c.role.is_none())
     {
         for (stems, w) in &c.alts {
-            if stems.is_empty() || stems.iter().any(|s| lex.doc_freq(s) == 0) {
+            if !lex.knows(stems) {
                 continue;
             }
             let role_weight = if c.role.is_some() { 0.5 } else { 1.0 };

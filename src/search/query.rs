@@ -423,7 +423,7 @@ fn correct(
     for (stem, range) in schema::tokens(text) {
         let word = text[range.clone()].to_lowercase();
         if keep.contains(&stem)
-            || STOP_WORDS.contains(&word.as_str())
+            || is_stop_word(&word)
             || vocab.doc_freq(&stem) > 0
             || stem.chars().count() < 4
             || stem.chars().any(|c| c.is_ascii_digit())
