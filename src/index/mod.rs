@@ -387,7 +387,19 @@ pub(crate) fn read_embeddings(path: &Path, rows: usize) -> Result<Embeddings> {
 }
 
 /// Holds the cross-process rebuild lock while alive.
-pub struct RebuildLock(#[allow(dead_code)] fs::File);
+pub struct RebuildLock(fs::File);
+
+impl Drop for RebuildLock {
+    /// Unlock before the file closes: the lock belongs to the open file,
+    /// which a process forked meanwhile by another thread shares until it
+    /// execs, so closing our descriptor alone would leave the lock held
+    /// for that moment (and the next rebuild "in progress").
+    fn drop(&mut self) {
+        if let Err(e) = self.0.unlock() {
+            tracing::warn!("could not release the rebuild lock: {e}");
+        }
+    }
+}
 
 /// Take the rebuild lock of `index_dir`, or `RebuildInProgress` if another
 /// process (or thread) holds it, or `ReadOnlyIndex` when nothing can be
@@ -775,6 +787,22 @@ fn prune(index_dir: &Path, current: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_rebuild_lock_is_free_once_dropped_though_its_file_is_still_open_elsewhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = super::lock_rebuild(dir.path()).unwrap();
+        assert!(matches!(
+            super::lock_rebuild(dir.path()),
+            Err(crate::Error::RebuildInProgress)
+        ));
+        // what a process forked at this moment holds: the same open file
+        let shared = lock.0.try_clone().unwrap();
+        drop(lock);
+        let again = super::lock_rebuild(dir.path());
+        assert!(again.is_ok(), "{:?}", again.err());
+        drop(shared);
+    }
+
     use super::*;
 
     #[test]
