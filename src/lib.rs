@@ -23,5 +23,6 @@ pub mod eval;
 pub mod gaps;
 pub mod index;
 pub mod logging;
+pub mod memo;
 pub mod search;
 pub mod watch;

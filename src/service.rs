@@ -113,7 +113,10 @@ pub struct Service {
     embedder: Option<Arc<dyn Embedding>>,
     stale: AtomicBool,
     /// Recent question embeddings (paging re-asks the same question).
-    query_vectors: Mutex<std::collections::HashMap<String, Vec<f32>>>,
+    query_vectors: crate::memo::VectorMemo,
+    /// Recent embeddings of question words looked up by meaning (apart, so
+    /// that words never push questions out).
+    word_vectors: crate::memo::VectorMemo,
     /// Real words typo correction leaves alone (empty when none is known).
     dictionary: std::collections::HashSet<String>,
     /// The question store's writer, started at the first record (never when
@@ -192,8 +195,11 @@ impl query::Vocabulary for Vocab<'_> {
 /// Top passages a role verdict looks at.
 const VERDICT_WINDOW: usize = 8;
 
-/// Question embeddings kept before the cache is cleared.
+/// Question embeddings kept (the least recently asked forgotten first).
 const QUERY_CACHE: usize = 512;
+
+/// Embeddings of question words looked up by meaning kept (1.5 KB each).
+const WORD_CACHE: usize = 4096;
 
 impl Service {
     /// Open the index in `settings.index.dir`, building it from the corpus first
@@ -322,7 +328,8 @@ impl Service {
             rebuild: Mutex::new(()),
             embedder,
             stale: AtomicBool::new(stale),
-            query_vectors: Mutex::new(std::collections::HashMap::new()),
+            query_vectors: crate::memo::VectorMemo::new(QUERY_CACHE),
+            word_vectors: crate::memo::VectorMemo::new(WORD_CACHE),
             dictionary,
             recorder: std::sync::OnceLock::new(),
             button_states: std::sync::OnceLock::new(),
@@ -613,7 +620,10 @@ impl Service {
     fn ask_gated(&self, question: &str, opts: AskOptions, gate: bool) -> Result<Answer> {
         let s = &self.settings.search;
         let engine = self.engine();
-        let u = self.understand(&engine, question);
+        // Words are looked up by meaning only once the question is one to
+        // answer (each lookup costs an embedding): the refusals below read
+        // only the question's words and roles.
+        let mut u = self.understand_words(&engine, question);
         if u.text.chars().all(|c| !c.is_alphanumeric()) {
             let what = if u.text.is_empty() {
                 "the question is empty"
@@ -649,6 +659,7 @@ impl Service {
             let why = "The question has no word to search for, only words such as \u{201c}what\u{201d}, \u{201c}the\u{201d} or \u{201c}is\u{201d}.";
             return Ok(self.refused(&engine, &u, why));
         }
+        self.add_meaning_neighbours(&engine, &mut u);
         let query_vec = self.question_vector(&engine, &u);
         let ranked = self.rank(&engine, &u, query_vec.as_deref())?;
         let decision = search::decide::decide(
@@ -714,29 +725,14 @@ impl Service {
 
     /// The question's embedding, from the cache when it was asked recently.
     fn query_vector(&self, e: &dyn Embedding, text: &str) -> Option<Vec<f32>> {
-        if let Some(v) = self
-            .query_vectors
-            .lock()
-            .ok()
-            .and_then(|c| c.get(text).cloned())
-        {
-            return Some(v);
-        }
-        let v = e.embed_query(text).ok()?;
-        if let Ok(mut cache) = self.query_vectors.lock() {
-            if cache.len() >= QUERY_CACHE {
-                cache.clear();
-            }
-            cache.insert(text.to_string(), v.clone());
-        }
-        Some(v)
+        self.query_vectors.vector(e, text)
     }
 
-    /// Forget the cached question embeddings (benchmarks use it to time new questions).
+    /// Forget the cached question and word embeddings (benchmarks use it to
+    /// time new questions).
     pub fn forget_question_vectors(&self) {
-        if let Ok(mut cache) = self.query_vectors.lock() {
-            cache.clear();
-        }
+        self.query_vectors.clear();
+        self.word_vectors.clear();
     }
 
     /// Clean and understand a question against an engine's vocabulary and
@@ -757,7 +753,8 @@ impl Service {
         ) else {
             return;
         };
-        let unknown = search::meaning::unknown_concepts(u, &engine.lexicon);
+        let unknown =
+            search::meaning::unknown_concepts(u, &engine.lexicon, search::meaning::MAX_LOOKUPS);
         if unknown.is_empty() {
             return;
         }
@@ -768,8 +765,14 @@ impl Service {
         };
         // the question's own vector (cached, so ask does not embed it twice)
         let question = self.question_vector(engine, u);
-        for i in unknown {
-            let Some(v) = self.query_vector(e.as_ref(), &u.concepts[i].word) else {
+        let asked: Vec<String> = unknown
+            .iter()
+            .map(|&i| u.concepts[i].word.clone())
+            .collect();
+        let asked: Vec<&str> = asked.iter().map(String::as_str).collect();
+        let vectors = self.word_vectors.vectors(e.as_ref(), &asked);
+        for (i, v) in unknown.into_iter().zip(vectors) {
+            let Some(v) = v else {
                 continue;
             };
             search::meaning::add_neighbours(

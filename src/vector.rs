@@ -17,6 +17,11 @@ pub trait Embedding: Send + Sync {
             .pop()
             .ok_or_else(|| crate::Error::Model("the model returned no vector".into()))
     }
+    /// Several questions' vectors, in the order of `texts`: each the one
+    /// [`Embedding::embed_query`] gives for it (a model may embed them in one pass).
+    fn embed_queries(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
+        texts.iter().map(|t| self.embed_query(t)).collect()
+    }
 }
 
 /// Dot product. For unit vectors (the embedding model's) this is the cosine

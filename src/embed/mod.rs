@@ -402,6 +402,9 @@ impl crate::vector::Embedding for Embedder {
     fn embed_query(&self, text: &str) -> crate::Result<Vec<f32>> {
         Ok(Embedder::embed_query(self, text)?)
     }
+    fn embed_queries(&self, texts: &[&str]) -> crate::Result<Vec<Vec<f32>>> {
+        Ok(Embedder::embed_queries(self, texts)?)
+    }
 }
 
 /// The model the settings ask for, loaded once; `None` (lexical ranking only)

@@ -15,10 +15,17 @@ use crate::index::words::WordVectors;
 /// The weight of a word found by meaning, as of a synonym entry.
 const NEIGHBOUR_WEIGHT: f32 = 0.6;
 
-/// The concepts to look up by meaning: not a role, a word of letters only of
-/// three or more, and no alternative whose stems the corpus all knows.
-pub fn unknown_concepts(u: &Understood, lex: &Lexicon) -> Vec<usize> {
-    u.concepts
+/// Question words looked up by meaning at most: each costs an embedding, and a
+/// long message of made-up words must not cost one per word.
+pub const MAX_LOOKUPS: usize = 8;
+
+/// The concepts to look up by meaning, in question order: not a role, a word
+/// of letters only of three or more, and no alternative whose stems the
+/// corpus all knows. At most `max`: the weightiest, and of equal weight the
+/// later ones (a message that opens with context ends with its question).
+pub fn unknown_concepts(u: &Understood, lex: &Lexicon, max: usize) -> Vec<usize> {
+    let mut found: Vec<usize> = u
+        .concepts
         .iter()
         .enumerate()
         .filter(|(_, c)| {
@@ -28,7 +35,18 @@ pub fn unknown_concepts(u: &Understood, lex: &Lexicon) -> Vec<usize> {
                 && !c.alts.iter().any(|(s, _)| lex.knows(s))
         })
         .map(|(i, _)| i)
-        .collect()
+        .collect();
+    if found.len() > max {
+        found.sort_by(|&a, &b| {
+            u.concepts[b]
+                .weight
+                .total_cmp(&u.concepts[a].weight)
+                .then(b.cmp(&a))
+        });
+        found.truncate(max);
+        found.sort_unstable();
+    }
+    found
 }
 
 /// How words are matched by meaning (`[search]` settings).
@@ -113,7 +131,7 @@ mod tests {
             |q: &str| query::understand(q, false, &BTreeMap::new(), &roles, &lex, false);
 
         let mut u = understood("cto duties");
-        let unknown = unknown_concepts(&u, &lex);
+        let unknown = unknown_concepts(&u, &lex, MAX_LOOKUPS);
         assert_eq!(unknown.len(), 1);
         assert_eq!(u.concepts[unknown[0]].word, "duties");
         let p = MeaningParams {
@@ -164,6 +182,38 @@ mod tests {
 
         // words the corpus has, and roles, are not looked up
         let u = understood("cto responsibilities");
-        assert!(unknown_concepts(&u, &lex).is_empty());
+        assert!(unknown_concepts(&u, &lex, MAX_LOOKUPS).is_empty());
+    }
+
+    #[test]
+    fn at_most_the_weightiest_and_latest_unknown_words_are_looked_up() {
+        let lex = Lexicon::build(&[passage("d", 1, "The CTO has responsibilities.")]);
+        let roles: query::RoleAliases = [("cto".to_string(), "CTO".to_string())].into();
+        let mut u = query::understand(
+            "zorbs quiffle glamp snerd cto",
+            false,
+            &BTreeMap::new(),
+            &roles,
+            &lex,
+            false,
+        );
+        let words = |ix: &[usize], u: &Understood| -> Vec<String> {
+            ix.iter().map(|&i| u.concepts[i].word.clone()).collect()
+        };
+        let all = unknown_concepts(&u, &lex, MAX_LOOKUPS);
+        assert_eq!(words(&all, &u), ["zorbs", "quiffle", "glamp", "snerd"]);
+        // two of four: the last two, in question order
+        assert_eq!(
+            words(&unknown_concepts(&u, &lex, 2), &u),
+            ["glamp", "snerd"]
+        );
+        // a weightier word is kept before later ones
+        let first = all[0];
+        u.concepts[first].weight = 2.0;
+        assert_eq!(
+            words(&unknown_concepts(&u, &lex, 2), &u),
+            ["zorbs", "snerd"]
+        );
+        assert!(unknown_concepts(&u, &lex, 0).is_empty());
     }
 }

@@ -92,3 +92,35 @@ pub fn json_of(cmd: &mut assert_cmd::Command) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Word-hash vectors that count every text it is asked to embed.
+pub struct CountingModel {
+    pub texts: std::sync::atomic::AtomicUsize,
+}
+
+impl rolefaq::index::Embedding for CountingModel {
+    fn name(&self) -> String {
+        "counting-hash".into()
+    }
+    fn dim(&self) -> usize {
+        32
+    }
+    fn embed_batch(&self, texts: &[&str]) -> rolefaq::Result<Vec<Vec<f32>>> {
+        self.texts
+            .fetch_add(texts.len(), std::sync::atomic::Ordering::SeqCst);
+        Ok(texts
+            .iter()
+            .map(|t| {
+                let mut v = vec![0f32; 32];
+                for w in t.split_whitespace() {
+                    let h = w
+                        .bytes()
+                        .fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+                    v[h % 32] += 1.0;
+                }
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+                v.into_iter().map(|x| x / n).collect()
+            })
+            .collect())
+    }
+}

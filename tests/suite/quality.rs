@@ -448,6 +448,52 @@ fn real_words_are_not_corrected_and_typos_are() {
 /// seed corpus says "responsibilities", never "duties". Words the corpus
 /// knows, jargon nothing is close to, and `search.meaning_neighbours = 0`
 /// gain nothing.
+/// Looking a word up by meaning costs an embedding: none for a question the
+/// bot refuses before ranking, at most `MAX_LOOKUPS` for a long message of
+/// words the corpus lacks, and none for a word looked up before.
+#[test]
+fn words_are_looked_up_by_meaning_only_for_questions_it_ranks_and_a_few_at_a_time() {
+    use rolefaq::search::meaning::MAX_LOOKUPS;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let sb = Sandbox::new();
+    let model = std::sync::Arc::new(common::CountingModel {
+        texts: AtomicUsize::new(0),
+    });
+    let svc = Service::open_with(
+        sb.settings(),
+        Some(model.clone() as std::sync::Arc<dyn rolefaq::index::Embedding>),
+    )
+    .unwrap();
+    assert!(
+        svc.engine().gen.words.is_some(),
+        "the index has word vectors"
+    );
+    model.texts.store(0, Ordering::SeqCst);
+    let embedded = || model.texts.swap(0, Ordering::SeqCst);
+
+    // refused before ranking: a script the corpus does not use, a role it never names
+    for q in ["ИТ-директор зорбификация", "does the CISO zorbify quiffles"] {
+        let a = svc.ask(q, FIVE).unwrap();
+        assert!(a.no_answer, "{q}");
+        assert_eq!(embedded(), 0, "{q}: nothing embedded");
+    }
+
+    // thirty made-up words: the question, and at most MAX_LOOKUPS of its words
+    let made_up: Vec<String> = (0..30)
+        .map(|i| format!("zorb{}quiff", "x".repeat(i)))
+        .collect();
+    let long = format!("who owns {}", made_up.join(" "));
+    svc.ask(&long, FIVE).unwrap();
+    let first = embedded();
+    assert!(
+        (2..=1 + MAX_LOOKUPS).contains(&first),
+        "{first} texts embedded for one question"
+    );
+    // the same words in a new question: only the question is embedded
+    svc.ask(&format!("{long} budget"), FIVE).unwrap();
+    assert_eq!(embedded(), 1, "the words' vectors were kept");
+}
+
 #[test]
 fn words_the_corpus_lacks_are_searched_by_their_meaning() {
     let alts = |svc: &Service, q: &str, word: &str| -> Vec<(Vec<String>, f32)> {

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::Sandbox;
+use common::{CountingModel, Sandbox};
 use rolefaq::config::WatchSettings;
 use rolefaq::index::Embedding;
 use rolefaq::model::WatchEvent;
@@ -16,37 +16,6 @@ use std::time::Duration;
 const OPTS: AskOptions = AskOptions { top: 5, offset: 0 };
 /// Long enough for a rebuild of a small corpus on a busy two-core machine.
 const EVENT_WAIT: Duration = Duration::from_secs(60);
-
-/// Word-hash vectors that count every text it is asked to embed.
-struct CountingModel {
-    texts: AtomicUsize,
-}
-
-impl Embedding for CountingModel {
-    fn name(&self) -> String {
-        "counting-hash".into()
-    }
-    fn dim(&self) -> usize {
-        32
-    }
-    fn embed_batch(&self, texts: &[&str]) -> rolefaq::Result<Vec<Vec<f32>>> {
-        self.texts.fetch_add(texts.len(), Ordering::SeqCst);
-        Ok(texts
-            .iter()
-            .map(|t| {
-                let mut v = vec![0f32; 32];
-                for w in t.split_whitespace() {
-                    let h = w
-                        .bytes()
-                        .fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
-                    v[h % 32] += 1.0;
-                }
-                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
-                v.into_iter().map(|x| x / n).collect()
-            })
-            .collect())
-    }
-}
 
 fn current_dir(sb: &Sandbox) -> std::path::PathBuf {
     let name = std::fs::read_to_string(sb.index().join("CURRENT")).unwrap();
