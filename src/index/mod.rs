@@ -729,7 +729,12 @@ fn write_generation(
     let Some(embedder) = embedder else {
         return Ok(None);
     };
-    let mut cache = reuse::VectorCache::from_previous(&settings.index.dir, previous, embedder);
+    let mut cache = reuse::VectorCache::from_previous(
+        &settings.index.dir,
+        previous,
+        embedder,
+        &[sentences::previous, words::previous],
+    );
     let bar = progress(corpus.passages.len() as u64, "embedding", show_progress);
     let texts: Vec<String> = corpus.passages.iter().map(indexed_text).collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();

@@ -5,7 +5,7 @@
 //! corpus-wide: one document's change can change another's cleaning); what
 //! is reused is the expensive part, the model's output, by content.
 
-use super::{sentences, Embedding, EMBEDDINGS, MANIFEST, PASSAGES};
+use super::{Embedding, EMBEDDINGS, MANIFEST, PASSAGES};
 use crate::error::{io_err, Error, Result};
 use crate::model::Passage;
 use sha2::{Digest, Sha256};
@@ -13,6 +13,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 type Key = [u8; 32];
+
+/// Reads the vectors a generation keeps beside its passage vectors (its
+/// sentences', its words'): each with the text it was embedded from, given
+/// the generation's directory, its passages and the vectors' dimension.
+pub(crate) type Previous = fn(&Path, &[Passage], usize) -> Result<Vec<(String, Vec<f32>)>>;
 
 /// Vectors known by content: those of the previous generation, and those
 /// embedded by this build as it goes.
@@ -44,19 +49,25 @@ impl VectorCache {
     /// `embedder`'s model with its dimension; an empty cache otherwise, or
     /// when anything of that generation cannot be read (logged: the build
     /// then embeds everything, which is slower but as correct).
-    pub fn from_previous(index_dir: &Path, name: Option<&str>, embedder: &dyn Embedding) -> Self {
+    /// The vectors `others` read are reused as well.
+    pub fn from_previous(
+        index_dir: &Path,
+        name: Option<&str>,
+        embedder: &dyn Embedding,
+        others: &[Previous],
+    ) -> Self {
         let mut cache = Self::empty(embedder);
         let Some(name) = name else {
             return cache;
         };
-        if let Err(e) = cache.load(&index_dir.join(name)) {
+        if let Err(e) = cache.load(&index_dir.join(name), others) {
             tracing::warn!(generation = %name, "previous vectors not reused: {e}");
             cache.known.clear();
         }
         cache
     }
 
-    fn load(&mut self, dir: &Path) -> Result<()> {
+    fn load(&mut self, dir: &Path, others: &[Previous]) -> Result<()> {
         let manifest: super::Manifest = super::read_json(&dir.join(MANIFEST))?;
         if manifest.model.as_deref() != Some(self.model.as_str())
             || manifest.dim.is_some_and(|d| d != self.dim)
@@ -68,49 +79,10 @@ impl VectorCache {
         for (p, v) in passages.iter().zip(rows) {
             self.known.insert(self.key(&super::indexed_text(p)), v);
         }
-        // Words only add to what is reused: a bad word file costs its words.
-        if let Err(e) = self.load_words(dir) {
-            tracing::warn!(dir = %dir.display(), "previous word vectors not reused: {e}");
-        }
-        let (vectors, owners) = (dir.join(sentences::VECTORS), dir.join(sentences::OWNERS));
-        if !vectors.exists() || !owners.exists() {
-            return Ok(());
-        }
-        let bytes = std::fs::read(&owners).map_err(io_err(&owners))?;
-        let owner: Vec<usize> = bytes
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
-            .collect();
-        let rows = read_rows(&vectors, owner.len(), self.dim)?;
-        // Rows are in passage order and, within a passage, in the order of
-        // `embedded_sentences`; a passage whose count differs is passed over.
-        let mut start = 0;
-        while start < owner.len() {
-            let ord = owner[start];
-            let end = start + owner[start..].iter().take_while(|&&o| o == ord).count();
-            if let Some(p) = passages.get(ord) {
-                let sents = sentences::embedded_sentences(p);
-                if sents.len() == end - start {
-                    for (s, v) in sents.iter().zip(&rows[start..end]) {
-                        self.known.insert(self.key(s), v.clone());
-                    }
-                }
+        for read in others {
+            for (text, v) in read(dir, &passages, self.dim)? {
+                self.known.insert(self.key(&text), v);
             }
-            start = end;
-        }
-        Ok(())
-    }
-
-    fn load_words(&mut self, dir: &Path) -> Result<()> {
-        let Some(words) = super::words::read_list(dir)? else {
-            return Ok(());
-        };
-        if words.is_empty() {
-            return Ok(());
-        }
-        let rows = read_rows(&dir.join(super::words::VECTORS), words.len(), self.dim)?;
-        for ((word, _), v) in words.iter().zip(rows) {
-            self.known.insert(self.key(word), v);
         }
         Ok(())
     }
@@ -183,7 +155,7 @@ impl VectorCache {
 }
 
 /// `rows` exact f32 vectors of `dim` values from `path`.
-fn read_rows(path: &Path, rows: usize, dim: usize) -> Result<Vec<Vec<f32>>> {
+pub(crate) fn read_rows(path: &Path, rows: usize, dim: usize) -> Result<Vec<Vec<f32>>> {
     let bytes = std::fs::read(path).map_err(io_err(path))?;
     if bytes.len() != rows * dim * 4 {
         return Err(Error::Index(format!(

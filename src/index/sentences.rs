@@ -14,6 +14,46 @@ use std::path::Path;
 pub(crate) const VECTORS: &str = "sentences.f32";
 pub(crate) const OWNERS: &str = "sentences.owners";
 
+/// The sentence vectors of the generation in `dir`, each with its sentence
+/// (none when it has no sentence files): what a rebuild may reuse. Rows are
+/// in passage order and, within a passage, in the order of
+/// [`embedded_sentences`]; a passage whose count differs is passed over.
+pub(crate) fn previous(
+    dir: &Path,
+    passages: &[Passage],
+    dim: usize,
+) -> Result<Vec<(String, Vec<f32>)>> {
+    let (vectors, owners) = (dir.join(VECTORS), dir.join(OWNERS));
+    if !vectors.exists() || !owners.exists() {
+        return Ok(Vec::new());
+    }
+    let bytes = fs::read(&owners).map_err(io_err(&owners))?;
+    let owner: Vec<usize> = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
+        .collect();
+    let rows = super::reuse::read_rows(&vectors, owner.len(), dim)?;
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < owner.len() {
+        let ord = owner[start];
+        let end = start + owner[start..].iter().take_while(|&&o| o == ord).count();
+        if let Some(p) = passages.get(ord) {
+            let sents = embedded_sentences(p);
+            if sents.len() == end - start {
+                out.extend(
+                    sents
+                        .into_iter()
+                        .map(str::to_string)
+                        .zip(rows[start..end].iter().cloned()),
+                );
+            }
+        }
+        start = end;
+    }
+    Ok(out)
+}
+
 /// Sentences shorter than this many words are not embedded on their own
 /// ("Yes.", "In short:"): their vectors say little.
 const MIN_WORDS: usize = 4;

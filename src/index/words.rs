@@ -146,6 +146,30 @@ pub(crate) fn write(
     Ok(counts)
 }
 
+/// The word vectors of the generation in `dir`, each with its word: what a
+/// rebuild may reuse. They only add to what is reused, so a bad word file
+/// costs its words alone (logged), never the generation's other vectors.
+pub(crate) fn previous(
+    dir: &Path,
+    _passages: &[crate::model::Passage],
+    dim: usize,
+) -> Result<Vec<(String, Vec<f32>)>> {
+    let read = || -> Result<Vec<(String, Vec<f32>)>> {
+        let Some(words) = read_list(dir)? else {
+            return Ok(Vec::new());
+        };
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = super::reuse::read_rows(&dir.join(VECTORS), words.len(), dim)?;
+        Ok(words.into_iter().map(|(w, _)| w).zip(rows).collect())
+    };
+    Ok(read().unwrap_or_else(|e| {
+        tracing::warn!(dir = %dir.display(), "previous word vectors not reused: {e}");
+        Vec::new()
+    }))
+}
+
 /// The word list of a generation, when it has one.
 pub(crate) fn read_list(dir: &Path) -> Result<Option<Vec<(String, String)>>> {
     let path = dir.join(LIST);
