@@ -12,8 +12,8 @@
 //! Password-protected Word files are not zips but OLE containers, as are old
 //! `.doc` files: both are [`FormatError::OleContainer`].
 
-use super::binary::{Extracted, FormatError};
 use super::blocks::{collapse, Block};
+use super::extracted::{Extracted, FormatError};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::collections::HashMap;

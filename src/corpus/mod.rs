@@ -11,6 +11,7 @@ pub mod binary;
 pub mod blocks;
 pub mod clean;
 pub mod docx;
+pub mod extracted;
 pub mod files;
 pub mod frontmatter;
 pub mod pdf;

@@ -17,8 +17,8 @@
 //! open is [`FormatError::Encrypted`]. A page the reader cannot decode (or panics
 //! on) is left out with a warning; no text on any page is [`FormatError::NoText`].
 
-use super::binary::{Extracted, FormatError};
 use super::blocks::{collapse, Block};
+use super::extracted::{Extracted, FormatError};
 use pdf_extract::{Document, MediaBox, OutputDev, OutputError, Transform};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
