@@ -668,6 +668,13 @@ impl Service {
             &ranked,
             query_vec.is_some(),
         );
+        let decision = search::decide::require_figure(
+            decision,
+            &u.text,
+            ranked
+                .iter()
+                .map(|r| engine.gen.passages[r.ord].text.as_str()),
+        );
         let ranked = if decision.answered || !gate {
             ranked
         } else {
@@ -704,7 +711,14 @@ impl Service {
         Ok(Answer {
             query: u.text.clone(),
             no_answer,
-            suggestion: no_answer.then(|| self.coverage_hint(&engine)),
+            suggestion: no_answer.then(|| {
+                let hint = self.coverage_hint(&engine);
+                if decision.no_figure {
+                    format!("The question asks for a figure (how much, how many, how long or how often), and the passages closest to it give none. {hint}")
+                } else {
+                    hint
+                }
+            }),
             verdict,
             total: ranked.len(),
             results,

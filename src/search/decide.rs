@@ -9,7 +9,7 @@
 //! the figures of both halves.
 
 use super::query::Understood;
-use super::{Lexicon, Scored};
+use super::{figures, Lexicon, Scored};
 use crate::model::Decision;
 
 /// Weights of the hybrid decision: intercept, coverage, dense, centred dense,
@@ -56,6 +56,7 @@ pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
         known: if total > 0.0 { known / total } else { 1.0 },
         content_words,
         unknown_words,
+        no_figure: false,
     }
 }
 
@@ -81,6 +82,31 @@ pub fn decide(mut d: Decision, u: &Understood, pool: &[Scored], hybrid: bool) ->
         w[0] + w[1] * d.coverage + w[2] * d.known + w[3] * unknown
     };
     d.answered = d.score >= 0.0;
+    d
+}
+
+/// The candidates of which one must state the figure a question asks for.
+pub const FIGURE_WINDOW: usize = 3;
+
+/// An answered question that asks for a figure ([`figures::asked`]) is
+/// refused when none of the first [`FIGURE_WINDOW`] candidate `texts` (in
+/// rank order) states one ([`figures::states`]).
+pub fn require_figure<'a>(
+    mut d: Decision,
+    question: &str,
+    texts: impl IntoIterator<Item = &'a str>,
+) -> Decision {
+    let Some(figure) = figures::asked(question).filter(|_| d.answered) else {
+        return d;
+    };
+    let stated = texts
+        .into_iter()
+        .take(FIGURE_WINDOW)
+        .any(|t| figures::states(figure, t));
+    if !stated {
+        d.answered = false;
+        d.no_figure = true;
+    }
     d
 }
 

@@ -4,6 +4,7 @@
 //! diversified across sources, and cut off when nothing answers.
 
 pub mod decide;
+pub mod figures;
 pub mod focus;
 pub mod meaning;
 pub mod query;

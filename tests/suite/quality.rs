@@ -448,6 +448,50 @@ fn real_words_are_not_corrected_and_typos_are() {
 /// seed corpus says "responsibilities", never "duties". Words the corpus
 /// knows, jargon nothing is close to, and `search.meaning_neighbours = 0`
 /// gain nothing.
+/// A question asking for a figure (how much, many, long, often) is answered
+/// only by a passage that gives one; the same topic asked without a figure
+/// is answered by what the corpus says of it.
+#[test]
+fn a_question_asking_for_a_figure_the_corpus_never_gives_is_refused_saying_so() {
+    let sb = Sandbox::empty();
+    sb.write(
+        "security.txt",
+        b"---\ntitle: Security leadership\n---\n\
+         The CISO owns the security budget and the security program of the company.\n\n\
+         The CISO briefs the board on security risk quarterly, and the audit committee \
+         every month.\n\n\
+         The CIO runs internal systems and the helpdesk.\n",
+    );
+    let svc = Service::open(sb.settings()).unwrap();
+    let a = svc
+        .ask("how much security budget does the CISO own?", FIVE)
+        .unwrap();
+    assert!(a.no_answer, "{:?}", a.results);
+    assert!(
+        a.decision.as_ref().is_some_and(|d| d.no_figure),
+        "{:?}",
+        a.decision
+    );
+    let why = a.suggestion.unwrap_or_default();
+    assert!(why.contains("asks for a figure"), "{why}");
+    // the same topic, no figure asked: answered
+    let a = svc
+        .ask("what security budget does the CISO own?", FIVE)
+        .unwrap();
+    assert!(!a.no_answer);
+    assert!(
+        a.results[0].text.contains("security budget"),
+        "{:?}",
+        a.results
+    );
+    // a figure the corpus gives: answered with it
+    let a = svc
+        .ask("how often does the CISO brief the board?", FIVE)
+        .unwrap();
+    assert!(!a.no_answer, "{:?}", a.decision);
+    assert!(a.results[0].text.contains("quarterly"), "{:?}", a.results);
+}
+
 /// Looking a word up by meaning costs an embedding: none for a question the
 /// bot refuses before ranking, at most `MAX_LOOKUPS` for a long message of
 /// words the corpus lacks, and none for a word looked up before.
