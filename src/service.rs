@@ -662,19 +662,7 @@ impl Service {
         self.add_meaning_neighbours(&engine, &mut u);
         let query_vec = self.question_vector(&engine, &u);
         let ranked = self.rank(&engine, &u, query_vec.as_deref())?;
-        let decision = search::decide::decide(
-            search::decide::signals(&engine.lexicon, &u, &ranked),
-            &u,
-            &ranked,
-            query_vec.is_some(),
-        );
-        let decision = search::decide::require_figure(
-            decision,
-            &u.text,
-            ranked
-                .iter()
-                .map(|r| engine.gen.passages[r.ord].text.as_str()),
-        );
+        let decision = self.decision(&engine, &u, &ranked, query_vec.is_some());
         let ranked = if decision.answered || !gate {
             ranked
         } else {
@@ -724,6 +712,30 @@ impl Service {
             results,
             decision: Some(decision),
         })
+    }
+
+    /// Whether a ranked pool answers the question ([`search::decide`]), with
+    /// the signals it was decided on; `hybrid` when the question has a vector.
+    fn decision(
+        &self,
+        engine: &Engine,
+        u: &query::Understood,
+        ranked: &[search::Scored],
+        hybrid: bool,
+    ) -> crate::model::Decision {
+        let d = search::decide::decide(
+            search::decide::signals(&engine.lexicon, u, ranked),
+            u,
+            ranked,
+            hybrid,
+        );
+        search::decide::require_figure(
+            d,
+            &u.text,
+            ranked
+                .iter()
+                .map(|r| engine.gen.passages[r.ord].text.as_str()),
+        )
     }
 
     /// The understood question's embedding, when there is a model and the
@@ -899,7 +911,7 @@ impl Service {
     ) -> Result<String> {
         let engine = self.engine();
         let mut out = self.explain(question);
-        let (_, query_vec, ranked) = self.ranked_pool(&engine, question)?;
+        let (u, query_vec, ranked) = self.ranked_pool(&engine, question)?;
         let is_judged = |ord: usize| judged.is_some_and(|j| j(&engine.gen.passages[ord].text));
         let line = |text: &str| -> String {
             text.chars()
@@ -930,6 +942,24 @@ impl Service {
                     line(&p.text)
                 ));
             }
+        }
+        if !ranked.is_empty() {
+            let d = self.decision(&engine, &u, &ranked, query_vec.is_some());
+            out.push_str(&format!(
+                "  decision: {} (score {:.2}; coverage {:.2}, dense {:.2}, centred {:.2}, known {:.2}, unknown words {}){}\n",
+                if d.answered { "answered" } else { "refused" },
+                d.score,
+                d.coverage,
+                d.dense,
+                d.dense_centred,
+                d.known,
+                d.unknown_words,
+                if d.no_figure {
+                    "; the question asks for a figure and none of the first candidates states one"
+                } else {
+                    ""
+                }
+            ));
         }
         if judged.is_some() {
             let ranked_ords: std::collections::HashSet<usize> =

@@ -474,11 +474,22 @@ fn a_question_asking_for_a_figure_the_corpus_never_gives_is_refused_saying_so() 
     );
     let why = a.suggestion.unwrap_or_default();
     assert!(why.contains("asks for a figure"), "{why}");
+    let explained = svc
+        .explain_ranking("how much security budget does the CISO own?", None, 3)
+        .unwrap();
+    assert!(
+        explained.contains("decision: refused") && explained.contains("asks for a figure"),
+        "{explained}"
+    );
     // the same topic, no figure asked: answered
     let a = svc
         .ask("what security budget does the CISO own?", FIVE)
         .unwrap();
     assert!(!a.no_answer);
+    let explained = svc
+        .explain_ranking("what security budget does the CISO own?", None, 3)
+        .unwrap();
+    assert!(explained.contains("decision: answered"), "{explained}");
     assert!(
         a.results[0].text.contains("security budget"),
         "{:?}",
