@@ -164,6 +164,9 @@ pub struct Decision {
     /// of the first candidates states one: refused for that.
     #[serde(default)]
     pub no_figure: bool,
+    /// A name in the question the corpus never mentions (as written): refused for that.
+    #[serde(default)]
+    pub unknown_name: Option<String>,
 }
 
 /// A verbatim quote with where it comes from.

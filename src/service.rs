@@ -701,7 +701,9 @@ impl Service {
             no_answer,
             suggestion: no_answer.then(|| {
                 let hint = self.coverage_hint(&engine);
-                if decision.no_figure {
+                if let Some(name) = &decision.unknown_name {
+                    format!("The question names \u{201c}{name}\u{201d}, which the corpus never mentions. {hint}")
+                } else if decision.no_figure {
                     format!("The question asks for a figure (how much, how many, how long or how often), and the passages closest to it give none. {hint}")
                 } else {
                     hint
@@ -729,6 +731,7 @@ impl Service {
             ranked,
             hybrid,
         );
+        let d = search::decide::require_known_names(d, &engine.lexicon, u);
         search::decide::require_figure(
             d,
             &u.text,
@@ -954,10 +957,10 @@ impl Service {
                 d.dense_centred,
                 d.known,
                 d.unknown_words,
-                if d.no_figure {
-                    "; the question asks for a figure and none of the first candidates states one"
-                } else {
-                    ""
+                match (&d.unknown_name, d.no_figure) {
+                    (Some(name), _) => format!("; the question names {name:?}, which the corpus never mentions"),
+                    (None, true) => "; the question asks for a figure and none of the first candidates states one".to_string(),
+                    (None, false) => String::new(),
                 }
             ));
         }

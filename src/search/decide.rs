@@ -57,7 +57,52 @@ pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
         content_words,
         unknown_words,
         no_figure: false,
+        unknown_name: None,
     }
+}
+
+/// A name in the question the corpus never mentions ("Microsoft", "GDPR",
+/// "SAFe"), as written: a content word the corpus lacks that is written as a
+/// name (a capital not at the start of the question, or two capitals). The
+/// corpus cannot say anything about what it never names.
+pub fn unknown_name(lex: &Lexicon, u: &Understood) -> Option<String> {
+    let mut names: Vec<(String, &str)> = Vec::new();
+    let words = u
+        .text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    for (i, w) in words.enumerate() {
+        let capitals = w.chars().filter(|c| c.is_uppercase()).count();
+        let initial = w.chars().next().is_some_and(char::is_uppercase);
+        if capitals >= 2 || (initial && i > 0) {
+            names.push((w.to_lowercase(), w));
+        }
+    }
+    u.concepts
+        .iter()
+        .filter(|c| {
+            c.role.is_none()
+                && c.weight >= CONTENT
+                && !c.alts.iter().any(|(stems, _)| lex.knows(stems))
+        })
+        .find_map(|c| {
+            names
+                .iter()
+                .find(|(lower, _)| *lower == c.word)
+                .map(|(_, written)| written.to_string())
+        })
+}
+
+/// An answered question that names something the corpus never mentions
+/// ([`unknown_name`]) is refused, naming it.
+pub fn require_known_names(mut d: Decision, lex: &Lexicon, u: &Understood) -> Decision {
+    if d.answered {
+        if let Some(name) = unknown_name(lex, u) {
+            d.answered = false;
+            d.unknown_name = Some(name);
+        }
+    }
+    d
 }
 
 /// Decide whether the pool answers the question; `hybrid` when the dense
@@ -160,6 +205,39 @@ mod tests {
             unknown_words: unknown,
             ..Decision::default()
         }
+    }
+
+    #[test]
+    fn a_name_the_corpus_never_mentions_is_refused_a_known_one_is_not() {
+        let lex = Lexicon::build(&[crate::roles::tests::passage(
+            "d",
+            1,
+            "The CTO follows TOGAF and owns the security budget.",
+        )]);
+        let mut u = understood(vec![
+            concept("cto", Some("CTO")),
+            concept("gdpr", None),
+            concept("togaf", None),
+            concept("budget", None),
+        ]);
+        let answered = Decision {
+            answered: true,
+            ..Decision::default()
+        };
+        u.text = "Does the CTO own GDPR and TOGAF budget?".into();
+        let d = require_known_names(answered.clone(), &lex, &u);
+        assert!(!d.answered);
+        assert_eq!(d.unknown_name.as_deref(), Some("GDPR"));
+        // written in lower case it is no name; a known name passes
+        u.text = "does the cto own gdpr and TOGAF budget?".into();
+        assert!(require_known_names(answered.clone(), &lex, &u).answered);
+        // the first word of a question is capitalised anyway
+        u.text = "Gdpr and the CTO budget?".into();
+        assert_eq!(unknown_name(&lex, &u), None);
+        // framing words are not what the question asks about
+        u.concepts[1].weight = 0.3;
+        u.text = "At GDPR Inc, who owns the budget?".into();
+        assert_eq!(unknown_name(&lex, &u), None);
     }
 
     #[test]

@@ -503,6 +503,31 @@ fn a_question_asking_for_a_figure_the_corpus_never_gives_is_refused_saying_so() 
     assert!(a.results[0].text.contains("quarterly"), "{:?}", a.results);
 }
 
+/// A question about something the corpus never names ("GDPR") is refused
+/// naming it; the same question about what it does name is answered.
+#[test]
+fn a_name_the_corpus_never_mentions_is_refused_saying_which() {
+    let sb = Sandbox::empty();
+    sb.write(
+        "security.txt",
+        b"---\ntitle: Security leadership\n---\n\
+         The CISO owns the security program and its SOC 2 audits.\n\n\
+         The CIO runs internal systems and the helpdesk.\n",
+    );
+    let svc = Service::open(sb.settings()).unwrap();
+    let a = svc.ask("does the CISO own GDPR audits?", FIVE).unwrap();
+    assert!(a.no_answer, "{:?}", a.results);
+    assert_eq!(
+        a.decision.as_ref().and_then(|d| d.unknown_name.as_deref()),
+        Some("GDPR")
+    );
+    let why = a.suggestion.unwrap_or_default();
+    assert!(why.contains("names \u{201c}GDPR\u{201d}"), "{why}");
+    let a = svc.ask("does the CISO own SOC audits?", FIVE).unwrap();
+    assert!(!a.no_answer, "{:?}", a.decision);
+    assert!(a.results[0].text.contains("SOC 2"), "{:?}", a.results);
+}
+
 /// Looking a word up by meaning costs an embedding: none for a question the
 /// bot refuses before ranking, at most `MAX_LOOKUPS` for a long message of
 /// words the corpus lacks, and none for a word looked up before.
