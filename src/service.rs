@@ -701,12 +701,9 @@ impl Service {
             no_answer,
             suggestion: no_answer.then(|| {
                 let hint = self.coverage_hint(&engine);
-                if let Some(name) = &decision.unknown_name {
-                    format!("The question names \u{201c}{name}\u{201d}, which the corpus never mentions. {hint}")
-                } else if decision.no_figure {
-                    format!("The question asks for a figure (how much, how many, how long or how often), and the passages closest to it give none. {hint}")
-                } else {
-                    hint
+                match search::decide::rule_refusal(&decision) {
+                    Some(why) => format!("{why} {hint}"),
+                    None => hint,
                 }
             }),
             verdict,
@@ -957,11 +954,9 @@ impl Service {
                 d.dense_centred,
                 d.known,
                 d.unknown_words,
-                match (&d.unknown_name, d.no_figure) {
-                    (Some(name), _) => format!("; the question names {name:?}, which the corpus never mentions"),
-                    (None, true) => "; the question asks for a figure and none of the first candidates states one".to_string(),
-                    (None, false) => String::new(),
-                }
+                search::decide::rule_refusal(&d)
+                    .map(|why| format!("; {why}"))
+                    .unwrap_or_default()
             ));
         }
         if judged.is_some() {

@@ -37,7 +37,7 @@ pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
     let mut content_words = 0;
     let mut unknown_words = 0;
     for c in u.concepts.iter().filter(|c| c.role.is_none()) {
-        let has = c.alts.iter().any(|(stems, _)| lex.knows(stems));
+        let has = lex.knows_concept(c);
         total += c.weight;
         if has {
             known += c.weight;
@@ -80,11 +80,7 @@ pub fn unknown_name(lex: &Lexicon, u: &Understood) -> Option<String> {
     }
     u.concepts
         .iter()
-        .filter(|c| {
-            c.role.is_none()
-                && c.weight >= CONTENT
-                && !c.alts.iter().any(|(stems, _)| lex.knows(stems))
-        })
+        .filter(|c| c.role.is_none() && c.weight >= CONTENT && !lex.knows_concept(c))
         .find_map(|c| {
             names
                 .iter()
@@ -153,6 +149,21 @@ pub fn require_figure<'a>(
         d.no_figure = true;
     }
     d
+}
+
+/// Why one of the rules above ([`require_known_names`], [`require_figure`])
+/// refused the question, in the words the asker is told; `None` when none did.
+pub fn rule_refusal(d: &Decision) -> Option<String> {
+    match (&d.unknown_name, d.no_figure) {
+        (Some(name), _) => Some(format!(
+            "The question names \u{201c}{name}\u{201d}, which the corpus never mentions."
+        )),
+        (None, true) => Some(
+            "The question asks for a figure (how much, how many, how long or how often), and the passages closest to it give none."
+                .to_string(),
+        ),
+        (None, false) => None,
+    }
 }
 
 #[cfg(test)]

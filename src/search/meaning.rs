@@ -32,7 +32,7 @@ pub fn unknown_concepts(u: &Understood, lex: &Lexicon, max: usize) -> Vec<usize>
             c.role.is_none()
                 && c.word.chars().count() >= 3
                 && c.word.chars().all(char::is_alphabetic)
-                && !c.alts.iter().any(|(s, _)| lex.knows(s))
+                && !lex.knows_concept(c)
         })
         .map(|(i, _)| i)
         .collect();

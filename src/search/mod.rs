@@ -147,6 +147,11 @@ impl Lexicon {
         !stems.is_empty() && stems.iter().all(|s| self.doc_freq(s) > 0)
     }
 
+    /// Whether the corpus knows one of a concept's alternatives ([`Lexicon::knows`]).
+    pub fn knows_concept(&self, c: &query::Concept) -> bool {
+        c.alts.iter().any(|(stems, _)| self.knows(stems))
+    }
+
     fn id(&self, stem: &str) -> Option<u32> {
         self.ids.get(stem).copied()
     }
