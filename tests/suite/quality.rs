@@ -614,3 +614,53 @@ fn words_the_corpus_lacks_are_searched_by_their_meaning() {
     let (_sb, off) = hybrid_service_with(None, |s| s.search.meaning_neighbours = 0);
     assert_eq!(alts(&off, "cto duties", "duties").len(), 1);
 }
+
+/// Every written bank, both halves: each answerable question has a judged
+/// phrase inside one passage of its corpus as the index splits and cleans it
+/// (else no ranking could ever be judged right on it; a phrase from a line the
+/// cleaning drops, an author's bio or a vendor's pitch, may stand beside one),
+/// unanswerable ones have none, and ids are unique. A data check: it reads no
+/// answer.
+#[test]
+fn every_answerable_bank_question_has_a_judged_phrase_inside_a_passage() {
+    use rolefaq::config::CorpusSettings;
+    use rolefaq::eval::JudgedPhrases;
+    let dir = common::repo().join("tests/data/bank");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "{files:?}");
+    let corpus_of = |name: &str| {
+        let dir = if name.starts_with("roles") {
+            common::repo().join("tests/data/roles-corpus")
+        } else {
+            common::repo().join("corpus")
+        };
+        rolefaq::corpus::load_dir(&dir, &CorpusSettings::default(), 900).unwrap()
+    };
+    let mut ids = std::collections::HashSet::new();
+    let mut unreachable = Vec::new();
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let qs: Vec<Judged> = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!qs.is_empty(), "{name}");
+        let corpus = corpus_of(&name);
+        for q in &qs {
+            assert!(ids.insert(q.id.clone()), "{name}: id {} twice", q.id);
+            let unanswerable = q.kind.as_deref() == Some("unanswerable");
+            assert_eq!(q.rel.is_empty(), unanswerable, "{name} {}", q.id);
+            let judged = JudgedPhrases::new(&q.rel);
+            if !unanswerable && !corpus.passages.iter().any(|p| judged.in_text(&p.text)) {
+                unreachable.push(format!("{name} {}", q.id));
+            }
+        }
+    }
+    assert!(
+        unreachable.is_empty(),
+        "no judged phrase in any passage: {unreachable:?}"
+    );
+}
