@@ -393,6 +393,93 @@ impl RoleBook {
         out
     }
 
+    /// Titles in `text` written as a role's ("chief digital officer", "Chief
+    /// People Officers": "chief", one to three words, "officer") that name no
+    /// role the corpus mentions, by name or as another spelling of one
+    /// ("chief technical officer" is the CTO). Each once, singular and title-cased, in text order.
+    pub fn unknown_titles(&self, text: &str) -> Vec<String> {
+        const MAX_WORDS: usize = 3;
+        // words that do not make a title ("chief of staff, the officer …")
+        const NOT_IN_TITLES: &[&str] = &["officer", "chief", "of", "the", "a", "an", "in", "to"];
+        let toks = tokens(text);
+        let lowers: Vec<String> = toks
+            .iter()
+            .map(|t| text[t.clone()].to_lowercase())
+            .collect();
+        let spaced = |k: usize| {
+            text[toks[k - 1].end..toks[k].start]
+                .chars()
+                .all(char::is_whitespace)
+        };
+        let mut out: Vec<String> = Vec::new();
+        for (i, w) in lowers.iter().enumerate() {
+            if w != "chief" {
+                continue;
+            }
+            let Some(n) = (1..=MAX_WORDS).find(|&n| {
+                lowers
+                    .get(i + n + 1)
+                    .is_some_and(|t| t == "officer" || t == "officers")
+            }) else {
+                continue;
+            };
+            let words = &lowers[i..=i + n + 1];
+            if words[1..=n]
+                .iter()
+                .any(|w| NOT_IN_TITLES.contains(&w.as_str()))
+                || !(i + 1..=i + n + 1).all(spaced)
+            {
+                continue;
+            }
+            let mut title = words[..=n].join(" ");
+            title.push_str(" officer");
+            // by name, or by initials ("chief technical officer" is the CTO)
+            let mentioned = |name: &str| {
+                self.resolve(name)
+                    .is_some_and(|r| self.mention_count(&r.key) > 0)
+            };
+            let middle: Vec<&str> = words[1..=n].iter().map(String::as_str).collect();
+            if mentioned(&title) || self.variant_of_mentioned(&middle) {
+                continue;
+            }
+            let shown = title
+                .split(' ')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !out.contains(&shown) {
+                out.push(shown);
+            }
+        }
+        out
+    }
+
+    /// Whether "Chief <middle> Officer" is another spelling of a role the
+    /// corpus mentions: the same initials, and each word opening as that
+    /// role's word does ("technical" / "technology"; not "digital" / "data").
+    fn variant_of_mentioned(&self, middle: &[&str]) -> bool {
+        const SAME_OPENING: usize = 4;
+        let Some(short) = initials(middle) else {
+            return false;
+        };
+        let opening = |w: &str| w.chars().take(SAME_OPENING).collect::<String>();
+        self.resolve(&short).is_some_and(|r| {
+            let long: Vec<String> = normalise_name(&r.long)
+                .split(' ')
+                .filter(|w| *w != "chief" && *w != "officer")
+                .map(opening)
+                .collect();
+            self.mention_count(&r.key) > 0
+                && long.len() == middle.len()
+                && middle.iter().zip(&long).all(|(w, l)| opening(w) == *l)
+        })
+    }
+
     /// Keys of the roles mentioned in `text`, without repeats, in order of first mention.
     pub fn roles_in(&self, text: &str) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();
@@ -492,6 +579,40 @@ fn add_definition(
 pub(crate) mod tests {
     use super::*;
     use crate::model::PassageKind;
+
+    #[test]
+    fn titles_of_roles_the_book_lacks_are_found_and_known_ones_are_not() {
+        let book = RoleBook::discover(&[passage(
+            "d",
+            1,
+            "The CIO, the CTO, the CISO and the Chief Data Officer meet.",
+        )]);
+        assert_eq!(
+            book.unknown_titles("how is a chief digital officer different from a cio?"),
+            vec!["Chief Digital Officer".to_string()]
+        );
+        assert_eq!(
+            book.unknown_titles("Do Chief People Officers and chief people officer's staff…"),
+            vec!["Chief People Officer".to_string()]
+        );
+        assert!(book
+            .unknown_titles("the Chief Information Security Officer, the chief data officer")
+            .is_empty());
+        assert!(book
+            .unknown_titles("what does a chief technical officer do")
+            .is_empty());
+        // named by the book but never by the corpus
+        assert_eq!(
+            book.unknown_titles("chief financial officer pay"),
+            vec!["Chief Financial Officer".to_string()]
+        );
+        assert!(book
+            .unknown_titles("chief of staff, the officer in chief, chief officer, chief executive")
+            .is_empty());
+        assert!(book
+            .unknown_titles("a chief among many, not quite an officer at all in this firm")
+            .is_empty());
+    }
 
     pub(crate) fn passage(doc: &str, n: u32, text: &str) -> Passage {
         Passage {

@@ -646,7 +646,13 @@ impl Service {
                     .is_none_or(|role| engine.book.mention_count(&role.key) == 0)
             })
             .collect();
-        if let Some(role) = unknown.first() {
+        // or a title written as a role's ("chief digital officer") that is none of its roles
+        let untitled = engine.book.unknown_titles(&u.text);
+        if let Some(role) = unknown
+            .first()
+            .map(|r| r.as_str())
+            .or(untitled.first().map(|t| t.as_str()))
+        {
             let why = format!("The corpus says nothing about the {role}.");
             return Ok(self.refused(&engine, &u, &why));
         }

@@ -219,6 +219,29 @@ fn a_role_the_corpus_never_mentions_gets_no_answer() {
     assert!(!svc.ask("who is the CTO?", FIVE).unwrap().no_answer);
 }
 
+/// A role named only by its title, in any case, which no built-in or corpus
+/// role is: refused and named; another spelling of a role the corpus has is
+/// that role.
+#[test]
+fn a_title_the_corpus_never_mentions_gets_no_answer_and_is_named() {
+    let (_sb, svc) = service();
+    let a = svc
+        .ask("how is a chief digital officer different from a cio", FIVE)
+        .unwrap();
+    assert!(a.no_answer, "{:?}", a.results.first());
+    assert!(
+        a.suggestion
+            .as_deref()
+            .is_some_and(|s| s.contains("says nothing about the Chief Digital Officer")),
+        "{:?}",
+        a.suggestion
+    );
+    let cto = svc
+        .ask("what does a chief technical officer do", FIVE)
+        .unwrap();
+    assert!(!cto.no_answer, "{:?}", cto.suggestion);
+}
+
 /// A stand-in model with three directions: texts about hiring, one made-up
 /// question that shares no word with the corpus, and everything else.
 struct Directions;
