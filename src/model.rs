@@ -160,7 +160,7 @@ pub struct Decision {
     /// Of those, the words the corpus does not contain (after typo correction).
     #[serde(default)]
     pub unknown_words: usize,
-    /// The question asks for a figure (how much, many, long, often) and none
+    /// The question asks for a figure (how much, many, long, often, what year) and none
     /// of the first candidates states one: refused for that.
     #[serde(default)]
     pub no_figure: bool,

@@ -159,7 +159,7 @@ pub fn rule_refusal(d: &Decision) -> Option<String> {
             "The question names \u{201c}{name}\u{201d}, which the corpus never mentions."
         )),
         (None, true) => Some(
-            "The question asks for a figure (how much, how many, how long or how often), and the passages closest to it give none."
+            "The question asks for a figure (how much, how many, how long, how often or what year), and the passages closest to it give none."
                 .to_string(),
         ),
         (None, false) => None,

@@ -1,8 +1,9 @@
 //! Questions that ask for a figure: "how much does a fractional CTO charge",
 //! "how many CPOs become CEO", "how long does a CISO stay", "how often should
-//! the CISO brief the board". Their answer is a number, a duration or a
-//! frequency; a passage that gives none (however close its topic) does not
-//! answer them, and a corpus of roles and responsibilities often has none.
+//! the CISO brief the board", "what year was the first CTO appointed". Their
+//! answer is a number, a duration, a frequency or a year; a passage that
+//! gives none (however close its topic) does not answer them, and a corpus of
+//! roles and responsibilities often has none.
 
 /// The kind of figure a question asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +14,8 @@ pub enum Figure {
     Duration,
     /// How often.
     Frequency,
+    /// What year, which decade.
+    Year,
 }
 
 /// Number words that state an amount. Not "one" (a pronoun as often as a
@@ -82,13 +85,32 @@ pub fn asked(question: &str) -> Option<Figure> {
             ("what", "percentage" | "percent" | "proportion" | "fraction") => Some(Figure::Amount),
             ("how", "long") => Some(Figure::Duration),
             ("how", "often" | "frequently") => Some(Figure::Frequency),
+            ("what" | "which", "year" | "years" | "decade" | "century") => Some(Figure::Year),
             _ => None,
         })
 }
 
+/// A year or a decade as written: "1982", "1980s", "80s".
+fn is_year(w: &str) -> bool {
+    let digits = w.strip_suffix('s').unwrap_or(w);
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && match digits.len() {
+            4 => digits
+                .parse::<u32>()
+                .is_ok_and(|y| (1000..=2199).contains(&y)),
+            2 => w.ends_with('s') && digits.ends_with('0'),
+            _ => false,
+        }
+}
+
 /// Whether `text` states a figure of kind `f`: a number in digits or words,
-/// and for a frequency also a word such as "quarterly" or "every".
+/// for a frequency also a word such as "quarterly" or "every", and for a year
+/// a year or a decade.
 pub fn states(f: Figure, text: &str) -> bool {
+    if f == Figure::Year {
+        return words(text).iter().any(|w| is_year(w));
+    }
     words(text).iter().any(|w| {
         w.chars().any(|c| c.is_ascii_digit())
             || NUMBER_WORDS.contains(&w.as_str())
@@ -122,7 +144,16 @@ mod tests {
             asked("how often shoud the ciso brief the board"),
             Some(Figure::Frequency)
         );
+        assert_eq!(
+            asked("what year was the first CTO appointed"),
+            Some(Figure::Year)
+        );
+        assert_eq!(
+            asked("in which decade did the cio role appear"),
+            Some(Figure::Year)
+        );
         assert_eq!(asked("who owns security?"), None);
+        assert_eq!(asked("when should we hire a CTO"), None);
         assert_eq!(asked("how does the CIO work with the CTO"), None);
         assert_eq!(asked(""), None);
     }
@@ -145,5 +176,18 @@ mod tests {
             "brief the board at least quarterly"
         ));
         assert!(!states(Figure::Frequency, "The CISO briefs the board."));
+    }
+
+    #[test]
+    fn a_year_is_four_digits_or_a_decade() {
+        assert!(states(Figure::Year, "The role emerged in the early 1980s."));
+        assert!(states(Figure::Year, "first appointed in 1987, at a bank"));
+        assert!(states(Figure::Year, "popular since the 90s"));
+        assert!(!states(
+            Figure::Year,
+            "five years, 40 people, 300 questions"
+        ));
+        assert!(!states(Figure::Year, "a 90-day plan"));
+        assert!(!states(Figure::Year, "The CTO builds the product."));
     }
 }
