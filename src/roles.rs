@@ -400,7 +400,7 @@ impl RoleBook {
     pub fn unknown_titles(&self, text: &str) -> Vec<String> {
         const MAX_WORDS: usize = 3;
         // words that do not make a title ("chief of staff, the officer …")
-        const NOT_IN_TITLES: &[&str] = &["officer", "chief", "of", "the", "a", "an", "in", "to"];
+        const NOT_IN_TITLES: &[&str] = &["chief", "of", "the", "a", "an", "in", "to"];
         let toks = tokens(text);
         let lowers: Vec<String> = toks
             .iter()
@@ -410,6 +410,10 @@ impl RoleBook {
             text[toks[k - 1].end..toks[k].start]
                 .chars()
                 .all(char::is_whitespace)
+        };
+        let mentioned = |name: &str| {
+            self.resolve(name)
+                .is_some_and(|r| self.mention_count(&r.key) > 0)
         };
         let mut out: Vec<String> = Vec::new();
         for (i, w) in lowers.iter().enumerate() {
@@ -423,35 +427,25 @@ impl RoleBook {
             }) else {
                 continue;
             };
-            let words = &lowers[i..=i + n + 1];
-            if words[1..=n]
-                .iter()
-                .any(|w| NOT_IN_TITLES.contains(&w.as_str()))
-                || !(i + 1..=i + n + 1).all(spaced)
+            let middle: Vec<&str> = lowers[i + 1..=i + n].iter().map(String::as_str).collect();
+            if middle.iter().any(|w| NOT_IN_TITLES.contains(w)) || !(i + 1..=i + n + 1).all(spaced)
             {
                 continue;
             }
-            let mut title = words[..=n].join(" ");
-            title.push_str(" officer");
-            // by name, or by initials ("chief technical officer" is the CTO)
-            let mentioned = |name: &str| {
-                self.resolve(name)
-                    .is_some_and(|r| self.mention_count(&r.key) > 0)
-            };
-            let middle: Vec<&str> = words[1..=n].iter().map(String::as_str).collect();
-            if mentioned(&title) || self.variant_of_mentioned(&middle) {
+            // by name, or as another spelling ("chief technical officer" is the CTO)
+            if mentioned(&long_form(&middle)) || self.variant_of_mentioned(&middle) {
                 continue;
             }
-            let shown = title
-                .split(' ')
+            let capitalised: Vec<String> = middle
+                .iter()
                 .map(|w| {
                     let mut c = w.chars();
                     c.next()
-                        .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                        .map(|f| f.to_uppercase().chain(c).collect())
                         .unwrap_or_default()
                 })
-                .collect::<Vec<_>>()
-                .join(" ");
+                .collect();
+            let shown = long_form(&capitalised.iter().map(String::as_str).collect::<Vec<_>>());
             if !out.contains(&shown) {
                 out.push(shown);
             }

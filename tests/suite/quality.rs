@@ -656,14 +656,11 @@ fn every_answerable_bank_question_has_a_judged_phrase_inside_a_passage() {
         .collect();
     files.sort();
     assert!(files.len() >= 8, "{files:?}");
-    let corpus_of = |name: &str| {
-        let dir = if name.starts_with("roles") {
-            common::repo().join("tests/data/roles-corpus")
-        } else {
-            common::repo().join("corpus")
-        };
-        rolefaq::corpus::load_dir(&dir, &CorpusSettings::default(), 900).unwrap()
+    let load = |dir: &str| {
+        rolefaq::corpus::load_dir(&common::repo().join(dir), &CorpusSettings::default(), 900)
+            .unwrap()
     };
+    let (seed, roles) = (load("corpus"), load("tests/data/roles-corpus"));
     let mut ids = std::collections::HashSet::new();
     let mut unreachable = Vec::new();
     for file in files {
@@ -671,7 +668,11 @@ fn every_answerable_bank_question_has_a_judged_phrase_inside_a_passage() {
         let qs: Vec<Judged> = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!qs.is_empty(), "{name}");
-        let corpus = corpus_of(&name);
+        let corpus = if name.starts_with("roles") {
+            &roles
+        } else {
+            &seed
+        };
         for q in &qs {
             assert!(ids.insert(q.id.clone()), "{name}: id {} twice", q.id);
             let unanswerable = q.kind.as_deref() == Some("unanswerable");
