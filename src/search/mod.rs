@@ -43,6 +43,9 @@ pub struct Lexicon {
     /// Every letter (lower-case) of the corpus's words: a question with none
     /// of them is in a script the corpus is not written in.
     letters: HashSet<char>,
+    /// For each passage, the passages of its list or table (consecutive ords,
+    /// the same document and paragraph); a paragraph's block is itself.
+    blocks: Vec<std::ops::Range<usize>>,
     passages: usize,
 }
 
@@ -114,6 +117,21 @@ impl Lexicon {
                             .is_some_and(|c| c == p.text))
             })
             .collect();
+        let mut blocks: Vec<std::ops::Range<usize>> = Vec::with_capacity(passages.len());
+        let mut start = 0;
+        for i in 0..=passages.len() {
+            let same = |a: &Passage, b: &Passage| {
+                a.kind != PassageKind::Paragraph
+                    && b.kind != PassageKind::Paragraph
+                    && a.doc_id == b.doc_id
+                    && a.paragraph == b.paragraph
+                    && a.page == b.page
+            };
+            if i == passages.len() || (i > start && !same(&passages[start], &passages[i])) {
+                blocks.extend(std::iter::repeat_n(start..i, i - start));
+                start = i;
+            }
+        }
         let letters = words
             .keys()
             .flat_map(|w| w.chars())
@@ -128,6 +146,7 @@ impl Lexicon {
             words,
             lead_ins,
             letters,
+            blocks,
             passages: passages.len(),
         }
     }
@@ -154,6 +173,13 @@ impl Lexicon {
 
     fn id(&self, stem: &str) -> Option<u32> {
         self.ids.get(stem).copied()
+    }
+
+    /// The passages of `ord`'s list or table (just `ord` for a paragraph),
+    /// at most [`BLOCK_REACH`] either side of it.
+    fn block(&self, ord: usize) -> std::ops::Range<usize> {
+        let b = self.blocks.get(ord).cloned().unwrap_or(ord..ord + 1);
+        b.start.max(ord.saturating_sub(BLOCK_REACH))..b.end.min(ord + BLOCK_REACH + 1)
     }
 
     /// How often term `id` occurs in a passage.
@@ -256,6 +282,10 @@ const DENSE_WEIGHT: f32 = 0.5;
 /// Dense similarity at which a passage is close enough to the question to be
 /// kept without lexical overlap, and to lower the coverage an answer needs.
 const DENSE_CLOSE: f32 = 0.45;
+
+/// How far (in passages) a list item's or table row's siblings are looked
+/// for: a huge table costs no more per candidate than a long list.
+const BLOCK_REACH: usize = 24;
 
 /// Score factor of a passage that only introduces a list or table.
 const LEAD_IN_FACTOR: f32 = 0.6;
@@ -429,14 +459,27 @@ impl Resolved {
         let mut total = 0.0;
         let mut got = 0.0;
         let mut roles_ok = true;
-        for (is_role, w, alts) in &self.concepts {
-            let hit = alts
+        let has = |alts: &[Vec<u32>], o: usize| {
+            alts.iter()
+                .any(|ids| ids.iter().all(|&id| lex.count(o, id) > 0))
+        };
+        let topical = |o: usize| {
+            self.concepts
                 .iter()
-                .any(|ids| ids.iter().all(|&id| lex.count(ord, id) > 0));
+                .any(|(is_role, _, alts)| !is_role && has(alts, o))
+        };
+        for (is_role, w, alts) in &self.concepts {
             if *is_role {
-                roles_ok &= hit;
+                // an item of a list or a row of a table names one role and a
+                // sibling on the same topic the other: together they set the
+                // roles side by side
+                roles_ok &= has(alts, ord)
+                    || lex
+                        .block(ord)
+                        .any(|o| o != ord && has(alts, o) && topical(o));
                 continue;
             }
+            let hit = has(alts, ord);
             total += w;
             if hit {
                 got += w;
@@ -861,5 +904,72 @@ mod tests {
         assert!(lex.defines(0, "cto"));
         assert!(!lex.defines(0, "cio"));
         assert!(!lex.defines(1, "cto"));
+    }
+
+    fn passage_of(doc: &str, paragraph: u32, text: &str) -> Passage {
+        crate::roles::tests::passage(doc, paragraph, text)
+    }
+
+    fn item(doc: &str, paragraph: u32, text: &str) -> Passage {
+        Passage {
+            kind: PassageKind::ListItem,
+            ..crate::roles::tests::passage(doc, paragraph, text)
+        }
+    }
+
+    /// A question about `topic` naming the roles `roles` (stems as indexed).
+    fn resolved(lex: &Lexicon, roles: &[&str], topic: &str) -> Resolved {
+        let ids = |w: &str| -> Vec<u32> {
+            schema::tokens(w)
+                .iter()
+                .filter_map(|(s, _)| lex.id(s))
+                .collect()
+        };
+        let mut concepts: Vec<(bool, f32, Vec<Vec<u32>>)> =
+            roles.iter().map(|r| (true, 1.0, vec![ids(r)])).collect();
+        concepts.push((false, 1.0, vec![ids(topic)]));
+        Resolved {
+            concepts,
+            role_terms: Vec::new(),
+            role_subjects: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_list_item_counts_a_role_named_by_a_sibling_on_the_same_topic() {
+        let lex = Lexicon::build(&[
+            item("a", 3, "CIO: owns the security budget"),
+            item("a", 3, "CTO: owns the product security roadmap"),
+            item("a", 3, "CTO: hires engineers"),
+            item("a", 4, "CTO: security reviews"),
+            passage_of("a", 5, "The CTO sets security policy."),
+            passage_of("a", 6, "The CIO sets security policy."),
+        ]);
+        let q = resolved(&lex, &["cio", "cto"], "security");
+        // the sibling item names the other role and the same topic
+        assert_eq!(q.coverage(&lex, 0), (1.0, true));
+        assert_eq!(q.coverage(&lex, 1), (1.0, true));
+        // a sibling naming the other role on another topic does not count
+        let hiring = resolved(&lex, &["cio", "cto"], "engineers");
+        assert!(!hiring.coverage(&lex, 2).1);
+        // an item of another list, and paragraphs, stand alone
+        assert!(!q.coverage(&lex, 3).1);
+        assert!(!q.coverage(&lex, 4).1);
+        assert!(!q.coverage(&lex, 5).1);
+    }
+
+    #[test]
+    fn blocks_are_runs_of_one_list_and_reach_only_so_far() {
+        let mut passages: Vec<Passage> = (0..100)
+            .map(|n| item("a", 7, &format!("row {n}")))
+            .collect();
+        passages.push(item("b", 7, "other document"));
+        let lex = Lexicon::build(&passages);
+        assert_eq!(lex.block(0), 0..BLOCK_REACH + 1);
+        assert_eq!(lex.block(50), 50 - BLOCK_REACH..50 + BLOCK_REACH + 1);
+        assert_eq!(lex.block(99), 99 - BLOCK_REACH..100);
+        assert_eq!(lex.block(100), 100..101);
+        // past the end: just the passage itself
+        assert_eq!(lex.block(500), 500..501);
     }
 }
