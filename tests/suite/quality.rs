@@ -385,35 +385,109 @@ fn naming_both_roles_over_and_over_does_not_win_a_comparison() {
     );
 }
 
-/// The written bank's tuning half (never the sealed `-test` half): the method
-/// keeps its measured level, answers almost every answerable question, and the
-/// lexical mode never falls below plain BM25 on the same questions.
-#[test]
-fn the_tuning_half_of_the_bank_keeps_its_level_in_both_modes() {
-    let qs = load("bank/seed-tune.json");
-    let (_sb, svc) = hybrid_service(None);
+/// `--no-model` on `corpus` (the seed corpus when `None`), with the model's
+/// word list as the dictionary, as `rolefaq --no-model` has it.
+fn lexical_service(corpus: Option<&str>) -> (Sandbox, Service) {
+    let sb = Sandbox::new();
+    let mut settings = sb.settings();
+    if let Some(dir) = corpus {
+        settings.corpus.dir = common::repo().join(dir);
+    }
+    settings.model.dir = common::repo().join("models/all-MiniLM-L6-v2");
+    let svc = Service::open(settings).unwrap();
+    assert!(!svc.hybrid());
+    (sb, svc)
+}
+
+/// The least a tuning half must keep: hybrid S@3, the most answerable
+/// questions refused in each mode, the least unanswerable ones refused.
+struct Floor {
+    s_at_3: f64,
+    refused_hybrid: f64,
+    refused_lexical: f64,
+    unanswerable_refused: f64,
+}
+
+/// A tuning half of the written banks (never a sealed `-test` half) keeps its
+/// measured level, answers almost every answerable question, and the lexical
+/// mode never falls below plain BM25 on the same questions.
+fn keeps_its_level(bank: &str, corpus: Option<&str>, floor: Floor) {
+    let qs = load(bank);
+    let (_sb, svc) = hybrid_service(corpus);
     let hybrid = evaluate(&qs, |q| svc.ask(q, FIVE)).unwrap();
-    assert!(hybrid.answerable.s_at_3 >= 0.70, "{:?}", hybrid.answerable);
-    assert!(hybrid.answerable.refused <= 0.05, "{:?}", hybrid.answerable);
     assert!(
-        hybrid.unanswerable.refused > 0.0,
-        "{:?}",
+        hybrid.answerable.s_at_3 >= floor.s_at_3,
+        "{bank} {:?}",
+        hybrid.answerable
+    );
+    assert!(
+        hybrid.answerable.refused <= floor.refused_hybrid,
+        "{bank} {:?}",
+        hybrid.answerable
+    );
+    assert!(
+        hybrid.unanswerable.refused >= floor.unanswerable_refused,
+        "{bank} {:?}",
         hybrid.unanswerable
     );
-    let (_sb, lex) = service();
+    let (_sb, lex) = lexical_service(corpus);
     let lexical = evaluate(&qs, |q| lex.ask(q, FIVE)).unwrap();
     let bm25 = evaluate(&qs, |q| lex.ask_bm25(q, FIVE)).unwrap();
     assert!(
         lexical.answerable.s_at_3 >= bm25.answerable.s_at_3
             && lexical.answerable.s_at_1 >= bm25.answerable.s_at_1,
-        "lexical {:?} below plain BM25 {:?}",
+        "{bank}: lexical {:?} below plain BM25 {:?}",
         lexical.answerable,
         bm25.answerable
     );
     assert!(
-        lexical.answerable.refused <= 0.06,
-        "{:?}",
+        lexical.answerable.refused <= floor.refused_lexical,
+        "{bank} {:?}",
         lexical.answerable
+    );
+}
+
+#[test]
+fn the_tuning_half_of_the_bank_keeps_its_level_in_both_modes() {
+    keeps_its_level(
+        "bank/seed-tune.json",
+        None,
+        Floor {
+            s_at_3: 0.70,
+            refused_hybrid: 0.05,
+            refused_lexical: 0.06,
+            unanswerable_refused: 0.5,
+        },
+    );
+}
+
+#[test]
+fn the_second_banks_seed_tuning_half_keeps_its_level_in_both_modes() {
+    keeps_its_level(
+        "bank/seed2-tune.json",
+        None,
+        Floor {
+            s_at_3: 0.68,
+            refused_hybrid: 0.05,
+            refused_lexical: 0.08,
+            unanswerable_refused: 0.5,
+        },
+    );
+}
+
+/// (The first bank's roles tuning half is not held to plain BM25: lexical
+/// mode is below it there at rank 1, as the README says.)
+#[test]
+fn the_second_banks_roles_tuning_half_keeps_its_level_in_both_modes() {
+    keeps_its_level(
+        "bank/roles2-tune.json",
+        Some("tests/data/roles-corpus"),
+        Floor {
+            s_at_3: 0.85,
+            refused_hybrid: 0.08,
+            refused_lexical: 0.08,
+            unanswerable_refused: 0.0,
+        },
     );
 }
 
