@@ -118,15 +118,15 @@ impl Lexicon {
             })
             .collect();
         let mut blocks: Vec<std::ops::Range<usize>> = Vec::with_capacity(passages.len());
+        let same = |a: &Passage, b: &Passage| {
+            a.kind != PassageKind::Paragraph
+                && b.kind != PassageKind::Paragraph
+                && a.doc_id == b.doc_id
+                && a.paragraph == b.paragraph
+                && a.page == b.page
+        };
         let mut start = 0;
         for i in 0..=passages.len() {
-            let same = |a: &Passage, b: &Passage| {
-                a.kind != PassageKind::Paragraph
-                    && b.kind != PassageKind::Paragraph
-                    && a.doc_id == b.doc_id
-                    && a.paragraph == b.paragraph
-                    && a.page == b.page
-            };
             if i == passages.len() || (i > start && !same(&passages[start], &passages[i])) {
                 blocks.extend(std::iter::repeat_n(start..i, i - start));
                 start = i;
@@ -906,10 +906,6 @@ mod tests {
         assert!(!lex.defines(1, "cto"));
     }
 
-    fn passage_of(doc: &str, paragraph: u32, text: &str) -> Passage {
-        crate::roles::tests::passage(doc, paragraph, text)
-    }
-
     fn item(doc: &str, paragraph: u32, text: &str) -> Passage {
         Passage {
             kind: PassageKind::ListItem,
@@ -942,8 +938,8 @@ mod tests {
             item("a", 3, "CTO: owns the product security roadmap"),
             item("a", 3, "CTO: hires engineers"),
             item("a", 4, "CTO: security reviews"),
-            passage_of("a", 5, "The CTO sets security policy."),
-            passage_of("a", 6, "The CIO sets security policy."),
+            crate::roles::tests::passage("a", 5, "The CTO sets security policy."),
+            crate::roles::tests::passage("a", 6, "The CIO sets security policy."),
         ]);
         let q = resolved(&lex, &["cio", "cto"], "security");
         // the sibling item names the other role and the same topic

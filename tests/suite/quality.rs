@@ -334,6 +334,18 @@ fn plural_role_names_are_the_role() {
     assert!(!a.no_answer);
 }
 
+/// A sandbox's settings on `corpus` (the sandbox's copy of the seed corpus
+/// when `None`), with the bundled model's directory (not enabled).
+fn sandbox_on(corpus: Option<&str>) -> (Sandbox, rolefaq::config::Settings) {
+    let sb = Sandbox::new();
+    let mut settings = sb.settings();
+    if let Some(dir) = corpus {
+        settings.corpus.dir = common::repo().join(dir);
+    }
+    settings.model.dir = common::repo().join("models/all-MiniLM-L6-v2");
+    (sb, settings)
+}
+
 fn hybrid_service(corpus: Option<&str>) -> (Sandbox, Service) {
     hybrid_service_with(corpus, |_| {})
 }
@@ -342,14 +354,9 @@ fn hybrid_service_with(
     corpus: Option<&str>,
     change: impl FnOnce(&mut rolefaq::config::Settings),
 ) -> (Sandbox, Service) {
-    let sb = Sandbox::new();
-    let mut settings = sb.settings();
-    if let Some(dir) = corpus {
-        settings.corpus.dir = common::repo().join(dir);
-    }
+    let (sb, mut settings) = sandbox_on(corpus);
     change(&mut settings);
     settings.model.enabled = true;
-    settings.model.dir = common::repo().join("models/all-MiniLM-L6-v2");
     let svc = Service::open(settings).unwrap();
     assert!(
         svc.hybrid(),
@@ -388,12 +395,7 @@ fn naming_both_roles_over_and_over_does_not_win_a_comparison() {
 /// `--no-model` on `corpus` (the seed corpus when `None`), with the model's
 /// word list as the dictionary, as `rolefaq --no-model` has it.
 fn lexical_service(corpus: Option<&str>) -> (Sandbox, Service) {
-    let sb = Sandbox::new();
-    let mut settings = sb.settings();
-    if let Some(dir) = corpus {
-        settings.corpus.dir = common::repo().join(dir);
-    }
-    settings.model.dir = common::repo().join("models/all-MiniLM-L6-v2");
+    let (sb, settings) = sandbox_on(corpus);
     let svc = Service::open(settings).unwrap();
     assert!(!svc.hybrid());
     (sb, svc)
