@@ -160,8 +160,9 @@ pub struct Decision {
     /// Of those, the words the corpus does not contain (after typo correction).
     #[serde(default)]
     pub unknown_words: usize,
-    /// The question asks for a figure (how much, many, long, often, what year) and none
-    /// of the first candidates states one: refused for that.
+    /// The question asks for a figure (how much, many, long, often, what year, an
+    /// average) and none of the first candidates states one about what it asks:
+    /// refused for that.
     #[serde(default)]
     pub no_figure: bool,
     /// A name in the question the corpus never mentions (as written): refused for that.

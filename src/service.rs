@@ -737,7 +737,7 @@ impl Service {
         let d = search::decide::require_known_names(d, &engine.lexicon, u);
         search::decide::require_figure(
             d,
-            &u.text,
+            u,
             ranked
                 .iter()
                 .map(|r| engine.gen.passages[r.ord].text.as_str()),

@@ -131,19 +131,27 @@ pub const FIGURE_WINDOW: usize = 3;
 
 /// An answered question that asks for a figure ([`figures::asked`]) is
 /// refused when none of the first [`FIGURE_WINDOW`] candidate `texts` (in
-/// rank order) states one ([`figures::states`]).
+/// rank order) states one ([`figures::states`]) in a sentence about what the
+/// question asks the figure of: a sentence that expresses one of its content
+/// concepts other than the figure's own words ([`figures::framing`]; "how
+/// much does a fractional CISO cost per month" asks about being fractional
+/// and cost, and "the first three months" of a new CISO does not answer it).
+/// Any figure counts when the question names nothing else.
 pub fn require_figure<'a>(
     mut d: Decision,
-    question: &str,
+    u: &Understood,
     texts: impl IntoIterator<Item = &'a str>,
 ) -> Decision {
-    let Some(figure) = figures::asked(question).filter(|_| d.answered) else {
+    let Some(figure) = figures::asked(&u.text).filter(|_| d.answered) else {
         return d;
     };
-    let stated = texts
-        .into_iter()
-        .take(FIGURE_WINDOW)
-        .any(|t| figures::states(figure, t));
+    let subject = super::content_concepts_but(u, figures::framing);
+    let stated = texts.into_iter().take(FIGURE_WINDOW).any(|t| {
+        crate::corpus::split::sentences(t).into_iter().any(|s| {
+            figures::states(figure, s)
+                && (subject.is_empty() || super::verdict::matched(s, &subject) > 0)
+        })
+    });
     if !stated {
         d.answered = false;
         d.no_figure = true;
@@ -159,7 +167,7 @@ pub fn rule_refusal(d: &Decision) -> Option<String> {
             "The question names \u{201c}{name}\u{201d}, which the corpus never mentions."
         )),
         (None, true) => Some(
-            "The question asks for a figure (how much, how many, how long, how often or what year), and the passages closest to it give none."
+            "The question asks for a figure (how much, how many, how long, how often, what year or an average), and the passages closest to it give none about what it asks."
                 .to_string(),
         ),
         (None, false) => None,
@@ -249,6 +257,47 @@ mod tests {
         u.concepts[1].weight = 0.3;
         u.text = "At GDPR Inc, who owns the budget?".into();
         assert_eq!(unknown_name(&lex, &u), None);
+    }
+
+    #[test]
+    fn a_figure_must_be_stated_about_what_the_question_asks_it_of() {
+        let mut u = understood(vec![
+            concept("budget", None),
+            concept("ciso", Some("CISO")),
+            concept("month", None),
+        ]);
+        u.text = "how much budget does a CISO get per month".into();
+        let answered = Decision {
+            answered: true,
+            ..Decision::default()
+        };
+        let ask = |u: &Understood, texts: &[&str]| {
+            require_figure(answered.clone(), u, texts.iter().copied())
+        };
+        // a figure about something else (the unit is no subject), and the
+        // subject without a figure
+        let d = ask(
+            &u,
+            &[
+                "A new CISO spends the first three months listening.",
+                "The CISO owns a budget of its own.",
+            ],
+        );
+        assert!(!d.answered && d.no_figure);
+        // the figure and the subject in one sentence
+        assert!(ask(&u, &["It listens. The CISO budget is 40,000 dollars."]).answered);
+        // in different sentences of one passage they are not one statement
+        assert!(!ask(&u, &["The CISO has a budget. It stays three months."]).answered);
+        // only the first candidates count
+        let far = ["a", "b", "c", "The budget is 40,000 dollars."];
+        assert!(!ask(&u, &far).answered);
+        // a question naming nothing but the figure takes any figure
+        u.concepts.retain(|c| c.word != "budget");
+        u.text = "how many months does a CISO get".into();
+        assert!(ask(&u, &["A new CISO spends the first three months listening."]).answered);
+        // a question that asks for no figure is left alone
+        u.text = "what does a CISO do".into();
+        assert!(ask(&u, &["The CISO listens."]).answered);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Questions that ask for a figure: "how much does a fractional CTO charge",
 //! "how many CPOs become CEO", "how long does a CISO stay", "how often should
-//! the CISO brief the board", "what year was the first CTO appointed". Their
-//! answer is a number, a duration, a frequency or a year; a passage that
-//! gives none (however close its topic) does not answer them, and a corpus of
-//! roles and responsibilities often has none.
+//! the CISO brief the board", "what year was the first CTO appointed", "the
+//! average CIO salary". Their answer is a number, a duration, a frequency or
+//! a year; a passage that gives none (however close its topic) does not
+//! answer them, and a corpus of roles and responsibilities often has none.
+//! The words that frame the figure ([`framing`]) are not what it is a figure
+//! of: "per month" is the unit of "how much does a fractional CISO cost".
 
 /// The kind of figure a question asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +71,55 @@ const FREQUENCY_WORDS: &[&str] = &[
     "twice",
 ];
 
+/// Words of a figure question that belong to the figure rather than to what
+/// it is a figure of: the question words, statistics, units of time and rate.
+const FRAMING_WORDS: &[&str] = &[
+    "how",
+    "much",
+    "many",
+    "long",
+    "often",
+    "frequently",
+    "percentage",
+    "percent",
+    "proportion",
+    "fraction",
+    "share",
+    "number",
+    "amount",
+    "average",
+    "avg",
+    "typical",
+    "typically",
+    "usually",
+    "normally",
+    "normal",
+    "median",
+    "mean",
+    "per",
+    "hour",
+    "hours",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "quarter",
+    "quarters",
+    "year",
+    "years",
+    "decade",
+    "decades",
+    "century",
+];
+
+/// Whether a question word belongs to the figure it asks for ("how", "long",
+/// "average", "month") rather than to its subject.
+pub fn framing(word: &str) -> bool {
+    FRAMING_WORDS.contains(&word.to_lowercase().as_str())
+}
+
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -79,7 +130,8 @@ fn words(text: &str) -> Vec<String> {
 /// The figure `question` asks for, if it asks for one.
 pub fn asked(question: &str) -> Option<Figure> {
     let w = words(question);
-    w.windows(2)
+    let asked = w
+        .windows(2)
         .find_map(|p| match (p[0].as_str(), p[1].as_str()) {
             ("how", "much" | "many") => Some(Figure::Amount),
             ("what", "percentage" | "percent" | "proportion" | "fraction") => Some(Figure::Amount),
@@ -87,7 +139,16 @@ pub fn asked(question: &str) -> Option<Figure> {
             ("how", "often" | "frequently") => Some(Figure::Frequency),
             ("what" | "which", "year" | "years" | "decade" | "century") => Some(Figure::Year),
             _ => None,
+        });
+    // a statistic ("the average tenure", "avg salary") is a figure too,
+    // unless it only ranks ("above average")
+    let statistic = || {
+        w.iter().enumerate().any(|(i, x)| {
+            matches!(x.as_str(), "average" | "avg" | "median")
+                && !(i > 0 && matches!(w[i - 1].as_str(), "above" | "below"))
         })
+    };
+    asked.or_else(|| statistic().then_some(Figure::Amount))
 }
 
 /// A year or a decade as written: "1982", "1980s", "80s".
@@ -152,6 +213,14 @@ mod tests {
             asked("in which decade did the cio role appear"),
             Some(Figure::Year)
         );
+        assert_eq!(
+            asked("average tenure of a cio before they move on?"),
+            Some(Figure::Amount)
+        );
+        assert_eq!(asked("avg cfo salary"), Some(Figure::Amount));
+        assert_eq!(asked("what is the median CTO age"), Some(Figure::Amount));
+        assert_eq!(asked("is our CIO above average at governance"), None);
+        assert_eq!(asked("what does CIO mean"), None);
         assert_eq!(asked("who owns security?"), None);
         assert_eq!(asked("when should we hire a CTO"), None);
         assert_eq!(asked("how does the CIO work with the CTO"), None);
@@ -176,6 +245,16 @@ mod tests {
             "brief the board at least quarterly"
         ));
         assert!(!states(Figure::Frequency, "The CISO briefs the board."));
+    }
+
+    #[test]
+    fn the_figures_own_words_are_framing_not_its_subject() {
+        for w in ["how", "Long", "average", "per", "month", "years"] {
+            assert!(framing(w), "{w}");
+        }
+        for w in ["cost", "tenure", "board", "fractional", "equity"] {
+            assert!(!framing(w), "{w}");
+        }
     }
 
     #[test]

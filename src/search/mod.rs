@@ -751,9 +751,14 @@ fn near_duplicate(lex: &Lexicon, a: usize, b: usize) -> bool {
 /// The question's own content concepts (no roles, no weak predicates):
 /// what a clause must mention to answer it.
 pub fn content_concepts(u: &Understood) -> verdict::Concepts {
+    content_concepts_but(u, |_| false)
+}
+
+/// [`content_concepts`] without those whose word `skip` rejects.
+pub fn content_concepts_but(u: &Understood, skip: impl Fn(&str) -> bool) -> verdict::Concepts {
     u.concepts
         .iter()
-        .filter(|c| c.role.is_none() && c.weight >= 1.0)
+        .filter(|c| c.role.is_none() && c.weight >= 1.0 && !skip(&c.word))
         .map(|c| c.alts.iter().map(|(s, _)| s.clone()).collect())
         .collect()
 }

@@ -22,7 +22,7 @@ const CLAUSE_BREAKS: &[&str] = &[
 ];
 
 /// How many of the question's concepts `text` expresses.
-fn matched(text: &str, concepts: &Concepts) -> usize {
+pub(crate) fn matched(text: &str, concepts: &Concepts) -> usize {
     let toks: HashSet<String> = schema::tokens(text).into_iter().map(|(t, _)| t).collect();
     concepts
         .iter()
