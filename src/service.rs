@@ -662,8 +662,17 @@ impl Service {
             return Ok(self.refused(&engine, &u, why));
         }
         if u.concepts.is_empty() {
-            let why = "The question has no word to search for, only words such as \u{201c}what\u{201d}, \u{201c}the\u{201d} or \u{201c}is\u{201d}.";
-            return Ok(self.refused(&engine, &u, why));
+            let overlong =
+                crate::text::words(&u.text).any(|w| w.len() > crate::index::schema::MAX_WORD_BYTES);
+            let why = if overlong {
+                format!(
+                    "The question has no word to search for: its words are either such as \u{201c}what\u{201d} or \u{201c}the\u{201d}, or too long to be words (a run of letters longer than {} bytes is no word to the index).",
+                    crate::index::schema::MAX_WORD_BYTES
+                )
+            } else {
+                "The question has no word to search for, only words such as \u{201c}what\u{201d}, \u{201c}the\u{201d} or \u{201c}is\u{201d}.".to_string()
+            };
+            return Ok(self.refused(&engine, &u, &why));
         }
         self.add_meaning_neighbours(&engine, &mut u);
         let query_vec = self.question_vector(&engine, &u);

@@ -6,7 +6,8 @@
 //! slicing `text` with it cuts the wrong place or panics mid-character. Every
 //! search of folded text that needs positions goes through [`Folded`], which
 //! keeps, for each byte of the folded text, where its character starts in the
-//! original. Imports nothing from the crate, so any module can use it.
+//! original. Also the words of a text ([`words`]), split one way everywhere.
+//! Imports nothing from the crate, so any module can use it.
 
 use std::ops::Range;
 
@@ -81,6 +82,13 @@ impl Folded {
     }
 }
 
+/// The words of `text` as written: its runs of letters and digits (any
+/// script), without the punctuation, spaces and symbols between them.
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
 /// The largest character boundary of `s` at or before `i` (`s.len()` when past the end).
 pub fn floor_char_boundary(s: &str, i: usize) -> usize {
     if i >= s.len() {
@@ -109,6 +117,13 @@ pub fn ceil_char_boundary(s: &str, i: usize) -> usize {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn words_are_runs_of_letters_and_digits_in_any_script() {
+        let w: Vec<&str> = words("Who's the CTO? 90-day plan, 首席 ok…").collect();
+        assert_eq!(w, ["Who", "s", "the", "CTO", "90", "day", "plan", "首席", "ok"]);
+        assert_eq!(words(" ,.;—🙂 ").count(), 0);
+    }
 
     /// Letters whose case mapping changes their length or splits them.
     const CASE_CHANGING: &[&str] = &[

@@ -24,9 +24,9 @@ pub(crate) fn is_stop(word: &str) -> bool {
 /// peer searches for, and what our plain BM25 retrieval searches for too.
 pub(crate) fn content_words(question: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
-    for w in question.split(|c: char| !c.is_alphanumeric()) {
+    for w in crate::text::words(question) {
         let w = w.to_lowercase();
-        if !w.is_empty() && !is_stop(&w) && !words.contains(&w) {
+        if !is_stop(&w) && !words.contains(&w) {
             words.push(w);
         }
     }
@@ -60,7 +60,7 @@ pub fn generate_queries(passages: &[Passage], n: usize, seed: u64) -> Vec<String
         attempts += 1;
         let p = &passages[rng.below(passages.len())];
         let mut words: Vec<String> = Vec::new();
-        for w in p.text.split(|c: char| !c.is_alphanumeric()) {
+        for w in crate::text::words(&p.text) {
             let w = w.to_lowercase();
             if w.chars().count() >= 4
                 && w.chars().all(|c| c.is_alphabetic())

@@ -28,10 +28,14 @@ pub struct Fields {
     pub title: Field,
 }
 
+/// Words longer than this (in UTF-8 bytes) are no words to the analyzer: a
+/// run of letters that long is a hash, a URL's tail or a key held down.
+pub const MAX_WORD_BYTES: usize = 40;
+
 /// Lower-cased, ASCII-folded, English-stemmed words; overlong tokens dropped.
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
@@ -70,7 +74,7 @@ pub fn fields_of(index: &Index) -> Option<Fields> {
 /// The analyzer without its stemmer: words as they are before stemming.
 fn unstemmed() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build()

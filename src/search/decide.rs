@@ -67,11 +67,7 @@ pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {
 /// corpus cannot say anything about what it never names.
 pub fn unknown_name(lex: &Lexicon, u: &Understood) -> Option<String> {
     let mut names: Vec<(String, &str)> = Vec::new();
-    let words = u
-        .text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty());
-    for (i, w) in words.enumerate() {
+    for (i, w) in crate::text::words(&u.text).enumerate() {
         let capitals = w.chars().filter(|c| c.is_uppercase()).count();
         let initial = w.chars().next().is_some_and(char::is_uppercase);
         if capitals >= 2 || (initial && i > 0) {

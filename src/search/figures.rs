@@ -121,10 +121,7 @@ pub fn framing(word: &str) -> bool {
 }
 
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    crate::text::words(text).map(str::to_lowercase).collect()
 }
 
 /// The figure `question` asks for, if it asks for one.

@@ -301,6 +301,10 @@ fn a_question_with_nothing_to_search_for_is_refused_with_why_even_when_vectors_a
     for (q, why) in [
         ("the of and to", "no word to search for"),
         ("what is it?", "no word to search for"),
+        (
+            "what is aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa?",
+            "too long to be words",
+        ),
         ("首席信息官负责什么？", "a script the corpus does not use"),
         ("Что делает он?", "a script the corpus does not use"),
     ] {

@@ -47,9 +47,7 @@ pub(super) fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usiz
 }
 
 pub(super) fn word_count(s: &str) -> usize {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .count()
+    crate::text::words(s).count()
 }
 
 /// Remove a parenthetical right at the start of `s` ("(Chief Information Officer) and").
@@ -83,11 +81,7 @@ pub(super) fn without_parentheticals(s: &str) -> String {
 /// "CIO (…) and the CTO", "CIO/CTO")?
 pub(super) fn is_joint_gap(gap: &str) -> bool {
     let g = without_parentheticals(gap);
-    let words: Vec<String> = g
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> = crate::text::words(&g).map(str::to_lowercase).collect();
     let only_joiners = g
         .chars()
         .all(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, ',' | '/' | '&' | '.'))
@@ -128,10 +122,7 @@ pub(super) fn segment_subject(
         // Preceded by a preposition ("reports to the CIO") → not the subject, unless
         // it is a topic opener at the start of the clause ("For the CIO, …").
         let before = &s[seg.start..r.start];
-        let mut words: Vec<&str> = before
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
+        let mut words: Vec<&str> = crate::text::words(before).collect();
         let ends_with_word = before
             .trim_end()
             .chars()
