@@ -121,7 +121,10 @@ mod tests {
     #[test]
     fn words_are_runs_of_letters_and_digits_in_any_script() {
         let w: Vec<&str> = words("Who's the CTO? 90-day plan, 首席 ok…").collect();
-        assert_eq!(w, ["Who", "s", "the", "CTO", "90", "day", "plan", "首席", "ok"]);
+        assert_eq!(
+            w,
+            ["Who", "s", "the", "CTO", "90", "day", "plan", "首席", "ok"]
+        );
         assert_eq!(words(" ,.;—🙂 ").count(), 0);
     }
 

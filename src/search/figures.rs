@@ -124,19 +124,23 @@ fn words(text: &str) -> Vec<String> {
     crate::text::words(text).map(str::to_lowercase).collect()
 }
 
+/// The figure two words in a row ask for ("how long", "what year"), if they
+/// ask for one; both lower-case.
+pub fn pair(first: &str, second: &str) -> Option<Figure> {
+    match (first, second) {
+        ("how", "much" | "many") => Some(Figure::Amount),
+        ("what", "percentage" | "percent" | "proportion" | "fraction") => Some(Figure::Amount),
+        ("how", "long") => Some(Figure::Duration),
+        ("how", "often" | "frequently") => Some(Figure::Frequency),
+        ("what" | "which", "year" | "years" | "decade" | "century") => Some(Figure::Year),
+        _ => None,
+    }
+}
+
 /// The figure `question` asks for, if it asks for one.
 pub fn asked(question: &str) -> Option<Figure> {
     let w = words(question);
-    let asked = w
-        .windows(2)
-        .find_map(|p| match (p[0].as_str(), p[1].as_str()) {
-            ("how", "much" | "many") => Some(Figure::Amount),
-            ("what", "percentage" | "percent" | "proportion" | "fraction") => Some(Figure::Amount),
-            ("how", "long") => Some(Figure::Duration),
-            ("how", "often" | "frequently") => Some(Figure::Frequency),
-            ("what" | "which", "year" | "years" | "decade" | "century") => Some(Figure::Year),
-            _ => None,
-        });
+    let asked = w.windows(2).find_map(|p| pair(&p[0], &p[1]));
     // a statistic ("the average tenure", "avg salary") is a figure too,
     // unless it only ranks ("above average")
     let statistic = || {

@@ -572,10 +572,16 @@ fn read(
         .collect();
     let generic: Vec<String> = GENERIC_NOUNS.iter().flat_map(|w| stems_of(w)).collect();
     for (i, stem) in stems.iter().enumerate() {
+        // the form of a figure question ("how often", "what year") is no
+        // more what it asks about than "how much" is
+        let figure_form = i
+            .checked_sub(1)
+            .is_some_and(|p| super::figures::pair(&lower_words[p], &lower_words[i]).is_some());
         if covered[i]
             || stop.contains(stem)
             || stop.contains(&lower_words[i])
             || generic.contains(stem)
+            || figure_form
         {
             continue;
         }
@@ -701,6 +707,32 @@ mod tests {
         assert_eq!(u.concepts[0].role.as_deref(), Some("CIO"));
         assert_eq!(u.concepts.len(), 2, "{:?}", u.concepts);
         assert_eq!(u.concepts[1].word, "boss");
+    }
+
+    #[test]
+    fn the_form_of_a_figure_question_is_not_what_it_asks_about() {
+        let v = Vocab(vec!["brief", "board", "long", "question", "year"]);
+        let words = |q: &str| -> Vec<String> {
+            understand(q, false, &BTreeMap::new(), &roles(), &v, true)
+                .concepts
+                .into_iter()
+                .map(|c| c.word)
+                .collect()
+        };
+        assert_eq!(
+            words("how often should the CIO brief the board"),
+            ["CIO", "brief", "board"]
+        );
+        assert_eq!(
+            words("what year did the CIO brief the board"),
+            ["CIO", "brief", "board"]
+        );
+        // the same words outside the form are content
+        assert_eq!(
+            words("long questionnaires for the CIO"),
+            ["long", "questionnaires", "CIO"]
+        );
+        assert_eq!(words("the CIO's first year"), ["CIO", "first", "year"]);
     }
 
     #[test]
