@@ -635,43 +635,7 @@ impl Service {
             )));
         }
         let top = opts.top.clamp(1, s.max_top);
-        // A role the corpus never mentions: say so rather than answer about another.
-        let unknown: Vec<&String> = u
-            .roles
-            .iter()
-            .filter(|r| {
-                engine
-                    .book
-                    .resolve(r)
-                    .is_none_or(|role| engine.book.mention_count(&role.key) == 0)
-            })
-            .collect();
-        // or a title written as a role's ("chief digital officer") that is none of its roles
-        let untitled = engine.book.unknown_titles(&u.text);
-        if let Some(role) = unknown
-            .first()
-            .map(|r| r.as_str())
-            .or(untitled.first().map(|t| t.as_str()))
-        {
-            let why = format!("The corpus says nothing about the {role}.");
-            return Ok(self.refused(&engine, &u, &why));
-        }
-        // Nothing to search for: say so rather than offer whatever is closest.
-        if !engine.lexicon.shares_letters(&u.text) {
-            let why = "The question is written in a script the corpus does not use, so none of its words can be found there.";
-            return Ok(self.refused(&engine, &u, why));
-        }
-        if u.concepts.is_empty() {
-            let overlong =
-                crate::text::words(&u.text).any(|w| w.len() > crate::index::schema::MAX_WORD_BYTES);
-            let why = if overlong {
-                format!(
-                    "The question has no word to search for: its words are either such as \u{201c}what\u{201d} or \u{201c}the\u{201d}, or too long to be words (a run of letters longer than {} bytes is no word to the index).",
-                    crate::index::schema::MAX_WORD_BYTES
-                )
-            } else {
-                "The question has no word to search for, only words such as \u{201c}what\u{201d}, \u{201c}the\u{201d} or \u{201c}is\u{201d}.".to_string()
-            };
+        if let Some(why) = self.refused_before_ranking(&engine, &u) {
             return Ok(self.refused(&engine, &u, &why));
         }
         self.add_meaning_neighbours(&engine, &mut u);
@@ -726,6 +690,53 @@ impl Service {
             results,
             decision: Some(decision),
         })
+    }
+
+    /// Why a question is refused before anything is ranked (a role or title
+    /// the corpus never mentions, a script it does not use, no word to search
+    /// for), in the words the asker is told; `None` when it is searched.
+    fn refused_before_ranking(&self, engine: &Engine, u: &query::Understood) -> Option<String> {
+        // A role the corpus never mentions: say so rather than answer about another.
+        let unknown: Vec<&String> = u
+            .roles
+            .iter()
+            .filter(|r| {
+                engine
+                    .book
+                    .resolve(r)
+                    .is_none_or(|role| engine.book.mention_count(&role.key) == 0)
+            })
+            .collect();
+        // or a title written as a role's ("chief digital officer") that is none of its roles
+        let untitled = engine.book.unknown_titles(&u.text);
+        if let Some(role) = unknown
+            .first()
+            .map(|r| r.as_str())
+            .or(untitled.first().map(|t| t.as_str()))
+        {
+            return Some(format!("The corpus says nothing about the {role}."));
+        }
+        // Nothing to search for: say so rather than offer whatever is closest.
+        if !engine.lexicon.shares_letters(&u.text) {
+            return Some(
+                "The question is written in a script the corpus does not use, so none of its words can be found there."
+                    .to_string(),
+            );
+        }
+        if u.concepts.is_empty() {
+            let overlong =
+                crate::text::words(&u.text).any(|w| w.len() > crate::index::schema::MAX_WORD_BYTES);
+            let why = if overlong {
+                format!(
+                    "The question has no word to search for: its words are either such as \u{201c}what\u{201d} or \u{201c}the\u{201d}, or too long to be words (a run of letters longer than {} bytes is no word to the index).",
+                    crate::index::schema::MAX_WORD_BYTES
+                )
+            } else {
+                "The question has no word to search for, only words such as \u{201c}what\u{201d}, \u{201c}the\u{201d} or \u{201c}is\u{201d}.".to_string()
+            };
+            return Some(why);
+        }
+        None
     }
 
     /// Whether a ranked pool answers the question ([`search::decide`]), with
@@ -927,6 +938,10 @@ impl Service {
         let engine = self.engine();
         let mut out = self.explain(question);
         let (u, query_vec, ranked) = self.ranked_pool(&engine, question)?;
+        if let Some(why) = self.refused_before_ranking(&engine, &u) {
+            out.push_str(&format!("  decision: refused before ranking; {why}\n"));
+            return Ok(out);
+        }
         let is_judged = |ord: usize| judged.is_some_and(|j| j(&engine.gen.passages[ord].text));
         let line = |text: &str| -> String {
             text.chars()
@@ -957,6 +972,17 @@ impl Service {
                     line(&p.text)
                 ));
             }
+        }
+        if let Some(figure) = search::figures::asked(&u.text) {
+            let about: Vec<&str> = search::content_of(&u, search::figures::framing)
+                .map(|c| c.word.as_str())
+                .collect();
+            out.push_str(&format!(
+                "  figure asked: {figure:?}, of: {} (one of the first {} candidates must state it in a sentence{})\n",
+                if about.is_empty() { "-".to_string() } else { about.join(", ") },
+                search::decide::FIGURE_WINDOW,
+                if about.is_empty() { "" } else { " naming one of these" },
+            ));
         }
         if !ranked.is_empty() {
             let d = self.decision(&engine, &u, &ranked, query_vec.is_some());

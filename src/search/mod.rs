@@ -756,11 +756,20 @@ pub fn content_concepts(u: &Understood) -> verdict::Concepts {
 
 /// [`content_concepts`] without those whose word `skip` rejects.
 pub fn content_concepts_but(u: &Understood, skip: impl Fn(&str) -> bool) -> verdict::Concepts {
-    u.concepts
-        .iter()
-        .filter(|c| c.role.is_none() && c.weight >= 1.0 && !skip(&c.word))
+    content_of(u, skip)
         .map(|c| c.alts.iter().map(|(s, _)| s.clone()).collect())
         .collect()
+}
+
+/// The question's own content concepts (no roles, no weak predicates) whose
+/// word `skip` does not reject.
+pub fn content_of(
+    u: &Understood,
+    skip: impl Fn(&str) -> bool,
+) -> impl Iterator<Item = &query::Concept> {
+    u.concepts
+        .iter()
+        .filter(move |c| c.role.is_none() && c.weight >= 1.0 && !skip(&c.word))
 }
 
 /// All stems that express the question (for highlighting).

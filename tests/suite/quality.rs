@@ -316,6 +316,14 @@ fn a_question_with_nothing_to_search_for_is_refused_with_why_even_when_vectors_a
             "{q}: {s}"
         );
     }
+    // the explanation says so too, rather than decide over a pool
+    let explained = svc.explain_ranking("the of and to", None, 3).unwrap();
+    assert!(
+        explained.contains("decision: refused before ranking")
+            && explained.contains("no word to search for")
+            && !explained.contains("decision: answered"),
+        "{explained}"
+    );
     // a word of the corpus's script among them is searched for
     let a = svc.ask("CTO 是什么", FIVE).unwrap();
     assert!(!a.no_answer, "{a:?}");
@@ -582,6 +590,15 @@ fn a_question_asking_for_a_figure_the_corpus_never_gives_is_refused_saying_so() 
         .unwrap();
     assert!(
         explained.contains("decision: refused") && explained.contains("asks for a figure"),
+        "{explained}"
+    );
+    // and says what the figure had to be stated about
+    let asked = explained
+        .lines()
+        .find(|l| l.contains("figure asked: Amount"))
+        .unwrap_or_default();
+    assert!(
+        asked.contains("budget") && !asked.contains("much"),
         "{explained}"
     );
     // the same topic, no figure asked: answered
