@@ -643,6 +643,10 @@ impl Service {
         let ranked = self.rank(&engine, &u, query_vec.as_deref())?;
         let decision = self.decision(&engine, &u, &ranked, query_vec.is_some());
         let ranked = if decision.answered || !gate {
+            let mut ranked = ranked;
+            search::decide::figures_first(&u, &mut ranked, |r| {
+                engine.gen.passages[r.ord].text.as_str()
+            });
             ranked
         } else {
             Vec::new()
@@ -978,10 +982,11 @@ impl Service {
                 .map(|c| c.word.as_str())
                 .collect();
             out.push_str(&format!(
-                "  figure asked: {figure:?}, of: {} (one of the first {} candidates must state it in a sentence{})\n",
+                "  figure asked: {figure:?}, of: {} (one of the first {} candidates must state it in a sentence{}; the answer lists those that do first among its first {}, the order above is before that)\n",
                 if about.is_empty() { "-".to_string() } else { about.join(", ") },
                 search::decide::FIGURE_WINDOW,
                 if about.is_empty() { "" } else { " naming one of these" },
+                search::decide::FIGURE_LIFT,
             ));
         }
         if !ranked.is_empty() {

@@ -9,6 +9,7 @@
 //! the figures of both halves.
 
 use super::query::Understood;
+use super::verdict::Concepts;
 use super::{figures, Lexicon, Scored};
 use crate::model::Decision;
 
@@ -141,19 +142,49 @@ pub fn require_figure<'a>(
     let Some(figure) = figures::asked(&u.text).filter(|_| d.answered) else {
         return d;
     };
-    let subject = super::content_concepts_but(u, figures::framing);
-    let stated = texts.into_iter().take(FIGURE_WINDOW).any(|t| {
-        crate::corpus::split::sentences(t).into_iter().any(|s| {
-            figures::states(figure, s)
-                && (subject.is_empty() || super::verdict::matched(s, &subject) > 0)
-        })
-    });
+    let subject = figure_subject(u);
+    let stated = texts
+        .into_iter()
+        .take(FIGURE_WINDOW)
+        .any(|t| states_figure_of(figure, &subject, t));
     if !stated {
         d.answered = false;
         d.no_figure = true;
     }
     d
 }
+
+/// What a figure question asks the figure of: its content concepts other
+/// than the figure's own words ([`figures::framing`]).
+pub fn figure_subject(u: &Understood) -> Concepts {
+    super::content_concepts_but(u, figures::framing)
+}
+
+/// Whether a sentence of `text` states a figure of kind `figure` and
+/// expresses one of `subject` (any figure when `subject` is empty).
+pub fn states_figure_of(figure: figures::Figure, subject: &Concepts, text: &str) -> bool {
+    crate::corpus::split::sentences(text).into_iter().any(|s| {
+        figures::states(figure, s)
+            && (subject.is_empty() || super::verdict::matched(s, subject) > 0)
+    })
+}
+
+/// Candidates that can answer a figure question come first: among the first
+/// [`FIGURE_LIFT`] of `ranked`, those whose text ([`states_figure_of`])
+/// states the figure asked for, in their order, then the others. A passage
+/// without the figure does not answer "how often", however close it is.
+pub fn figures_first<'a, T>(u: &Understood, ranked: &mut [T], text: impl Fn(&T) -> &'a str) {
+    let Some(figure) = figures::asked(&u.text) else {
+        return;
+    };
+    let subject = figure_subject(u);
+    let n = ranked.len().min(FIGURE_LIFT);
+    // a stable sort on one flag keeps the rank order within each group
+    ranked[..n].sort_by_key(|c| !states_figure_of(figure, &subject, text(c)));
+}
+
+/// How far down the ranking a candidate stating the asked figure is lifted from.
+pub const FIGURE_LIFT: usize = 10;
 
 /// Why one of the rules above ([`require_known_names`], [`require_figure`])
 /// refused the question, in the words the asker is told; `None` when none did.
@@ -294,6 +325,34 @@ mod tests {
         // a question that asks for no figure is left alone
         u.text = "what does a CISO do".into();
         assert!(ask(&u, &["The CISO listens."]).answered);
+    }
+
+    #[test]
+    fn candidates_stating_the_figure_asked_for_come_first_in_their_order() {
+        let mut u = understood(vec![concept("board", None)]);
+        u.text = "how often does the CISO brief the board".into();
+        let texts = [
+            "The CISO has access to the board.",
+            "The CISO briefs the board quarterly.",
+            "The board meets every month.",
+            "Metrics are reported.",
+        ];
+        let mut ranked: Vec<usize> = (0..texts.len()).collect();
+        figures_first(&u, &mut ranked, |&i| texts[i]);
+        assert_eq!(ranked, [1, 2, 0, 3]);
+        // beyond the lift window nothing moves up
+        let many: Vec<&str> = (0..FIGURE_LIFT)
+            .map(|_| "The board listens.")
+            .chain(["The board meets quarterly."])
+            .collect();
+        let mut ranked: Vec<usize> = (0..many.len()).collect();
+        figures_first(&u, &mut ranked, |&i| many[i]);
+        assert_eq!(ranked, (0..many.len()).collect::<Vec<_>>());
+        // a question asking for no figure keeps its order
+        u.text = "who briefs the board".into();
+        let mut ranked: Vec<usize> = (0..texts.len()).collect();
+        figures_first(&u, &mut ranked, |&i| texts[i]);
+        assert_eq!(ranked, [0, 1, 2, 3]);
     }
 
     #[test]
