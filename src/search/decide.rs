@@ -179,8 +179,9 @@ pub fn figures_first<'a, T>(u: &Understood, ranked: &mut [T], text: impl Fn(&T) 
     };
     let subject = figure_subject(u);
     let n = ranked.len().min(FIGURE_LIFT);
-    // a stable sort on one flag keeps the rank order within each group
-    ranked[..n].sort_by_key(|c| !states_figure_of(figure, &subject, text(c)));
+    // a stable sort on one flag keeps the rank order within each group (the
+    // flag read once per candidate)
+    ranked[..n].sort_by_cached_key(|c| !states_figure_of(figure, &subject, text(c)));
 }
 
 /// How far down the ranking a candidate stating the asked figure is lifted from.
