@@ -977,7 +977,7 @@ impl Service {
                 ));
             }
         }
-        if let Some(figure) = search::figures::asked(&u.text) {
+        if let Some(figure) = search::decide::figure_asked(&u) {
             let about: Vec<&str> = search::content_of(&u, search::figures::framing)
                 .map(|c| c.word.as_str())
                 .collect();

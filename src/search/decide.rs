@@ -126,7 +126,7 @@ pub fn decide(mut d: Decision, u: &Understood, pool: &[Scored], hybrid: bool) ->
 /// The candidates of which one must state the figure a question asks for.
 pub const FIGURE_WINDOW: usize = 3;
 
-/// An answered question that asks for a figure ([`figures::asked`]) is
+/// An answered question that asks for a figure ([`figure_asked`]) is
 /// refused when none of the first [`FIGURE_WINDOW`] candidate `texts` (in
 /// rank order) states one ([`figures::states`]) in a sentence about what the
 /// question asks the figure of: a sentence that expresses one of its content
@@ -139,7 +139,7 @@ pub fn require_figure<'a>(
     u: &Understood,
     texts: impl IntoIterator<Item = &'a str>,
 ) -> Decision {
-    let Some(figure) = figures::asked(&u.text).filter(|_| d.answered) else {
+    let Some(figure) = figure_asked(u).filter(|_| d.answered) else {
         return d;
     };
     let subject = figure_subject(u);
@@ -152,6 +152,13 @@ pub fn require_figure<'a>(
         d.no_figure = true;
     }
     d
+}
+
+/// The figure the question asks for ([`figures::asked`]), unless it asks
+/// "who": "who decides how long records are kept" asks for a role, and its
+/// answer names one rather than states a duration.
+pub fn figure_asked(u: &Understood) -> Option<figures::Figure> {
+    figures::asked(&u.text).filter(|_| !u.asks_who)
 }
 
 /// What a figure question asks the figure of: its content concepts other
@@ -174,7 +181,7 @@ pub fn states_figure_of(figure: figures::Figure, subject: &Concepts, text: &str)
 /// states the figure asked for, in their order, then the others. A passage
 /// without the figure does not answer "how often", however close it is.
 pub fn figures_first<'a, T>(u: &Understood, ranked: &mut [T], text: impl Fn(&T) -> &'a str) {
-    let Some(figure) = figures::asked(&u.text) else {
+    let Some(figure) = figure_asked(u) else {
         return;
     };
     let subject = figure_subject(u);
@@ -349,6 +356,17 @@ mod tests {
         let mut ranked: Vec<usize> = (0..many.len()).collect();
         figures_first(&u, &mut ranked, |&i| many[i]);
         assert_eq!(ranked, (0..many.len()).collect::<Vec<_>>());
+        // nor does a "who" question with a figure inside: it asks for a role
+        u.text = "who decides how often the CISO briefs the board".into();
+        u.asks_who = true;
+        let mut ranked: Vec<usize> = (0..texts.len()).collect();
+        figures_first(&u, &mut ranked, |&i| texts[i]);
+        assert_eq!(ranked, [0, 1, 2, 3]);
+        let answered = Decision {
+            answered: true,
+            ..Decision::default()
+        };
+        assert!(require_figure(answered, &u, texts[..1].iter().copied()).answered);
         // a question asking for no figure keeps its order
         u.text = "who briefs the board".into();
         let mut ranked: Vec<usize> = (0..texts.len()).collect();
