@@ -941,10 +941,18 @@ impl Service {
     ) -> Result<String> {
         let engine = self.engine();
         let mut out = self.explain(question);
-        let (u, query_vec, ranked) = self.ranked_pool(&engine, question)?;
+        let (u, query_vec, mut ranked) = self.ranked_pool(&engine, question)?;
         if let Some(why) = self.refused_before_ranking(&engine, &u) {
             out.push_str(&format!("  decision: refused before ranking; {why}\n"));
             return Ok(out);
+        }
+        // decided on the ranking as it comes, then listed as the answer lists it
+        let decision =
+            (!ranked.is_empty()).then(|| self.decision(&engine, &u, &ranked, query_vec.is_some()));
+        if decision.as_ref().is_some_and(|d| d.answered) {
+            search::decide::figures_first(&u, &mut ranked, |r| {
+                engine.gen.passages[r.ord].text.as_str()
+            });
         }
         let is_judged = |ord: usize| judged.is_some_and(|j| j(&engine.gen.passages[ord].text));
         let line = |text: &str| -> String {
@@ -982,15 +990,14 @@ impl Service {
                 .map(|c| c.word.as_str())
                 .collect();
             out.push_str(&format!(
-                "  figure asked: {figure:?}, of: {} (one of the first {} candidates must state it in a sentence{}; the answer lists those that do first among its first {}, the order above is before that)\n",
+                "  figure asked: {figure:?}, of: {} (one of the first {} candidates must state it in a sentence{}; those that do are listed first among the first {} of an answer, as above)\n",
                 if about.is_empty() { "-".to_string() } else { about.join(", ") },
                 search::decide::FIGURE_WINDOW,
                 if about.is_empty() { "" } else { " naming one of these" },
                 search::decide::FIGURE_LIFT,
             ));
         }
-        if !ranked.is_empty() {
-            let d = self.decision(&engine, &u, &ranked, query_vec.is_some());
+        if let Some(d) = decision {
             out.push_str(&format!(
                 "  decision: {} (score {:.2}; coverage {:.2}, dense {:.2}, centred {:.2}, known {:.2}, unknown words {}){}\n",
                 if d.answered { "answered" } else { "refused" },

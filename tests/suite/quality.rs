@@ -571,7 +571,8 @@ fn a_question_asking_for_a_figure_the_corpus_never_gives_is_refused_saying_so() 
          The CISO owns the security budget and the security program of the company.\n\n\
          The CISO briefs the board on security risk quarterly, and the audit committee \
          every month.\n\n\
-         The CIO runs internal systems and the helpdesk.\n",
+         The CIO runs internal systems and the helpdesk.\n\n\
+         The CISO may brief the board.\n",
     );
     let svc = Service::open(sb.settings()).unwrap();
     let a = svc
@@ -621,6 +622,16 @@ fn a_question_asking_for_a_figure_the_corpus_never_gives_is_refused_saying_so() 
         .unwrap();
     assert!(!a.no_answer, "{:?}", a.decision);
     assert!(a.results[0].text.contains("quarterly"), "{:?}", a.results);
+    // the explanation lists the candidates in the answer's order
+    let explained = svc
+        .explain_ranking("how often does the CISO brief the board?", None, 3)
+        .unwrap();
+    let first = explained
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 score="))
+        .unwrap_or_default();
+    let shown = a.results[0].text.chars().take(60).collect::<String>();
+    assert!(first.contains(&shown), "{first} / {shown}");
 }
 
 /// A question about something the corpus never names ("GDPR") is refused
