@@ -644,9 +644,7 @@ impl Service {
         let decision = self.decision(&engine, &u, &ranked, query_vec.is_some());
         let ranked = if decision.answered || !gate {
             let mut ranked = ranked;
-            search::decide::figures_first(&u, &mut ranked, |r| {
-                engine.gen.passages[r.ord].text.as_str()
-            });
+            Self::answer_order(&engine, &u, &mut ranked);
             ranked
         } else {
             Vec::new()
@@ -741,6 +739,13 @@ impl Service {
             return Some(why);
         }
         None
+    }
+
+    /// An answered pool in the order the answer lists it: for a figure
+    /// question, the candidates stating the figure first
+    /// ([`search::decide::figures_first`]).
+    fn answer_order(engine: &Engine, u: &query::Understood, ranked: &mut [search::Scored]) {
+        search::decide::figures_first(u, ranked, |r| engine.gen.passages[r.ord].text.as_str());
     }
 
     /// Whether a ranked pool answers the question ([`search::decide`]), with
@@ -950,9 +955,7 @@ impl Service {
         let decision =
             (!ranked.is_empty()).then(|| self.decision(&engine, &u, &ranked, query_vec.is_some()));
         if decision.as_ref().is_some_and(|d| d.answered) {
-            search::decide::figures_first(&u, &mut ranked, |r| {
-                engine.gen.passages[r.ord].text.as_str()
-            });
+            Self::answer_order(&engine, &u, &mut ranked);
         }
         let is_judged = |ord: usize| judged.is_some_and(|j| j(&engine.gen.passages[ord].text));
         let line = |text: &str| -> String {
