@@ -97,13 +97,14 @@ impl JudgedPhrases {
     }
 }
 
-/// Rank of the first result containing one of `rel` (case- and space-insensitive).
+/// Rank of the first result containing one of `rel` (case- and space-insensitive)
+/// in its passage or in an item of the list shown with it.
 pub fn first_relevant(answer: &Answer, rel: &[String]) -> Option<usize> {
     let rel = JudgedPhrases::new(rel);
     answer
         .results
         .iter()
-        .position(|h| rel.in_text(&h.text))
+        .position(|h| rel.in_text(&h.text) || h.items.iter().any(|t| rel.in_text(t)))
         .map(|i| i + 1)
 }
 
@@ -166,4 +167,57 @@ pub fn evaluate<E>(
         kinds,
         results,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Hit;
+
+    fn hit(rank: usize, text: &str, items: &[&str]) -> Hit {
+        Hit {
+            rank,
+            score: 1.0,
+            doc: "d".into(),
+            title: "T".into(),
+            section: None,
+            location: "¶1".into(),
+            text: text.into(),
+            best: text.into(),
+            context: None,
+            items: items.iter().map(|s| s.to_string()).collect(),
+            more_items: 0,
+            highlights: Vec::new(),
+            citation: "T, ¶1".into(),
+            url: None,
+            passage_id: format!("d#{rank}"),
+        }
+    }
+
+    #[test]
+    fn a_judged_phrase_counts_in_the_passage_or_in_an_item_shown_with_it() {
+        let a = Answer {
+            query: "q".into(),
+            results: vec![
+                hit(1, "Nothing judged here.", &[]),
+                hit(
+                    2,
+                    "CIOs commonly handle:",
+                    &["Managing  enterprise IT", "Security"],
+                ),
+            ],
+            no_answer: false,
+            verdict: None,
+            suggestion: None,
+            total: 2,
+            decision: None,
+        };
+        assert_eq!(
+            first_relevant(&a, &["managing enterprise it".into()]),
+            Some(2)
+        );
+        assert_eq!(first_relevant(&a, &["commonly handle".into()]), Some(2));
+        assert_eq!(first_relevant(&a, &["nothing judged".into()]), Some(1));
+        assert_eq!(first_relevant(&a, &["absent".into()]), None);
+    }
 }

@@ -97,11 +97,26 @@ pub struct Hit {
     /// item, which says little on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// For a list's lead-in, the items of its list or the rows of its table,
+    /// verbatim and in order (at most [`LIST_SHOWN`]): the lead-in is shown
+    /// with them, as the answer it introduces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<String>,
+    /// How many further items the list has beyond `items`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub more_items: usize,
     /// Byte ranges in `best` of matched query terms, for emphasis.
     pub highlights: Vec<(usize, usize)>,
     pub citation: String,
     pub url: Option<String>,
     pub passage_id: String,
+}
+
+/// Items of a lead-in's list shown with it at most.
+pub const LIST_SHOWN: usize = 12;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// How many of the top passages assign a responsibility to one role.

@@ -603,7 +603,7 @@ impl Service {
             .enumerate()
             .skip(opts.offset)
             .map(|(i, &(ord, score))| {
-                search::to_hit(&engine.gen.passages[ord], i + 1, score, &stems)
+                search::hit(&engine.gen, &engine.lexicon, ord, i + 1, score, &stems)
             })
             .collect();
         Ok(Answer {
@@ -660,7 +660,7 @@ impl Service {
                 let r = &ranked[i];
                 (
                     i,
-                    search::to_hit(&engine.gen.passages[r.ord], i + 1, r.score, &stems),
+                    search::hit(&engine.gen, &engine.lexicon, r.ord, i + 1, r.score, &stems),
                 )
             })
             .collect();

@@ -392,7 +392,7 @@ pub(super) fn breakdown(
             .iter()
             .take(top)
             .enumerate()
-            .map(|(i, r)| search::to_hit(&engine.gen.passages[r.ord], i + 1, r.score, &stems))
+            .map(|(i, r)| search::hit(&engine.gen, &engine.lexicon, r.ord, i + 1, r.score, &stems))
             .collect();
         std::hint::black_box(out);
         hits += t.elapsed();

@@ -41,10 +41,16 @@ pub fn answer(a: &Answer, full: bool, color: bool, paging: Paging) -> String {
         } else {
             emphasise(&h.best, &h.highlights, open, close)
         };
-        let body = match &h.context {
+        let mut body = match &h.context {
             Some(lead) => format!("{lead}\n• {body}"),
             None => body,
         };
+        for item in &h.items {
+            body.push_str(&format!("\n• {item}"));
+        }
+        if h.more_items > 0 {
+            body.push_str(&format!("\n• … ({} more)", h.more_items));
+        }
         out.push_str(&format!(
             "{}. {}\n   — {}",
             h.rank,
@@ -364,6 +370,8 @@ mod tests {
             text: format!("passage {rank}"),
             best: String::new(),
             context: None,
+            items: Vec::new(),
+            more_items: 0,
             highlights: Vec::new(),
             citation: format!("D, ¶{rank}"),
             url: None,

@@ -45,6 +45,30 @@ fn lead_in(block: Option<&Block>) -> Option<String> {
     }
 }
 
+/// The list items or table rows that paragraph `i` leads in to: the
+/// passages right after it, of its document, carrying its closing sentence
+/// as their context (empty for any other passage).
+pub fn list_after(passages: &[Passage], i: usize) -> std::ops::Range<usize> {
+    let start = i + 1;
+    let Some(p) = passages.get(i).filter(|p| p.kind == PassageKind::Paragraph) else {
+        return start..start;
+    };
+    let text = p.text.trim_end();
+    let end = passages
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|n| {
+            n.kind != PassageKind::Paragraph
+                && n.doc_id == p.doc_id
+                && n.context
+                    .as_deref()
+                    .is_some_and(|c| !c.is_empty() && text.ends_with(c))
+        })
+        .count();
+    start..start + end
+}
+
 /// Render a table row as pipe lines, header first: `| A | B |\n| x | y |`.
 pub fn table_row_text(headers: &[String], cells: &[String]) -> String {
     let line = |v: &[String]| format!("| {} |", v.join(" | "));
@@ -223,5 +247,34 @@ mod tests {
             "Primary focus — CIO: Internal — CTO: External"
         );
         assert_eq!(ps[3].citation(), "T › Roles, ¶3.1");
+    }
+
+    #[test]
+    fn a_paragraph_ending_in_a_lead_in_has_its_list_after_it_and_no_other_passage_has_one() {
+        let blocks = vec![
+            Block::Paragraph("Intro sentence. CIOs commonly handle:".into()),
+            Block::List(vec!["Security".into(), "Infrastructure".into()]),
+            Block::Paragraph("A paragraph with no list.".into()),
+            Block::Paragraph("Rows below:".into()),
+            Block::Table {
+                headers: vec!["Dimension".into(), "CIO".into()],
+                rows: vec![vec!["Focus".into(), "Internal".into()]],
+            },
+            Block::List(vec!["A list led in by nothing".into()]),
+        ];
+        let ps = passages(&doc(), &blocks, 900);
+        assert_eq!(ps.len(), 7);
+        assert_eq!(list_after(&ps, 0), 1..3);
+        assert_eq!(list_after(&ps, 4), 5..6, "a table's rows after its lead-in");
+        for i in [1, 2, 3, 5, 6, 7, 100] {
+            assert!(list_after(&ps, i).is_empty(), "passage {i}");
+        }
+        // the list ends where the document does
+        let mut other = ps[..2].to_vec();
+        other.push(Passage {
+            doc_id: "e".into(),
+            ..ps[2].clone()
+        });
+        assert_eq!(list_after(&other, 0), 1..2);
     }
 }

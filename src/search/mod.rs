@@ -40,6 +40,10 @@ pub struct Lexicon {
     /// one-sentence paragraphs ending in a colon, or whose items carry them as
     /// context. (A paragraph that says something and then leads in is content.)
     lead_ins: Vec<bool>,
+    /// For a paragraph leading in to a list or table, the passages of that
+    /// list ([`crate::corpus::split::list_after`]): shown with it, indexed
+    /// with it, so it stands for its list.
+    lists: HashMap<usize, std::ops::Range<usize>>,
     /// Every letter (lower-case) of the corpus's words: a question with none
     /// of them is in a script the corpus is not written in.
     letters: HashSet<char>,
@@ -101,7 +105,7 @@ impl Lexicon {
             }
             passage_terms.push(set);
         }
-        let lead_ins = (0..passages.len())
+        let lead_ins: Vec<bool> = (0..passages.len())
             .map(|i| {
                 let p = &passages[i];
                 p.kind == PassageKind::Paragraph
@@ -132,6 +136,10 @@ impl Lexicon {
                 start = i;
             }
         }
+        let lists = (0..passages.len())
+            .map(|i| (i, crate::corpus::split::list_after(passages, i)))
+            .filter(|(_, list)| !list.is_empty())
+            .collect();
         let letters = words
             .keys()
             .flat_map(|w| w.chars())
@@ -145,6 +153,7 @@ impl Lexicon {
             definitions,
             words,
             lead_ins,
+            lists,
             letters,
             blocks,
             passages: passages.len(),
@@ -169,6 +178,19 @@ impl Lexicon {
     /// Whether the corpus knows one of a concept's alternatives ([`Lexicon::knows`]).
     pub fn knows_concept(&self, c: &query::Concept) -> bool {
         c.alts.iter().any(|(stems, _)| self.knows(stems))
+    }
+
+    /// The items of the list or table a paragraph leads in to (none for any
+    /// other passage).
+    pub fn list_of(&self, ord: usize) -> std::ops::Range<usize> {
+        self.lists.get(&ord).cloned().unwrap_or(ord..ord)
+    }
+
+    /// The lead-in whose list holds passage `ord`, if any.
+    fn lead_in_of(&self, ord: usize) -> Option<usize> {
+        let start = self.blocks.get(ord)?.start;
+        let lead = start.checked_sub(1)?;
+        self.list_of(lead).contains(&ord).then_some(lead)
     }
 
     fn id(&self, stem: &str) -> Option<u32> {
@@ -287,7 +309,8 @@ const DENSE_CLOSE: f32 = 0.45;
 /// for: a huge table costs no more per candidate than a long list.
 const BLOCK_REACH: usize = 24;
 
-/// Score factor of a passage that only introduces a list or table.
+/// Score factor of a passage that only introduces a list or table it is not
+/// shown with (a lead-in shown with its list is scored as a paragraph).
 const LEAD_IN_FACTOR: f32 = 0.6;
 
 /// How ranking is tuned (from `[search]` and `[model]` settings).
@@ -594,16 +617,19 @@ pub fn rank(
                 _ => (0.0, 0.0),
             };
             let focus = resolved.role_focus(lex, ord);
-            let role_factor = if roles_ok { 0.8 + 0.2 * focus } else { 0.75 };
+            let role_factor = role_factor(roles_ok, focus);
             let defines = role_only && u.asks_definition && resolved.defines_role(lex, ord);
             let role_factor = if defines {
                 role_factor * 1.3
             } else {
                 role_factor
             };
-            // A lead-in never outranks the items it introduces (they carry it).
+            // A lead-in alone never outranks the items it introduces (they
+            // carry it); one shown with its list is as much an answer as a paragraph.
             let kind_factor = match gen.passages[ord].kind {
-                PassageKind::Paragraph if lex.lead_ins[ord] => LEAD_IN_FACTOR,
+                PassageKind::Paragraph if lex.lead_ins[ord] && lex.list_of(ord).is_empty() => {
+                    LEAD_IN_FACTOR
+                }
                 PassageKind::Paragraph => 1.0,
                 _ => 0.95,
             };
@@ -628,6 +654,19 @@ pub fn rank(
     // Whether the pool answers the question is decided by the caller
     // (`decide`), over the signals of the whole pool.
     Ok(diversify(gen, lex, scored))
+}
+
+/// Score factor of a passage by the roles it names: `roles_ok` when it names
+/// every role the question does, `focus` the share of its role mentions that
+/// are of asked roles (1 when it names none). A passage naming only other
+/// roles is about them: below one that names no role at all, which may speak
+/// of the asked role without naming it.
+fn role_factor(roles_ok: bool, focus: f32) -> f32 {
+    if roles_ok {
+        0.8 + 0.2 * focus
+    } else {
+        0.6 + 0.15 * focus
+    }
 }
 
 /// Verbs that make a sentence opening a definition: "… is / stands for / refers to / means …".
@@ -710,7 +749,11 @@ fn diversify(gen: &Generation, lex: &Lexicon, pool: Vec<Scored>) -> Vec<Scored> 
             }
         }
         let (pick, doc) = pool.remove(best);
-        let dup = out.iter().any(|o| near_duplicate(lex, o.ord, pick.ord));
+        // an item of a list already shown whole, with its lead-in, is not shown again
+        let shown = lex
+            .lead_in_of(pick.ord)
+            .is_some_and(|lead| out.iter().any(|o| o.ord == lead));
+        let dup = shown || out.iter().any(|o| near_duplicate(lex, o.ord, pick.ord));
         if !dup {
             per_doc[doc] += 1;
             out.push(pick);
@@ -783,8 +826,8 @@ pub fn query_stems(u: &Understood) -> HashSet<String> {
 /// Turn a ranked passage into a cited hit.
 pub fn to_hit(p: &Passage, rank: usize, score: f32, stems: &HashSet<String>) -> Hit {
     let (best, highlights) = match &p.table {
-        Some(row) => {
-            let labelled = crate::corpus::split::table_row_labelled(row);
+        Some(_) => {
+            let labelled = shown_text(p);
             let hl = snippet::highlight(&labelled, stems);
             (labelled, hl)
         }
@@ -803,10 +846,42 @@ pub fn to_hit(p: &Passage, rank: usize, score: f32, stems: &HashSet<String>) -> 
             PassageKind::ListItem => p.context.clone(),
             _ => None,
         },
+        items: Vec::new(),
+        more_items: 0,
         highlights,
         citation: p.citation(),
         url: p.url.clone(),
         passage_id: p.id.clone(),
+    }
+}
+
+/// A passage as it is shown ([`to_hit`]); a list's lead-in with the items of
+/// its list ([`Lexicon::list_of`]), at most [`crate::model::LIST_SHOWN`].
+pub fn hit(
+    gen: &Generation,
+    lex: &Lexicon,
+    ord: usize,
+    rank: usize,
+    score: f32,
+    stems: &HashSet<String>,
+) -> Hit {
+    let mut h = to_hit(&gen.passages[ord], rank, score, stems);
+    let list = lex.list_of(ord);
+    let shown = list.len().min(crate::model::LIST_SHOWN);
+    h.items = gen.passages[list.clone()]
+        .iter()
+        .take(shown)
+        .map(shown_text)
+        .collect();
+    h.more_items = list.len() - shown;
+    h
+}
+
+/// A passage's text as a reader sees it: a table row with its column labels.
+fn shown_text(p: &Passage) -> String {
+    match &p.table {
+        Some(row) => crate::corpus::split::table_row_labelled(row),
+        None => p.text.clone(),
     }
 }
 
@@ -875,6 +950,38 @@ mod tests {
             }
         }
         assert!(dups > 0, "the sample has near-duplicate pairs");
+    }
+
+    #[test]
+    fn naming_the_asked_roles_beats_naming_none_which_beats_naming_only_others() {
+        let asked = role_factor(true, 1.0);
+        let asked_among_others = role_factor(true, 0.5);
+        let none = role_factor(false, 1.0);
+        let others_only = role_factor(false, 0.0);
+        assert!(asked > asked_among_others, "{asked} {asked_among_others}");
+        assert!(asked_among_others > none, "{asked_among_others} {none}");
+        assert!(none > others_only, "{none} {others_only}");
+        assert!(others_only > 0.0);
+    }
+
+    #[test]
+    fn a_lead_in_knows_its_list_and_each_item_its_lead_in() {
+        let mut ps = vec![
+            item("d", 1, "CISOs commonly handle responsibilities such as:"),
+            item("d", 2, "Running the incident response plan"),
+            item("d", 2, "Vendor risk reviews"),
+            item("d", 3, "Boards ask the CISO for trends."),
+        ];
+        ps[0].kind = PassageKind::Paragraph;
+        ps[3].kind = PassageKind::Paragraph;
+        for p in &mut ps[1..3] {
+            p.context = Some("CISOs commonly handle responsibilities such as:".into());
+        }
+        let lex = Lexicon::build(&ps);
+        assert_eq!(lex.list_of(0), 1..3);
+        assert!(lex.list_of(1).is_empty() && lex.list_of(3).is_empty());
+        assert_eq!(lex.lead_in_of(2), Some(0));
+        assert_eq!(lex.lead_in_of(3), None);
     }
 
     #[test]

@@ -54,18 +54,59 @@ fn ask_json_contract_and_flagship_question() {
     );
 }
 
+/// A document with a list led in by a sentence, between two paragraphs.
+const CISO_LIST: &[u8] = b"---\ntitle: Roles\n---\n\
+    # The CISO\n\n\
+    The CISO answers to the board for security risk.\n\n\
+    CISOs commonly handle responsibilities such as:\n\n\
+    - Running the incident response plan\n\
+    - Vendor risk reviews\n\n\
+    Other duties of the CISO vary by company.\n";
+
+#[test]
+fn a_question_about_what_a_list_holds_gets_the_lead_in_with_its_whole_list_once() {
+    let sb = Sandbox::empty();
+    sb.write("roles.md", CISO_LIST);
+    let v = ask_json(&sb, "what responsibilities do cisos commonly handle");
+    let results = v["results"].as_array().unwrap();
+    let first = &results[0];
+    assert_eq!(
+        first["text"], "CISOs commonly handle responsibilities such as:",
+        "{v:#}"
+    );
+    assert_eq!(
+        first["items"],
+        serde_json::json!(["Running the incident response plan", "Vendor risk reviews"]),
+        "the list, verbatim and in order: {v:#}"
+    );
+    for r in &results[1..] {
+        assert!(
+            r["context"].is_null(),
+            "no item of the list shown again: {r:#}"
+        );
+    }
+    let out = rolefaq(&sb)
+        .args([
+            "ask",
+            "--top",
+            "1",
+            "what responsibilities do cisos commonly handle",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "1. *CISOs* *commonly* *handle* *responsibilities* such as:\n   • Running the incident response plan\n   • Vendor risk reviews\n   — "
+        ),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_list_item_is_shown_under_the_sentence_that_leads_in_to_its_list() {
     let sb = Sandbox::empty();
-    sb.write(
-        "roles.md",
-        b"---\ntitle: Roles\n---\n\
-          # The CISO\n\n\
-          The CISO answers to the board for security risk.\n\n\
-          CISOs commonly handle responsibilities such as:\n\n\
-          - Running the incident response plan\n\
-          - Vendor risk reviews\n",
-    );
+    sb.write("roles.md", CISO_LIST);
     let v = ask_json(&sb, "incident response plan");
     let results = v["results"].as_array().unwrap();
     let item = results

@@ -78,6 +78,8 @@ fn hit(
         text: text.into(),
         best: best.into(),
         context: None,
+        items: Vec::new(),
+        more_items: 0,
         highlights,
         citation: "CIO vs CTO › Security, ¶3".into(),
         url: url.map(String::from),
@@ -306,6 +308,49 @@ fn a_list_item_comes_after_its_lead_in_and_a_long_lead_in_leaves_room_for_it() {
     check_limits(&r);
     let d = r.embeds[0].description.as_deref().unwrap();
     assert!(d.contains("• Overseeing"), "{d}");
+    assert_eq!(bold_markers(d) % 2, 0, "{d}");
+}
+
+#[test]
+fn a_lead_in_shows_the_items_of_its_list_and_a_list_too_long_ends_in_an_ellipsis() {
+    let mut lead = hit(
+        1,
+        "CIOs commonly handle responsibilities such as:",
+        "CIOs commonly handle responsibilities such as:",
+        vec![(21, 37)],
+        None,
+    );
+    lead.items = vec![
+        "Managing enterprise IT infrastructure".into(),
+        "Overseeing *information* security".into(),
+    ];
+    let r = render::answer(&answer("cio duties", vec![lead.clone()]), &fresh(), PAGE);
+    check_limits(&r);
+    let d = r.embeds[0].description.as_deref().unwrap();
+    assert!(
+        d.contains(
+            "CIOs commonly handle **responsibilities** such as:\n• Managing enterprise IT infrastructure\n• Overseeing \\*information\\* security"
+        ),
+        "every item, escaped, after the lead-in: {d}"
+    );
+    assert!(!d.contains('…'), "a short list is whole: {d}");
+    // more items than fit, of any script, on a full page: the first ones, then "…"
+    lead.items = (0..40)
+        .map(|i| format!("Ünïcødé item {i} 😀 ").repeat(20))
+        .collect();
+    lead.more_items = 3;
+    let hits: Vec<Hit> = (1..=10)
+        .map(|k| Hit {
+            rank: k,
+            ..lead.clone()
+        })
+        .collect();
+    let r = render::answer(&answer("cio duties", hits), &fresh(), PAGE);
+    check_limits(&r);
+    let d = r.embeds[0].description.as_deref().unwrap();
+    assert!(d.contains("\n• Ünïcødé item 0"), "{d}");
+    assert!(d.contains("\n• …"), "{d}");
+    assert!(!d.contains("item 39"), "{d}");
     assert_eq!(bold_markers(d) % 2, 0, "{d}");
 }
 

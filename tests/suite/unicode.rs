@@ -119,6 +119,8 @@ fn verdict_clauses_are_cut_at_the_break_after_turkish_capitals() {
         text: p.text.clone(),
         best: p.text.clone(),
         context: None,
+        items: Vec::new(),
+        more_items: 0,
         highlights: Vec::new(),
         citation: String::new(),
         url: None,

@@ -126,7 +126,8 @@ pub fn answer(a: &Answer, fresh: &Freshness, page: PageInfo) -> Reply {
 }
 
 /// The best sentences with highlights, or the whole passage when `best` is
-/// empty; a list item after its list's lead-in (at most half the room).
+/// empty; a list item after its list's lead-in (at most half the room); a
+/// lead-in before the items of its list, as many as fit.
 fn hit_text(h: &Hit, max_chars: usize) -> String {
     let item = |k: usize| {
         if h.best.trim().is_empty() {
@@ -141,9 +142,34 @@ fn hit_text(h: &Hit, max_chars: usize) -> String {
             let rest = max_chars.saturating_sub(lead.chars().count() + 3);
             format!("{lead}\n• {}", item(rest))
         }
+        None if !h.items.is_empty() => {
+            let mut out = item(max_chars / 2);
+            let mut shown = 0;
+            for (i, it) in h.items.iter().enumerate() {
+                // room for this item and a closing "…" line, shared with those
+                // after it, but never so little that no item is readable
+                let left = max_chars
+                    .saturating_sub(out.chars().count())
+                    .saturating_sub(4);
+                if left < MIN_ITEM_CHARS {
+                    break;
+                }
+                let share = (left / (h.items.len() - i)).max(MIN_ITEM_CHARS);
+                out.push_str("\n• ");
+                out.push_str(&highlight(it, &[], share - 3));
+                shown += 1;
+            }
+            if shown < h.items.len() || h.more_items > 0 {
+                out.push_str("\n• …");
+            }
+            out
+        }
         None => item(max_chars),
     }
 }
+
+/// The least room an item of a list is shown in; the rest of the list is "…".
+const MIN_ITEM_CHARS: usize = 24;
 
 /// True when there are results after this page.
 pub fn has_more(a: &Answer, page: PageInfo) -> bool {
