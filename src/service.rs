@@ -869,14 +869,23 @@ impl Service {
         let engine = self.engine();
         let u = self.understand(&engine, question);
         let mut out = format!("who-question: {}  roles: {:?}\n", u.asks_who, u.roles);
-        for c in &u.concepts {
+        let question = self.question_vector(&engine, &u);
+        let emphasis = match (&question, &engine.gen.words) {
+            (Some(v), Some(words)) => search::emphasis::emphasis(&u, words, v),
+            _ => Vec::new(),
+        };
+        for (i, c) in u.concepts.iter().enumerate() {
             let alts: Vec<String> = c
                 .alts
                 .iter()
                 .map(|(a, w)| format!("{}^{w}", a.join(" ")))
                 .collect();
+            let emphasis = match emphasis.get(i) {
+                Some(e) if *e < 1.0 => format!(", emphasis {e:.2}"),
+                _ => String::new(),
+            };
             out.push_str(&format!(
-                "  {} (weight {}): {}\n",
+                "  {} (weight {}{emphasis}): {}\n",
                 c.word,
                 c.weight,
                 alts.join(", ")
@@ -888,12 +897,10 @@ impl Service {
         for (word, near) in &u.meanings {
             out.push_str(&format!("  by meaning {word} → {near}\n"));
         }
-        if let (Some(e), Some(emb)) = (&self.embedder, &engine.gen.embeddings) {
-            if let Ok(v) = e.embed_batch(&[u.search_text.as_str()]) {
-                for (ord, sim) in search::dense(emb, &v[0], 3) {
-                    let t: String = engine.gen.passages[ord].text.chars().take(70).collect();
-                    out.push_str(&format!("  dense {sim:.3}: {t}\n"));
-                }
+        if let (Some(v), Some(emb)) = (&question, &engine.gen.embeddings) {
+            for (ord, sim) in search::dense(emb, v, 3) {
+                let t: String = engine.gen.passages[ord].text.chars().take(70).collect();
+                out.push_str(&format!("  dense {sim:.3}: {t}\n"));
             }
         }
         out

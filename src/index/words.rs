@@ -31,6 +31,8 @@ pub struct WordVectors {
     pub vectors: Embeddings,
     /// (word as written, lower-case; its stem), one row each.
     words: Vec<(String, String)>,
+    /// The rows in the order of their stems, for looking a stem up.
+    by_stem: Vec<u32>,
 }
 
 /// The words to embed, sorted: for each stem of the passages' text, context
@@ -74,13 +76,32 @@ fn most_frequent(passages: &[Passage], max: usize) -> Vec<(String, String)> {
 }
 
 impl WordVectors {
+    fn new(vectors: Embeddings, words: Vec<(String, String)>) -> Self {
+        let mut by_stem: Vec<u32> = (0..words.len() as u32).collect();
+        by_stem.sort_by(|&a, &b| words[a as usize].1.cmp(&words[b as usize].1));
+        Self {
+            vectors,
+            words,
+            by_stem,
+        }
+    }
+
     /// Word vectors from rows in memory, in the order of `words`.
     pub fn from_rows(words: Vec<(String, String)>, rows: &[Vec<f32>]) -> Self {
         let mut vectors = Embeddings::new(rows.first().map_or(0, Vec::len));
         for row in rows {
             vectors.push(row);
         }
-        Self { vectors, words }
+        Self::new(vectors, words)
+    }
+
+    /// The row of a stem, if the corpus has a word of it.
+    pub fn row_of_stem(&self, stem: &str) -> Option<usize> {
+        let i = self
+            .by_stem
+            .binary_search_by(|&r| self.words[r as usize].1.as_str().cmp(stem))
+            .ok()?;
+        Some(self.by_stem[i] as usize)
     }
 
     /// The `k` rows closest to `query` with cosine at least `min`, closest
@@ -189,10 +210,7 @@ pub(crate) fn read(dir: &Path, dim: usize) -> Result<Option<WordVectors>> {
         return Ok(None);
     };
     if words.is_empty() {
-        return Ok(Some(WordVectors {
-            vectors: Embeddings::new(dim),
-            words,
-        }));
+        return Ok(Some(WordVectors::new(Embeddings::new(dim), words)));
     }
     let vectors = super::read_embeddings(&dir.join(VECTORS), words.len())?;
     if vectors.dim != dim {
@@ -201,7 +219,7 @@ pub(crate) fn read(dir: &Path, dim: usize) -> Result<Option<WordVectors>> {
             vectors.dim
         )));
     }
-    Ok(Some(WordVectors { vectors, words }))
+    Ok(Some(WordVectors::new(vectors, words)))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ const UNKNOWN_CAP: usize = 3;
 
 /// Content concepts weigh at least this much to count as words the question
 /// is about (framing and "who" predicates weigh less).
-const CONTENT: f32 = 0.5;
+pub const CONTENT: f32 = 0.5;
 
 /// The signals of a ranked pool, undecided.
 pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {

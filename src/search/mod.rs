@@ -4,6 +4,7 @@
 //! diversified across sources, and cut off when nothing answers.
 
 pub mod decide;
+pub mod emphasis;
 pub mod figures;
 pub mod focus;
 pub mod meaning;
@@ -434,11 +435,19 @@ struct Resolved {
 }
 
 impl Resolved {
-    fn new(lex: &Lexicon, u: &Understood, role_stems: &HashMap<String, String>) -> Self {
+    /// `emphasis`: a factor of each concept's weight ([`emphasis::emphasis`]),
+    /// or none (all 1).
+    fn new(
+        lex: &Lexicon,
+        u: &Understood,
+        role_stems: &HashMap<String, String>,
+        emphasis: &[f32],
+    ) -> Self {
         let concepts = u
             .concepts
             .iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 let alts = c
                     .alts
                     .iter()
@@ -451,7 +460,8 @@ impl Resolved {
                     .map(|s| lex.idf(s))
                     .fold(0.0f32, f32::max)
                     .max(0.5)
-                    * c.weight;
+                    * c.weight
+                    * emphasis.get(i).copied().unwrap_or(1.0);
                 (c.role.is_some(), weight, alts)
             })
             .collect();
@@ -563,7 +573,11 @@ pub fn rank(
         _ => Vec::new(),
     };
     let role_only = !u.concepts.is_empty() && u.concepts.iter().all(|c| c.role.is_some());
-    let resolved = Resolved::new(lex, u, role_stems);
+    let emphasis = match (query_vec, &gen.words) {
+        (Some(v), Some(words)) if params.dense_weight > 0.0 => emphasis::emphasis(u, words, v),
+        _ => Vec::new(),
+    };
+    let resolved = Resolved::new(lex, u, role_stems, &emphasis);
     let max_bm25 = lexical_hits
         .iter()
         .map(|h| h.1)

@@ -262,7 +262,7 @@ pub struct Concept {
     pub weight: f32,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Understood {
     /// The question as used (cleaned, possibly truncated).
     pub text: String,

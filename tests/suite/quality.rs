@@ -659,6 +659,27 @@ fn a_name_the_corpus_never_mentions_is_refused_saying_which() {
     assert!(a.results[0].text.contains("SOC 2"), "{:?}", a.results);
 }
 
+/// With the model, a framing word of the asking clause ("main") weighs less
+/// than the topic it frames ("stakeholders"), and a passage about the topic
+/// comes first; without it, nothing is scaled.
+#[test]
+fn a_framing_word_of_the_question_weighs_less_than_its_topic_with_the_model() {
+    let q = "cio vs cto: who are their main stakeholders";
+    let (_sb, svc) = hybrid_service(None);
+    let why = svc.explain(q);
+    assert!(why.contains("main (weight 1, emphasis 0."), "{why}");
+    assert!(why.contains("stakeholders (weight 1): "), "{why}");
+    let a = svc.ask(q, FIVE).unwrap();
+    assert!(
+        a.results[0].text.to_lowercase().contains("stakeholders"),
+        "{:#?}",
+        a.results
+    );
+    let (_sb, lex) = lexical_service(None);
+    let why = lex.explain(q);
+    assert!(!why.contains("emphasis"), "{why}");
+}
+
 /// Looking a word up by meaning costs an embedding: none for a question the
 /// bot refuses before ranking, at most `MAX_LOOKUPS` for a long message of
 /// words the corpus lacks, and none for a word looked up before.
