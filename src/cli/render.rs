@@ -416,6 +416,35 @@ mod tests {
     }
 
     #[test]
+    fn a_lead_in_is_printed_with_its_items_and_how_many_more_its_list_has() {
+        let mut h = hit(1);
+        h.text = "CIOs commonly handle:".into();
+        h.items = vec!["Security".into(), "Infrastructure".into()];
+        h.more_items = 3;
+        let a = Answer {
+            query: "q".into(),
+            results: vec![h],
+            no_answer: false,
+            verdict: None,
+            suggestion: None,
+            total: 1,
+            decision: None,
+        };
+        let p = Paging {
+            page: 1,
+            top: 1,
+            max_top: 25,
+        };
+        let out = answer(&a, true, false, p);
+        assert!(
+            out.starts_with(
+                "1. CIOs commonly handle:\n   • Security\n   • Infrastructure\n   • … (3 more)\n   — D, ¶1"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn a_role_without_any_quote_is_named() {
         let quote = Quote {
             text: "The CIO runs IT.".into(),

@@ -187,11 +187,13 @@ impl Lexicon {
         self.lists.get(&ord).cloned().unwrap_or(ord..ord)
     }
 
-    /// The lead-in whose list holds passage `ord`, if any.
-    fn lead_in_of(&self, ord: usize) -> Option<usize> {
+    /// The lead-in under which passage `ord` is shown, if any: it is one of
+    /// the first [`crate::model::LIST_SHOWN`] items of the lead-in's list.
+    fn shown_under(&self, ord: usize) -> Option<usize> {
         let start = self.blocks.get(ord)?.start;
         let lead = start.checked_sub(1)?;
-        self.list_of(lead).contains(&ord).then_some(lead)
+        let list = self.list_of(lead);
+        (list.contains(&ord) && ord < list.start + crate::model::LIST_SHOWN).then_some(lead)
     }
 
     fn id(&self, stem: &str) -> Option<u32> {
@@ -765,7 +767,7 @@ fn diversify(gen: &Generation, lex: &Lexicon, pool: Vec<Scored>) -> Vec<Scored> 
         let (pick, doc) = pool.remove(best);
         // an item of a list already shown whole, with its lead-in, is not shown again
         let shown = lex
-            .lead_in_of(pick.ord)
+            .shown_under(pick.ord)
             .is_some_and(|lead| out.iter().any(|o| o.ord == lead));
         let dup = shown || out.iter().any(|o| near_duplicate(lex, o.ord, pick.ord));
         if !dup {
@@ -979,7 +981,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lead_in_knows_its_list_and_each_item_its_lead_in() {
+    fn a_lead_in_knows_its_list_and_each_item_shown_under_it_its_lead_in() {
         let mut ps = vec![
             item("d", 1, "CISOs commonly handle responsibilities such as:"),
             item("d", 2, "Running the incident response plan"),
@@ -994,8 +996,21 @@ mod tests {
         let lex = Lexicon::build(&ps);
         assert_eq!(lex.list_of(0), 1..3);
         assert!(lex.list_of(1).is_empty() && lex.list_of(3).is_empty());
-        assert_eq!(lex.lead_in_of(2), Some(0));
-        assert_eq!(lex.lead_in_of(3), None);
+        assert_eq!(lex.shown_under(2), Some(0));
+        assert_eq!(lex.shown_under(3), None);
+        // a list longer than is shown: the items past it are shown on their own
+        let lead = "Boards ask for:";
+        let mut long = vec![item("d", 1, lead)];
+        long[0].kind = PassageKind::Paragraph;
+        for k in 0..crate::model::LIST_SHOWN + 2 {
+            let mut p = item("d", 2, &format!("Metric number {k}"));
+            p.context = Some(lead.into());
+            long.push(p);
+        }
+        let lex = Lexicon::build(&long);
+        assert_eq!(lex.list_of(0).len(), crate::model::LIST_SHOWN + 2);
+        assert_eq!(lex.shown_under(crate::model::LIST_SHOWN), Some(0));
+        assert_eq!(lex.shown_under(crate::model::LIST_SHOWN + 1), None);
     }
 
     #[test]
