@@ -8,7 +8,7 @@
 //! over `rolefaq eval --json`), never on the sealed halves; the README lists
 //! the figures of both halves.
 
-use super::query::Understood;
+use super::query::{Understood, CONTENT};
 use super::verdict::Concepts;
 use super::{figures, Lexicon, Scored};
 use crate::model::Decision;
@@ -26,10 +26,6 @@ const LEXICAL: [f32; 4] = [2.12, 1.49, -0.19, -0.75];
 /// Unknown words count up to this many (a long message's extra words say
 /// nothing more).
 const UNKNOWN_CAP: usize = 3;
-
-/// Content concepts weigh at least this much to count as words the question
-/// is about (framing and "who" predicates weigh less).
-pub const CONTENT: f32 = 0.5;
 
 /// The signals of a ranked pool, undecided.
 pub fn signals(lex: &Lexicon, u: &Understood, pool: &[Scored]) -> Decision {

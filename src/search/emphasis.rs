@@ -26,7 +26,7 @@ pub fn emphasis(u: &Understood, words: &WordVectors, question: &[f32]) -> Vec<f3
         .concepts
         .iter()
         .map(|c| {
-            if c.role.is_some() || c.weight < super::decide::CONTENT {
+            if c.role.is_some() || c.weight < super::query::CONTENT {
                 return None;
             }
             match c.alts.first().map(|(stems, _)| stems.as_slice()) {

@@ -246,6 +246,10 @@ const FRAMING_WEIGHT: f32 = 0.3;
 /// Words that ask "who": the answer is a role.
 const WHO_WORDS: &[&str] = &["who", "whom", "whose", "which"];
 
+/// Content concepts weigh at least this much to count as words the question
+/// is about (framing and "who" predicates weigh less).
+pub const CONTENT: f32 = 0.5;
+
 /// One idea of the question: its own stem and the alternatives that also express it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Concept {
