@@ -548,21 +548,25 @@ impl Service {
         u: &query::Understood,
         query_vec: Option<&[f32]>,
     ) -> Result<Vec<search::Scored>> {
-        let params = RankParams {
-            dense_weight: if query_vec.is_some() {
-                self.settings.model.dense_weight
-            } else {
-                0.0
-            },
-        };
         Ok(search::rank(
             &engine.gen,
             &engine.lexicon,
             u,
             &engine.role_stems,
             query_vec,
-            params,
+            self.rank_params(query_vec.is_some()),
         )?)
+    }
+
+    /// This service's ranking settings for a question with a vector or without.
+    fn rank_params(&self, hybrid: bool) -> RankParams {
+        RankParams {
+            dense_weight: if hybrid {
+                self.settings.model.dense_weight
+            } else {
+                0.0
+            },
+        }
     }
 
     /// The serving engine (cheap clone of an `Arc`).
@@ -870,10 +874,12 @@ impl Service {
         let u = self.understand(&engine, question);
         let mut out = format!("who-question: {}  roles: {:?}\n", u.asks_who, u.roles);
         let question = self.question_vector(&engine, &u);
-        let emphasis = match (&question, &engine.gen.words) {
-            (Some(v), Some(words)) => search::emphasis::emphasis(&u, words, v),
-            _ => Vec::new(),
-        };
+        let emphasis = search::emphasis_in(
+            &engine.gen,
+            &u,
+            question.as_deref(),
+            self.rank_params(question.is_some()),
+        );
         for (i, c) in u.concepts.iter().enumerate() {
             let alts: Vec<String> = c
                 .alts

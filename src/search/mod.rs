@@ -37,10 +37,11 @@ pub struct Lexicon {
     /// Words as written (lower-case) → how many passages contain them, for
     /// correcting typos against words rather than stems.
     words: HashMap<String, u32>,
-    /// Passages that only introduce a list or table ("CTOs usually engage in:"):
-    /// one-sentence paragraphs ending in a colon, or whose items carry them as
-    /// context. (A paragraph that says something and then leads in is content.)
-    lead_ins: Vec<bool>,
+    /// Passages that only introduce a list or table they are not shown with
+    /// ("CTOs usually engage in:" before something other than its list):
+    /// one-sentence paragraphs ending in a colon that no list follows
+    /// (`lists`). (A paragraph that says something and then leads in is content.)
+    bare_lead_ins: Vec<bool>,
     /// For a paragraph leading in to a list or table, the passages of that
     /// list ([`crate::corpus::split::list_after`]): shown with it, indexed
     /// with it, so it stands for its list.
@@ -106,22 +107,6 @@ impl Lexicon {
             }
             passage_terms.push(set);
         }
-        let lead_ins: Vec<bool> = (0..passages.len())
-            .map(|i| {
-                let p = &passages[i];
-                p.kind == PassageKind::Paragraph
-                    && ((p.text.trim_end().ends_with(':')
-                        && crate::corpus::split::sentences(p.text.trim())
-                            .iter()
-                            .filter(|s| !s.trim().is_empty())
-                            .count()
-                            <= 1)
-                        || passages
-                            .get(i + 1)
-                            .and_then(|n| n.context.as_deref())
-                            .is_some_and(|c| c == p.text))
-            })
-            .collect();
         let mut blocks: Vec<std::ops::Range<usize>> = Vec::with_capacity(passages.len());
         let same = |a: &Passage, b: &Passage| {
             a.kind != PassageKind::Paragraph
@@ -137,9 +122,23 @@ impl Lexicon {
                 start = i;
             }
         }
-        let lists = (0..passages.len())
+        let lists: HashMap<usize, std::ops::Range<usize>> = (0..passages.len())
             .map(|i| (i, crate::corpus::split::list_after(passages, i)))
             .filter(|(_, list)| !list.is_empty())
+            .collect();
+        let bare_lead_ins = passages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                p.kind == PassageKind::Paragraph
+                    && !lists.contains_key(&i)
+                    && p.text.trim_end().ends_with(':')
+                    && crate::corpus::split::sentences(p.text.trim())
+                        .iter()
+                        .filter(|s| !s.trim().is_empty())
+                        .count()
+                        <= 1
+            })
             .collect();
         let letters = words
             .keys()
@@ -153,7 +152,7 @@ impl Lexicon {
             passage_terms,
             definitions,
             words,
-            lead_ins,
+            bare_lead_ins,
             lists,
             letters,
             blocks,
@@ -575,10 +574,7 @@ pub fn rank(
         _ => Vec::new(),
     };
     let role_only = !u.concepts.is_empty() && u.concepts.iter().all(|c| c.role.is_some());
-    let emphasis = match (query_vec, &gen.words) {
-        (Some(v), Some(words)) if params.dense_weight > 0.0 => emphasis::emphasis(u, words, v),
-        _ => Vec::new(),
-    };
+    let emphasis = emphasis_in(gen, u, query_vec, params);
     let resolved = Resolved::new(lex, u, role_stems, &emphasis);
     let max_bm25 = lexical_hits
         .iter()
@@ -643,9 +639,7 @@ pub fn rank(
             // A lead-in alone never outranks the items it introduces (they
             // carry it); one shown with its list is as much an answer as a paragraph.
             let kind_factor = match gen.passages[ord].kind {
-                PassageKind::Paragraph if lex.lead_ins[ord] && lex.list_of(ord).is_empty() => {
-                    LEAD_IN_FACTOR
-                }
+                PassageKind::Paragraph if lex.bare_lead_ins[ord] => LEAD_IN_FACTOR,
                 PassageKind::Paragraph => 1.0,
                 _ => 0.95,
             };
@@ -670,6 +664,21 @@ pub fn rank(
     // Whether the pool answers the question is decided by the caller
     // (`decide`), over the signals of the whole pool.
     Ok(diversify(gen, lex, scored))
+}
+
+/// The factors of the question's concept weights in a ranking
+/// ([`emphasis::emphasis`]): none (all 1) without a question vector, word
+/// vectors or a dense term.
+pub fn emphasis_in(
+    gen: &Generation,
+    u: &Understood,
+    query_vec: Option<&[f32]>,
+    params: RankParams,
+) -> Vec<f32> {
+    match (query_vec, &gen.words) {
+        (Some(v), Some(words)) if params.dense_weight > 0.0 => emphasis::emphasis(u, words, v),
+        _ => Vec::new(),
+    }
 }
 
 /// Score factor of a passage by the roles it names: `roles_ok` when it names
@@ -842,8 +851,8 @@ pub fn query_stems(u: &Understood) -> HashSet<String> {
 /// Turn a ranked passage into a cited hit.
 pub fn to_hit(p: &Passage, rank: usize, score: f32, stems: &HashSet<String>) -> Hit {
     let (best, highlights) = match &p.table {
-        Some(_) => {
-            let labelled = shown_text(p);
+        Some(row) => {
+            let labelled = crate::corpus::split::table_row_labelled(row);
             let hl = snippet::highlight(&labelled, stems);
             (labelled, hl)
         }
